@@ -1,0 +1,277 @@
+// Package ps is exsim's strict PowerShell subset: the powershell.exe command
+// line, a tokenizer, a parser, an evaluator, the built-in cmdlets that
+// exreconcile's scripts and administrators' one-liners use, and the exact
+// output formats of Windows PowerShell (ConvertTo-Xml, Format-List, CLIXML on
+// stderr, exit codes).
+//
+// This file is the contract between the interpreter (this package) and the
+// Exchange model (package exchange, which registers the Exchange cmdlets and
+// decides which of them a session may load). Keep it small and stable.
+package ps
+
+import (
+	"context"
+	"fmt"
+)
+
+// Values.
+//
+// A PowerShell value is a Go value of one of these types:
+//
+//	nil                      $null
+//	string                   System.String
+//	bool                     System.Boolean
+//	int                      System.Int32 (literals that fit), int64 System.Int64
+//	float64                  System.Double
+//	[]any                    System.Object[] (arrays: a,b  @()  pipeline results)
+//	*Hashtable               System.Collections.Hashtable (@{...}, ordered keys kept for display)
+//	*Object                  a PSObject with ordered properties (Exchange objects, Select-Object)
+//	*Collection              a typed .NET collection (Exchange's MultiValuedProperty ...)
+//	*SecureString            System.Security.SecureString
+//	*Credential              System.Management.Automation.PSCredential
+//	[]byte                   System.Byte[]
+//	*ScriptBlock             System.Management.Automation.ScriptBlock
+//	*RemoteSession           System.Management.Automation.Runspaces.PSSession
+//	Scalar                   any other .NET value that displays as text (enums, sizes, time spans, dates)
+
+// Scalar is a .NET value that is not a container: an enum, a
+// ByteQuantifiedSize, an EnhancedTimeSpan, a DateTime, an SmtpDomain ...
+// String is its .NET ToString() (what Format-List and ConvertTo-Xml print);
+// TypeName is GetType().ToString() (what ConvertTo-Xml writes in Type=).
+type Scalar interface {
+	TypeName() string
+	String() string
+}
+
+// Object is a PSObject: ordered properties plus the type-name chain
+// (most derived first), as Get-Member and ConvertTo-Xml see it.
+type Object struct {
+	TypeNames []string
+	Props     []*Property
+}
+
+// Property is one property of an Object. TypeOfValue is the declared type
+// name (PSPropertyInfo.TypeNameOfValue); ConvertTo-Xml writes it for null
+// values.
+type Property struct {
+	Name        string
+	Value       any
+	TypeOfValue string
+}
+
+// Get returns the property named name (case-insensitive), or nil.
+func (o *Object) Get(name string) *Property {
+	for _, p := range o.Props {
+		if equalFold(p.Name, name) {
+			return p
+		}
+	}
+	return nil
+}
+
+// Collection is a typed .NET collection such as
+// Microsoft.Exchange.Data.MultiValuedProperty`1[...]. Format-List prints it as
+// {a, b}; ConvertTo-Xml writes one nested <Property> per item.
+type Collection struct {
+	TypeName string
+	Items    []any
+}
+
+// Hashtable is @{...}. Keys keep their insertion order; lookups are
+// case-insensitive as in PowerShell.
+type Hashtable struct {
+	Keys   []string
+	Values map[string]any // keyed by strings.ToLower(key)
+}
+
+// SecureString holds a secret. Its String() is what .NET prints, never the text.
+type SecureString struct{ plain string }
+
+// NewSecureString wraps plain text (ConvertTo-SecureString -AsPlainText -Force).
+func NewSecureString(plain string) *SecureString { return &SecureString{plain: plain} }
+
+// Plain returns the secret for the code that must check it (credentials, PFX passwords).
+func (s *SecureString) Plain() string { return s.plain }
+
+// String prints as .NET does.
+func (s *SecureString) String() string { return "System.Security.SecureString" }
+
+// Credential is a PSCredential.
+type Credential struct {
+	UserName string
+	Password *SecureString
+}
+
+// String prints as .NET does.
+func (c *Credential) String() string { return "System.Management.Automation.PSCredential" }
+
+// RemoteSession is the PSSession that New-PSSession returns.
+type RemoteSession struct {
+	ID                int
+	Name              string
+	ComputerName      string
+	ConfigurationName string
+	State             string // Opened, Closed
+	// Handle is the Exchange model's own state for this session.
+	Handle any
+}
+
+// String prints as .NET does.
+func (s *RemoteSession) String() string {
+	return fmt.Sprintf("[PSSession]%s", s.Name)
+}
+
+// Commands.
+
+// ParamSpec describes one parameter of a command, as the binder needs it.
+type ParamSpec struct {
+	Name string
+	// Type is the .NET type name as in params.tsv (String, Boolean,
+	// SwitchParameter, MultiValuedProperty, PSCredential, SecureString, Byte[], ...).
+	// The binder converts arguments to it and reports conversion errors.
+	Type string
+	// Sets lists the parameter sets this parameter is in; empty or "(All)" = every set.
+	Sets []string
+	// MandatoryIn lists the sets in which this parameter is mandatory.
+	MandatoryIn []string
+	// Position is the positional index (0-based), or -1 when named only.
+	Position int
+	// FromPipeline: binds pipeline input by value.
+	FromPipeline bool
+	Aliases      []string
+}
+
+// IsSwitch reports whether the parameter is a switch.
+func (p ParamSpec) IsSwitch() bool { return p.Type == "SwitchParameter" }
+
+// Command is a cmdlet the interpreter can run.
+type Command interface {
+	// Name is the cmdlet name, e.g. "Get-SendConnector".
+	Name() string
+	// ClassName is the .NET class used in FullyQualifiedErrorId,
+	// e.g. "Microsoft.Exchange.Management.SystemConfigurationTasks.GetSendConnector".
+	ClassName() string
+	// Params lists the parameters the binder accepts (the common parameters
+	// -ErrorAction, -WarningAction, -Confirm, -WhatIf, -Verbose, -Debug,
+	// -ErrorVariable, -OutVariable ... are added by the binder).
+	Params() []ParamSpec
+	// Invoke runs the command once with all bound arguments and all
+	// pipeline input (exsim's cmdlets are not streaming).
+	Invoke(call *Call) ([]any, error)
+}
+
+// Call is one invocation of a Command after binding.
+type Call struct {
+	Ctx  context.Context
+	Host *Host
+	// Args holds the bound arguments keyed by the canonical parameter name
+	// (as in ParamSpec.Name), after conversion to the parameter type:
+	// SwitchParameter -> bool; Boolean -> bool; String -> string;
+	// multi-valued -> []any; @{Add=..;Remove=..} stays *Hashtable.
+	Args map[string]any
+	// Set is the parameter set chosen by the binder.
+	Set string
+	// Input is the pipeline input.
+	Input []any
+	// Confirm is the value of -Confirm when given (nil when not given).
+	Confirm *bool
+}
+
+// Has reports whether a parameter was bound.
+func (c *Call) Has(name string) bool { _, ok := c.Args[name]; return ok }
+
+// ErrorRecord is a PowerShell error. Returned as an error from Invoke, it is
+// written to the error stream (CLIXML on stderr); it terminates the script
+// when Terminating is set or $ErrorActionPreference / -ErrorAction is Stop.
+type ErrorRecord struct {
+	Message string
+	// Category is the ErrorCategory name: NotSpecified, InvalidArgument,
+	// ObjectNotFound, InvalidOperation, PermissionDenied, ...
+	Category string
+	// Reason is the exception's short type name, e.g. ManagementObjectNotFoundException.
+	Reason string
+	// ExceptionType is the exception's full type name.
+	ExceptionType string
+	TargetName    string
+	TargetType    string
+	// FullyQualifiedErrorId as PowerShell prints it.
+	FullyQualifiedErrorId string
+	// Remote marks an error that came through implicit remoting (Exchange
+	// remote session): no "Cmdlet : " prefix, no position, a PSComputerName line.
+	Remote         bool
+	PSComputerName string
+	Terminating    bool
+}
+
+func (e *ErrorRecord) Error() string { return e.Message }
+
+// Host is what one powershell.exe process sees of the machine it runs on.
+type Host struct {
+	// ServerName is the NetBIOS name of the Exchange server (e.g. WIN20081).
+	ServerName string
+	// UserName is the authenticated WinRM user (DOMAIN\name).
+	UserName string
+	// PSVersion is "2.0" (Exchange 2010 servers) or "5.1".
+	PSVersion string
+	// BufferWidth is the console buffer width (80 for powershell.exe over WinRS).
+	BufferWidth int
+	// Modules loads the Exchange cmdlets (New-PSSession / Import-PSSession /
+	// Remove-PSSession / Add-PSSnapin are interpreter built-ins that call it).
+	Modules ModuleLoader
+	// OnCmdlet, when set, is told about every cmdlet invocation (for exsim's log).
+	OnCmdlet func(CmdletEvent)
+	// Secrets, when set, is told about every secret the script handles
+	// (ConvertTo-SecureString input, credential passwords) so the log can redact it.
+	Secrets func(secret string)
+}
+
+// CmdletEvent describes one cmdlet invocation for the log.
+type CmdletEvent struct {
+	Name string
+	// Parameters are the parameter names as the binder resolved them, in order.
+	Parameters []string
+	Err        *ErrorRecord
+}
+
+// ModuleLoader is implemented by the Exchange model.
+type ModuleLoader interface {
+	// NewPSSession validates a New-PSSession call (ConfigurationName,
+	// ConnectionUri, Authentication, Credential) and opens a session.
+	NewPSSession(call *Call) (*RemoteSession, error)
+	// ImportPSSession returns the commands that Import-PSSession makes
+	// available: all of the session's, or only those in commandNames when given.
+	ImportPSSession(s *RemoteSession, commandNames []string) ([]Command, error)
+	// RemovePSSession closes the session.
+	RemovePSSession(s *RemoteSession) error
+	// AddPSSnapin returns the commands of a snap-in by registered name, or an
+	// error worded as PowerShell words it when no such snap-in is installed.
+	AddPSSnapin(name string) ([]Command, error)
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
+// The entry point the WinRS server calls for every command it runs is
+//
+//	func Run(ctx context.Context, host *Host, commandLine string, stdin io.Reader, stdout, stderr io.Writer) (exitCode int)
+//
+// (implemented in run.go): commandLine is the full WinRS command with its
+// arguments as the client sent them (e.g. "powershell.exe -NoProfile
+// -NonInteractive -ExecutionPolicy Bypass -EncodedCommand <b64>"); anything
+// that is not powershell.exe behaves as cmd.exe does for an unknown program.
