@@ -36,8 +36,8 @@ check-scripts: ## Parse every golden PowerShell script with tree-sitter-powershe
 	hack/check-scripts.sh
 
 .PHONY: validate-examples
-validate-examples: build ## Validate manifests/examples offline.
-	$(BIN)/exreconcile validate -f manifests/examples/
+validate-examples: build ## Validate every example scenario offline (each folder is one site).
+	@for d in manifests/examples/*/; do echo "validate $$d"; $(BIN)/exreconcile validate -f $$d || exit 1; done
 
 .PHONY: clean
 clean: ## Remove build output and caches.

@@ -1,0 +1,78 @@
+package v1alpha1
+
+import (
+	"strings"
+
+	"github.com/exreconcile/exreconcile/exchange/value"
+)
+
+// An ExchangeCertificate declares a certificate that must be present on servers of the
+// organisation and enabled for services (Import-/Enable-/Get-ExchangeCertificate). Its identity
+// is the thumbprint; metadata.name is only a label.
+type ExchangeCertificate struct {
+	TypeMeta   `json:",inline"`
+	ObjectMeta `json:"metadata" jsonschema:"required"`
+	// Spec is the certificate and where it is used.
+	Spec ExchangeCertificateSpec `json:"spec" jsonschema:"required"`
+}
+
+// GetOrganizationRef returns spec.organizationRef.
+func (c *ExchangeCertificate) GetOrganizationRef() string { return c.Spec.OrganizationRef }
+
+// ExchangeCertificateSpec says which certificate, on which servers, for which services, and
+// where to import it from when a server lacks it.
+type ExchangeCertificateSpec struct {
+	// OrganizationRef is the metadata.name of the ExchangeOrganization the certificate belongs
+	// to; it may be left out when exactly one organisation is declared.
+	OrganizationRef string `json:"organizationRef,omitempty"`
+	// Thumbprint is -Thumbprint: the SHA-1 hash of the certificate, 40 hexadecimal digits
+	// (compared case-insensitively; spaces are not allowed). Required.
+	Thumbprint string `json:"thumbprint" jsonschema:"required,minLength=1,pattern=^[0-9A-Fa-f]{40}$"`
+	// Servers are the names of the organisation's servers that must hold the certificate.
+	// Default: every Mailbox server of the organisation.
+	Servers []string `json:"servers,omitempty"`
+	// Services is Enable-ExchangeCertificate -Services, a list of: IIS, IMAP, POP, SMTP, UM,
+	// UMCallRouter. These must be enabled; Exchange cannot take a service away, so extra
+	// services are reported, not removed.
+	Services *value.AllowedServices `json:"services,omitempty"`
+	// Source is the file a server lacking the certificate imports it from
+	// (Import-ExchangeCertificate); the imported thumbprint must equal thumbprint.
+	Source *CertificateSource `json:"source,omitempty"`
+	// Request describes the certificate request (New-ExchangeCertificate -GenerateRequest) for
+	// the CSR flow: the request is made on the server, the issued certificate is imported from
+	// source.certFile.
+	Request *CertificateRequest `json:"request,omitempty"`
+}
+
+// CertificateSource is where an Exchange certificate is imported from: a PFX (PKCS #12) file
+// with its private key, or the issued certificate (DER or PEM) completing a pending request.
+// Exactly one of PFXFile and CertFile is set.
+type CertificateSource struct {
+	// PFXFile is a PKCS #12 file holding the certificate and its private key. A relative path is
+	// relative to the manifest's folder.
+	PFXFile string `json:"pfxFile,omitempty"`
+	// CertFile is the issued certificate for a request made on the server (its private key stays
+	// there). A relative path is relative to the manifest's folder.
+	CertFile string `json:"certFile,omitempty"`
+	// PasswordFrom says where the PFX file's password is read at run time (-Password).
+	PasswordFrom *PasswordFrom `json:"passwordFrom,omitempty"`
+}
+
+// CertificateRequest is what New-ExchangeCertificate -GenerateRequest asks for.
+type CertificateRequest struct {
+	// SubjectName is -SubjectName, an X.500 name such as "C=US,O=Work,CN=mail.work.com".
+	SubjectName string `json:"subjectName" jsonschema:"required,minLength=1"`
+	// DomainNames is -DomainName: the subject alternative names (letters, digits, hyphens and
+	// dots; a leading *. for a wildcard certificate).
+	DomainNames []string `json:"domainNames,omitempty"`
+	// KeySize is -KeySize: 1024, 2048 (Exchange's default) or 4096.
+	KeySize *int32 `json:"keySize,omitempty" jsonschema:"enum=1024,enum=2048,enum=4096"`
+	// PrivateKeyExportable is -PrivateKeyExportable (Exchange's default false).
+	PrivateKeyExportable *bool `json:"privateKeyExportable,omitempty"`
+}
+
+// NormalizedThumbprint returns the thumbprint in upper case, the form Exchange prints, so that
+// thumbprints compare as Exchange compares them.
+func (c *ExchangeCertificate) NormalizedThumbprint() string {
+	return strings.ToUpper(c.Spec.Thumbprint)
+}

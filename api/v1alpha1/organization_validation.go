@@ -1,0 +1,194 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/exreconcile/exreconcile/exchange/value"
+)
+
+// Rule names for ExchangeOrganization.
+const (
+	RuleOrgServers         = "OrganizationServers"
+	RuleOrgServerName      = "OrganizationServerName"
+	RuleOrgEndpoint        = "OrganizationEndpoint"
+	RuleOrgServerFQDN      = "OrganizationServerFQDN"
+	RuleOrgUnencrypted     = "OrganizationUnencryptedEndpoint"
+	RuleOrgBasicOverHTTP   = "OrganizationBasicOverHTTP"
+	RuleOrgPasswordFrom    = "OrganizationPasswordFrom"
+	RuleOrgSessionEdge     = "OrganizationSessionEdge"
+	RuleOrgTLSSkipVerifyCA = "OrganizationTLS"
+	RuleOrgUnusedAllowHTTP = "OrganizationAllowUnencryptedUnused"
+)
+
+// WinRM's default ports, named in endpoint errors, and the longest computer name.
+const (
+	defaultWinRMHTTPPort    = 5985
+	defaultWinRMHTTPSPort   = 5986
+	maxServerNameCharacters = 63
+)
+
+var organizationRules = []rule[*ExchangeOrganization]{
+	{RuleOrgServers, "spec.servers lists at least one server, each name once (case-insensitively).", checkOrgServers},
+	{RuleOrgServerName, "A server name is a computer name: letters, digits and hyphens, at most 63 characters.", checkOrgServerName},
+	{RuleOrgEndpoint, "An endpoint is http(s)://host[:port]/wsman, without user, query or fragment.", checkOrgEndpoint},
+	{RuleOrgServerFQDN, "A server fqdn is a host name; an fqdn taken from an IP endpoint cannot address the Exchange remote PowerShell endpoint (warning).", checkOrgServerFQDN},
+	{RuleOrgUnencrypted, "http:// endpoints need allowUnencrypted: true.", checkOrgUnencrypted},
+	{RuleOrgBasicOverHTTP, "Basic authentication over http:// sends the password in clear text and needs allowUnencrypted: true too.", checkOrgBasicOverHTTP},
+	{RuleOrgPasswordFrom, "auth.passwordFrom names exactly one of env or file.", checkOrgPasswordFrom},
+	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
+	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
+	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
+}
+
+func checkOrgServers(c *checker, o *ExchangeOrganization) {
+	if o.Spec.Servers != nil && len(o.Spec.Servers) == 0 {
+		c.errorf("spec.servers", "list at least one server")
+	}
+	for i, s := range o.Spec.Servers {
+		j := slices.IndexFunc(o.Spec.Servers[:i], func(t Server) bool { return s.Name != "" && strings.EqualFold(t.Name, s.Name) })
+		if j >= 0 {
+			c.errorf(fmt.Sprintf("spec.servers[%d].name", i), "server %q is declared twice (also spec.servers[%d])", s.Name, j)
+		}
+	}
+}
+
+var computerName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+
+func checkOrgServerName(c *checker, o *ExchangeOrganization) {
+	for i, s := range o.Spec.Servers {
+		if s.Name == "" {
+			continue // a missing name is reported by the loader; an empty one here
+		}
+		if !computerName.MatchString(s.Name) || len(s.Name) > maxServerNameCharacters {
+			c.errorf(fmt.Sprintf("spec.servers[%d].name", i),
+				"invalid server name %q: the Exchange server name is its computer name (letters, digits and hyphens, at most %d characters), not its FQDN",
+				s.Name, maxServerNameCharacters)
+		}
+	}
+}
+
+// parseEndpoint splits a WinRM endpoint URL, or says what is wrong with it.
+func parseEndpoint(endpoint string) (*url.URL, error) {
+	const want = "want http(s)://host[:port]/wsman, such as https://win20081.work.com:5986/wsman"
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("invalid endpoint %q: %s", endpoint, want)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return nil, fmt.Errorf("invalid endpoint %q: scheme must be http or https; %s", endpoint, want)
+	case u.Hostname() == "":
+		return nil, fmt.Errorf("invalid endpoint %q: no host; %s", endpoint, want)
+	case u.User != nil:
+		return nil, fmt.Errorf("invalid endpoint %q: credentials do not belong in the URL; use spec.auth", endpoint)
+	case u.RawQuery != "" || u.Fragment != "" || !strings.EqualFold(u.Path, "/wsman"):
+		return nil, fmt.Errorf("invalid endpoint %q: the path must be /wsman; %s", endpoint, want)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("invalid endpoint %q: port %q must be a number from 1 to 65535 (WinRM uses %d for http, %d for https)",
+				endpoint, p, defaultWinRMHTTPPort, defaultWinRMHTTPSPort)
+		}
+	}
+	return u, nil
+}
+
+func checkOrgEndpoint(c *checker, o *ExchangeOrganization) {
+	for i, s := range o.Spec.Servers {
+		if s.Endpoint == "" {
+			continue // reported as missing
+		}
+		if _, err := parseEndpoint(s.Endpoint); err != nil {
+			c.errorf(fmt.Sprintf("spec.servers[%d].endpoint", i), "%v", err)
+		}
+	}
+}
+
+func checkOrgServerFQDN(c *checker, o *ExchangeOrganization) {
+	for i, s := range o.Spec.Servers {
+		path := fmt.Sprintf("spec.servers[%d].fqdn", i)
+		if s.FQDN == "" {
+			continue
+		}
+		explicit := c.v.site.written(o, path)
+		if _, err := netip.ParseAddr(s.FQDN); err == nil {
+			if !explicit && o.Spec.Session.For(s.Role) == SessionRemotePowerShell {
+				c.warnf(fmt.Sprintf("spec.servers[%d].endpoint", i),
+					"fqdn defaults to the endpoint host %s, an IP address; the Exchange remote PowerShell endpoint (Kerberos) needs the server's host name: set fqdn", s.FQDN)
+			} else if explicit {
+				c.errorf(path, "fqdn %q is an IP address; give the server's fully qualified host name", s.FQDN)
+			}
+			continue
+		}
+		if _, err := value.ParseFQDN(s.FQDN); err != nil && explicit {
+			c.errorf(path, "%v", err)
+		}
+	}
+}
+
+// httpServers returns the indexes of servers whose endpoint is plain http.
+func httpServers(o *ExchangeOrganization) []int {
+	var out []int
+	for i, s := range o.Spec.Servers {
+		if u, err := parseEndpoint(s.Endpoint); err == nil && strings.EqualFold(u.Scheme, "http") {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func checkOrgUnencrypted(c *checker, o *ExchangeOrganization) {
+	if o.Spec.AllowUnencrypted {
+		return
+	}
+	for _, i := range httpServers(o) {
+		c.errorf(fmt.Sprintf("spec.servers[%d].endpoint", i),
+			"http:// endpoints are unencrypted; use https:// or set spec.allowUnencrypted: true")
+	}
+}
+
+func checkOrgBasicOverHTTP(c *checker, o *ExchangeOrganization) {
+	if o.Spec.AllowUnencrypted || o.Spec.Auth == nil || o.Spec.Auth.Method != AuthBasic {
+		return
+	}
+	if idx := httpServers(o); len(idx) > 0 {
+		c.errorf("spec.auth.method", "basic authentication over http:// (spec.servers[%d]) sends the password in clear text; use https:// or set spec.allowUnencrypted: true", idx[0])
+	}
+}
+
+func checkOrgPasswordFrom(c *checker, o *ExchangeOrganization) {
+	if o.Spec.Auth != nil {
+		checkPasswordFrom(c, "spec.auth.passwordFrom", o.Spec.Auth.PasswordFrom)
+	}
+}
+
+func checkOrgSessionEdge(c *checker, o *ExchangeOrganization) {
+	if o.Spec.Session != SessionRemotePowerShell {
+		return
+	}
+	for _, s := range o.Spec.Servers {
+		if s.Role == RoleEdge {
+			c.errorf("spec.session", "Edge server %q has no Exchange remote PowerShell endpoint; use session Auto (Edge servers load the snap-in) or SnapIn", s.Name)
+			return
+		}
+	}
+}
+
+func checkOrgTLS(c *checker, o *ExchangeOrganization) {
+	if t := o.Spec.TLS; t != nil && t.CAFile != "" && t.InsecureSkipVerify {
+		c.warnf("spec.tls.caFile", "caFile is ignored because insecureSkipVerify is true")
+	}
+}
+
+func checkOrgUnusedAllowHTTP(c *checker, o *ExchangeOrganization) {
+	if o.Spec.AllowUnencrypted && len(o.Spec.Servers) > 0 && len(httpServers(o)) == 0 {
+		c.warnf("spec.allowUnencrypted", "allowUnencrypted is true but no endpoint uses http://; leave it out so that a mistyped endpoint cannot go unencrypted")
+	}
+}

@@ -1,0 +1,128 @@
+package v1alpha1
+
+import "testing"
+
+func org(spec string) string { return doc(KindExchangeOrganization, "work-com", spec) }
+
+var organizationCases = map[string]ruleCase{
+	"Valid": {
+		reason: "The test organisation itself is valid.",
+		want:   nil,
+	},
+	"NoServers": {
+		reason: "An organisation without servers has nothing to manage.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationServers spec.servers"},
+	},
+	"DuplicateServer": {
+		reason: "Server names compare case-insensitively, as Exchange compares them.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}, {name: win1, endpoint: "https://b.work.com/wsman"}],
+  auth: {username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"error OrganizationServers spec.servers[1].name"},
+	},
+	"ServerNameIsFQDN": {
+		reason: "The Exchange server name is the computer name; an FQDN there would never match -Server.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: win1.work.com, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationServerName spec.servers[0].name"},
+	},
+	"EndpointPath": {
+		reason: "WinRM listens on /wsman; another path is a typo.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com:5986/PowerShell"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationEndpoint spec.servers[0].endpoint"},
+	},
+	"EndpointScheme": {
+		reason: "Only http and https reach WinRM.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "ftp://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationEndpoint spec.servers[0].endpoint"},
+	},
+	"EndpointPort": {
+		reason: "A port outside 1..65535 cannot be dialled.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com:70000/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationEndpoint spec.servers[0].endpoint"},
+	},
+	"HTTPNeedsAllowUnencrypted": {
+		reason: "Plain http must be allowed explicitly.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+	},
+	"HTTPAllowed": {
+		reason: "allowUnencrypted permits http endpoints.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true, auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"BasicOverHTTP": {
+		reason: "Basic authentication over http sends the password in clear text and needs allowUnencrypted too.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}],
+  auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+	},
+	"AllowUnencryptedUnused": {
+		reason: "allowUnencrypted with only https endpoints would let a later typo go unencrypted.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], allowUnencrypted: true, auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"warning OrganizationAllowUnencryptedUnused spec.allowUnencrypted"},
+	},
+	"FQDNFromIPEndpoint": {
+		reason: "The remote PowerShell URI needs a host name; an IP endpoint gives none.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://10.0.0.1:5986/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"warning OrganizationServerFQDN spec.servers[0].endpoint"},
+	},
+	"FQDNFromIPEndpointEdge": {
+		reason: "Edge servers load the snap-in and need no FQDN.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: EDGE1, role: Edge, endpoint: "https://10.0.0.1:5986/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"FQDNInvalid": {
+		reason: "An explicit fqdn must be a host name.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, fqdn: "win1..work.com", endpoint: "https://10.0.0.1:5986/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationServerFQDN spec.servers[0].fqdn"},
+	},
+	"PasswordFromBoth": {
+		reason: "passwordFrom names one source.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P, file: /run/p}}}`)},
+		want:   []string{"error OrganizationPasswordFrom spec.auth.passwordFrom"},
+	},
+	"PasswordFromNone": {
+		reason: "An empty passwordFrom names no source.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], auth: {username: u, passwordFrom: {}}}`)},
+		want:   []string{"error OrganizationPasswordFrom spec.auth.passwordFrom"},
+	},
+	"PasswordFromBadEnv": {
+		reason: "An environment variable name cannot hold a dash.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], auth: {username: u, passwordFrom: {env: EXRE-PW}}}`)},
+		want:   []string{"error OrganizationPasswordFrom spec.auth.passwordFrom.env"},
+	},
+	"RemotePowerShellWithEdge": {
+		reason: "Edge servers have no Exchange remote PowerShell endpoint.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: EDGE1, role: Edge, endpoint: "https://edge1.work.com/wsman"}], session: RemotePowerShell,
+  auth: {username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"error OrganizationSessionEdge spec.session"},
+	},
+	"CAFileIgnored": {
+		reason: "insecureSkipVerify makes caFile pointless.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], tls: {caFile: ca.pem, insecureSkipVerify: true},
+  auth: {username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationTLS spec.tls.caFile"},
+	},
+}
+
+func init() { allRuleCases["organization"] = organizationCases }
+
+func TestOrganizationRules(t *testing.T) { runRuleCases(t, "organization", organizationCases) }
