@@ -1,0 +1,379 @@
+package exchange
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"strings"
+
+	"github.com/exreconcile/exreconcile/test/exsim/ps"
+)
+
+// Certificate errors. Texts marked real are verbatim from seed 000 and
+// Microsoft Q&A threads (defaults.md §6); ids where a real one was seen.
+var (
+	// real: "The certificate with thumbprint X was not found." (Get-ExchangeCertificate, 2016+).
+	errCertNotFound = errDef{key: "CertNotFound", category: "NotSpecified", exception: exInvalidOperation, id: "71D7F7B0",
+		format: "The certificate with thumbprint %s was not found."}
+	// real: seed 000 (2010, id 77ABCDD8) and Q&A (2016+, id DA6D9EA1).
+	errPrivateKeyMissing = errDef{key: "PrivateKeyMissing", category: "NotSpecified", exception: exInvalidOperation,
+		format: "The certificate with thumbprint %s was found but is not valid for use with Exchange Server (reason: %s)."}
+	// real (Microsoft troubleshooting article "Can't remove a certificate").
+	errCertInUse = errDef{key: "CertInUse", category: "InvalidArgument", exception: exInvalidOperation, id: "23FA4F48",
+		format: "These certificates are tagged with following Send Connectors : %s. Removing and replacing certificates from Send Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Send Connector and then try this command."}
+	// [INFER] Federation is set with Set-FederationTrust; UM is gone in 2019 (semantics §3).
+	errServiceNotAllowed = errDef{key: "ServiceNotAllowed", category: "InvalidArgument", exception: exArgument,
+		format: "The %s service can't be enabled with this cmdlet on this server."}
+	// ValidateSet wording of KeySize [INFER].
+	errKeySize = errDef{key: "KeySize", category: "InvalidArgument", exception: exArgument,
+		format: "The value %d isn't valid for the KeySize parameter. Valid values are 1024, 2048 and 4096."}
+	// [INFER] -Identity Server\Thumbprint with another -Server.
+	errCertIdentity = errDef{key: "CertIdentity", category: "InvalidArgument", exception: exArgument,
+		format: "The Identity value \"%s\" isn't valid. Use a thumbprint or ServerName\\Thumbprint."}
+)
+
+// certTarget is a certificate a cmdlet acts on.
+type certTarget struct {
+	srv   *Server
+	thumb string
+	id    string // as typed, for messages
+}
+
+// certTargets resolves -Thumbprint [-Server], -Identity Server\Thumbprint
+// (2013+) or pipeline objects (Import-ExchangeCertificate | Enable-...).
+func (x *invocation) certTargets() ([]certTarget, error) {
+	srv := x.srv
+	if x.has("Server") {
+		var err error
+		if srv, err = x.targetServer(x.str("Server")); err != nil {
+			return nil, err
+		}
+	}
+	var raw []any
+	for _, name := range []string{"Thumbprint", "Identity"} {
+		if v, ok := x.call.Args[name]; ok && v != nil {
+			raw = append(raw, v)
+		}
+	}
+	if len(raw) == 0 {
+		raw = x.call.Input
+	}
+	var out []certTarget
+	for _, v := range raw {
+		for _, it := range flattenCert(v) {
+			t := certTarget{srv: srv, thumb: it, id: it}
+			if i := strings.LastIndex(it, `\`); i >= 0 {
+				s, err := x.targetServer(it[:i])
+				if err != nil {
+					return nil, err
+				}
+				t.srv, t.thumb = s, it[i+1:]
+			}
+			if t.thumb == "" {
+				return nil, x.fail(errCertIdentity, it)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// flattenCert reads identities from arguments and pipeline objects: an
+// ExchangeCertificate object gives its Identity (Server\Thumbprint).
+func flattenCert(v any) []string {
+	var out []string
+	for _, it := range flatten(v) {
+		s := fmt.Sprint(it)
+		if _, rest, ok := strings.Cut(s, "[Thumbprint]"); ok {
+			s = rest
+		}
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
+}
+
+func getExchangeCertificate(x *invocation) ([]any, error) {
+	targets, err := x.certTargets()
+	if err != nil {
+		return nil, err
+	}
+	srv := x.srv
+	if x.has("Server") {
+		srv, _ = x.targetServer(x.str("Server"))
+	}
+	var out []any
+	if len(targets) == 0 {
+		domains := flatten(x.call.Args["DomainName"])
+		for _, c := range srv.certs {
+			if len(domains) == 0 || certMatchesDomain(c, domains) {
+				out = append(out, x.r.certificateObject(srv, c))
+			}
+		}
+		return out, nil
+	}
+	for _, t := range targets {
+		c := t.srv.findCert(t.thumb)
+		if c == nil {
+			return out, x.rpcFail(t.srv, errCertNotFound, t.thumb)
+		}
+		out = append(out, x.r.certificateObject(t.srv, c))
+	}
+	return out, nil
+}
+
+// certMatchesDomain: a certificate matches a -DomainName value when one of
+// its CertificateDomains equals it or is a wildcard covering it.
+func certMatchesDomain(c *certificate, domains []any) bool {
+	for _, d := range domains {
+		want := strings.ToLower(fmt.Sprint(d))
+		for _, have := range c.domains() {
+			have = strings.ToLower(have)
+			if have == want || (strings.HasPrefix(have, "*.") && strings.HasSuffix(want, have[1:]) && !strings.Contains(strings.TrimSuffix(want, have[1:]), ".")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// parseServices reads -Services (AllowedServices): "SMTP", "IMAP, POP", an array.
+func (x *invocation) parseServices(name string) (uint64, error) {
+	v := x.call.Args[name]
+	n, err := allowedServices.parse(v)
+	if err != nil {
+		return 0, x.bindErr(name, v, err)
+	}
+	if n&allowedServices.must("Federation") != 0 {
+		return 0, x.fail(errServiceNotAllowed, "Federation")
+	}
+	if n&allowedServices.must("UM", "UMCallRouter") != 0 && x.version >= V2019 {
+		return 0, x.fail(errServiceNotAllowed, "UM")
+	}
+	return n, nil
+}
+
+// smtpPrompt models ConfirmOverwriteInternalTransportCertificate: enabling
+// SMTP on another certificate than the internal transport certificate asks
+// "Overwrite the existing default SMTP certificate?" unless -Force, and a
+// NonInteractive host cannot answer (semantics §4 item 23, defaults.md §6).
+func (x *invocation) smtpPrompt(srv *Server, thumb string, services uint64) error {
+	if services&allowedServices.must("SMTP") == 0 || x.flag("Force") {
+		return nil
+	}
+	if srv.smtpCert != "" && !strings.EqualFold(srv.smtpCert, thumb) && srv.findCert(srv.smtpCert) != nil {
+		return x.fail(errNonInteractive)
+	}
+	return nil
+}
+
+// assignServices adds services (never removes: semantics §4 item 22). IIS
+// has one certificate per site binding, so it moves [INFER from the
+// ServicesStringForm W letter following the IIS binding].
+func assignServices(srv *Server, c *certificate, services uint64) {
+	iis := allowedServices.must("IIS")
+	if services&iis != 0 {
+		for _, o := range srv.certs {
+			o.services &^= iis
+		}
+	}
+	c.services |= services
+	if services&allowedServices.must("SMTP") != 0 {
+		srv.smtpCert = c.thumbprint()
+	}
+}
+
+func enableExchangeCertificate(x *invocation) ([]any, error) {
+	targets, err := x.certTargets()
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 {
+		return nil, x.missingMandatory("Thumbprint")
+	}
+	services, err := x.parseServices("Services")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		c := t.srv.findCert(t.thumb)
+		// A pending request lives in the REQUEST store, which Enable does
+		// not search [INFER].
+		if c == nil || c.pending {
+			return nil, x.rpcFail(t.srv, errCertNotFound, t.thumb)
+		}
+		if reason := unusableReason(c); reason != "" {
+			d := errPrivateKeyMissing
+			d.id = "DA6D9EA1"
+			if x.version == V2010 {
+				d.id = "77ABCDD8"
+			}
+			return nil, x.rpcFail(t.srv, d, c.thumbprint(), reason)
+		}
+		if err := x.smtpPrompt(t.srv, c.thumbprint(), services); err != nil {
+			return nil, err
+		}
+		if err := x.confirm(false); err != nil {
+			return nil, err
+		}
+		assignServices(t.srv, c, services)
+	}
+	return nil, nil
+}
+
+// unusableReason is ValidateExchangeCertificate's first failing check
+// ([DECOMP]: PrivateKeyMissing first; then usages).
+func unusableReason(c *certificate) string {
+	if c.key == nil {
+		return "PrivateKeyMissing"
+	}
+	if len(c.cert.ExtKeyUsage) > 0 {
+		ok := false
+		for _, u := range c.cert.ExtKeyUsage {
+			ok = ok || u == x509.ExtKeyUsageServerAuth || u == x509.ExtKeyUsageAny
+		}
+		if !ok {
+			return "PkixKpServerAuthNotFoundInEnhancedKeyUsage"
+		}
+	}
+	return ""
+}
+
+func removeExchangeCertificate(x *invocation) ([]any, error) {
+	targets, err := x.certTargets()
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 {
+		return nil, x.missingMandatory("Thumbprint")
+	}
+	for _, t := range targets {
+		c := t.srv.findCert(t.thumb)
+		if c == nil {
+			return nil, x.rpcFail(t.srv, errCertNotFound, t.thumb)
+		}
+		if !c.pending {
+			if names := x.org.sendConnectorsUsing(c.issuer(), c.subject()); len(names) > 0 {
+				return nil, x.rpcFail(t.srv, errCertInUse, strings.Join(names, ", "))
+			}
+		}
+		if err := x.confirm(true); err != nil {
+			return nil, err
+		}
+		for i, y := range t.srv.certs {
+			if y == c {
+				t.srv.certs = append(t.srv.certs[:i], t.srv.certs[i+1:]...)
+				break
+			}
+		}
+		if strings.EqualFold(t.srv.smtpCert, c.thumbprint()) {
+			t.srv.smtpCert = ""
+		}
+	}
+	return nil, nil
+}
+
+func newExchangeCertificate(x *invocation) ([]any, error) {
+	srv := x.srv
+	if x.has("Server") {
+		var err error
+		if srv, err = x.targetServer(x.str("Server")); err != nil {
+			return nil, err
+		}
+	}
+	bits := 2048
+	if x.has("KeySize") {
+		n, _ := toInt64(x.call.Args["KeySize"])
+		if n != 1024 && n != 2048 && n != 4096 {
+			return nil, x.fail(errKeySize, n)
+		}
+		bits = int(n)
+	}
+	var domains []string
+	for _, d := range flatten(x.call.Args["DomainName"]) {
+		dv, err := parseDomain(d, true)
+		if err != nil {
+			return nil, x.bindErr("DomainName", d, err)
+		}
+		domains = appendUnique(domains, dv.Domain)
+	}
+	if x.flag("IncludeServerNetBIOSName") {
+		domains = appendUnique(domains, srv.name)
+	}
+	if x.flag("IncludeServerFQDN") {
+		domains = appendUnique(domains, srv.fqdn)
+	}
+	if x.flag("IncludeAcceptedDomains") {
+		domains = appendUnique(domains, x.org.domain)
+	}
+	if x.flag("IncludeAutoDiscover") {
+		domains = appendUnique(domains, "autodiscover."+x.org.domain)
+	}
+	subject := "CN=" + srv.name
+	if len(domains) > 0 {
+		subject = "CN=" + domains[0]
+	}
+	if x.has("SubjectName") {
+		subject = x.str("SubjectName")
+	}
+	raw, err := parseDN(subject)
+	if err != nil {
+		return nil, x.bindErr("SubjectName", subject, badValue(subject,
+			"System.Security.Cryptography.X509Certificates.X500DistinguishedName", "%s", err.Error()))
+	}
+	if len(domains) == 0 && !x.flag("GenerateRequest") {
+		domains = []string{srv.name, srv.fqdn}
+	}
+	services := allowedServices.must("IMAP", "POP", "SMTP")
+	if x.has("Services") && !x.flag("GenerateRequest") {
+		if services, err = x.parseServices("Services"); err != nil {
+			return nil, err
+		}
+	}
+	friendly := "Microsoft Exchange"
+	if x.has("FriendlyName") {
+		friendly = x.str("FriendlyName")
+	}
+	exportable, _ := x.boolArg("PrivateKeyExportable")
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, err
+	}
+	nb := x.org.now().UTC()
+	cert, der, err := createCertificate(certTemplate{subject: raw, dnsNames: domains, notBefore: nb,
+		notAfter: nb.AddDate(5, 0, 0), sigAlg: x509.SHA256WithRSA}, key)
+	if err != nil {
+		return nil, err
+	}
+	c := &certificate{der: der, cert: cert, key: key, friendly: friendly, exportable: exportable, rootCA: "None"}
+	if x.flag("GenerateRequest") {
+		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: raw, DNSNames: domains}, key)
+		if err != nil {
+			return nil, err
+		}
+		c.pending, c.csr, c.rootCA = true, csr, "Unknown"
+		if err := x.confirm(false); err != nil {
+			return nil, err
+		}
+		srv.certs = append(srv.certs, c)
+		if x.flag("BinaryEncoded") {
+			// [INFER] a BinaryFileDataObject with the DER in FileData (the
+			// reference writes $binrequest.FileData to a file).
+			p := x.r.newObject("Microsoft.Exchange.Data.BinaryFileDataObject", "System.Object")
+			p.add("FileData", append([]byte(nil), csr...), "System.Byte[]")
+			return []any{p.o}, nil
+		}
+		return []any{requestText(csr)}, nil
+	}
+	if err := x.smtpPrompt(srv, c.thumbprint(), services); err != nil {
+		return nil, err
+	}
+	if err := x.confirm(false); err != nil {
+		return nil, err
+	}
+	srv.certs = append(srv.certs, c)
+	assignServices(srv, c, services)
+	return []any{x.r.certificateObject(srv, c)}, nil
+}
+
+var _ ps.Scalar = scalar{}
