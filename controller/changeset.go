@@ -6,6 +6,8 @@ package controller
 
 import (
 	"fmt"
+
+	"github.com/exreconcile/exreconcile/exchange"
 	"sort"
 	"strings"
 )
@@ -83,6 +85,18 @@ type Entry struct {
 	// organisation-wide objects).
 	RunOn  string  `json:"runOn,omitempty"`
 	Status *Status `json:"status,omitempty"`
+
+	// calls are the typed calls behind Calls, in order.
+	calls []exchange.Call
+}
+
+// setCalls records the calls of the entry and their redacted text.
+func (e *Entry) setCalls(calls ...exchange.Call) {
+	e.calls = calls
+	e.Calls = nil
+	for _, c := range calls {
+		e.Calls = append(e.Calls, c.Redacted())
+	}
 }
 
 // Changed reports whether the entry needs any call.

@@ -1,0 +1,235 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/exchange"
+)
+
+// schedule assigns the calls of every changed entry to the server they run
+// on, in change-set order (certificates, connectors, TransportConfig), and
+// adds one transport restart per changed server when the organisation asks
+// for it. Entries apply must refuse get a RunError instead.
+func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			s.calls, s.owners = nil, nil
+		}
+	}
+	for _, e := range cs.Entries {
+		if !e.Changed() || len(e.calls) == 0 {
+			continue
+		}
+		if e.Action == ActionReplace && !r.opts.AllowReplace {
+			if r.opts.Mode == ModeApply {
+				cs.Errors = append(cs.Errors, RunError{Server: e.RunOn, Subject: e.Subject.String(), Class: "Refused",
+					Message: "not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace"})
+			}
+			continue
+		}
+		o := orgOf(orgs, e.Organization)
+		if o == nil {
+			continue
+		}
+		s := o.serverByName(e.RunOn)
+		if s == nil || s.err != nil {
+			continue
+		}
+		for _, c := range e.calls {
+			s.calls = append(s.calls, c)
+			s.owners = append(s.owners, e)
+		}
+	}
+	for _, o := range orgs {
+		if o.org.Spec.RestartTransportService != v1alpha1.RestartOnChange {
+			continue
+		}
+		for _, s := range o.servers {
+			if len(s.calls) > 0 {
+				s.calls = append(s.calls, exchange.RestartTransportService())
+				s.owners = append(s.owners, nil)
+			}
+		}
+	}
+}
+
+// applyAll runs each server's calls as one WinRM command, servers in
+// parallel, and records per entry what was done.
+func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
+	r.schedule(orgs, cs)
+	var errs []RunError
+	r.each(orgs, func(o *orgRun, s *serverRun) {
+		if len(s.calls) == 0 {
+			return
+		}
+		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
+		res, err := s.remote.Apply(ctx, s.calls)
+		s.applied = true
+		done := 0
+		if res != nil {
+			for i, cr := range res.Calls {
+				e := s.owners[i]
+				switch cr.State {
+				case exchange.CallDone:
+					done++
+					if e != nil {
+						r.mu.Lock()
+						ensureStatus(e).Actions = append(ensureStatus(e).Actions, cr.Call.Redacted())
+						r.mu.Unlock()
+					}
+				case exchange.CallFailed, exchange.CallInterrupted:
+					subject := "MSExchangeTransport"
+					if e != nil {
+						subject = e.Subject.String()
+						r.mu.Lock()
+						ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: cr.Message})
+						r.mu.Unlock()
+					}
+					msg := cr.Message
+					if msg == "" && err != nil {
+						msg = err.Error()
+					}
+					if cr.FullyQualifiedErrorId != "" {
+						msg += " (" + cr.FullyQualifiedErrorId + ")"
+					}
+					r.mu.Lock()
+					errs = append(errs, RunError{Server: s.spec.Name, Subject: subject, Cmdlet: cr.Call.Cmdlet, Class: string(exchange.ClassOf(err)),
+						Message: fmt.Sprintf("%s after %d of %d calls: %s", errApply, done, len(s.calls), msg)})
+					r.mu.Unlock()
+					err = nil
+				}
+			}
+		}
+		if err != nil {
+			r.mu.Lock()
+			errs = append(errs, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(err)),
+				Message: fmt.Sprintf("%s after %d of %d calls: %v", errApply, done, len(s.calls), err)})
+			r.mu.Unlock()
+		}
+		r.progress(s.spec.Name, "applied %d of %d calls", done, len(s.calls))
+	})
+	cs.Errors = append(cs.Errors, errs...)
+}
+
+// verifyAll observes again every server apply ran on and plans its entries
+// anew: whatever still differs is Degraded.
+func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
+	var touched []*orgRun
+	for _, o := range orgs {
+		any := false
+		for _, s := range o.servers {
+			if s.applied {
+				any = true
+			}
+		}
+		if any {
+			touched = append(touched, o)
+		}
+	}
+	if len(touched) == 0 {
+		return
+	}
+	r.each(touched, func(o *orgRun, s *serverRun) {
+		if !s.applied {
+			return
+		}
+		r.progress(s.spec.Name, "verifying")
+		obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true})
+		if err == nil {
+			err = obs.Err()
+		}
+		if err != nil {
+			r.mu.Lock()
+			cs.Errors = append(cs.Errors, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(err)), Message: fmt.Sprintf("%s: %v", errVerify, err)})
+			r.mu.Unlock()
+			return
+		}
+		s.obs = obs
+	})
+	after := &ChangeSet{}
+	for _, o := range touched {
+		r.plan(o, after)
+	}
+	for _, e := range cs.Entries {
+		if !e.Changed() {
+			continue
+		}
+		o := orgOf(touched, e.Organization)
+		if o == nil {
+			continue
+		}
+		if s := o.serverByName(e.RunOn); s == nil || !s.applied {
+			continue
+		}
+		st := ensureStatus(e)
+		now := findEntry(after, e.Subject)
+		switch {
+		case now == nil && e.Action != ActionRemove:
+			st.Set(Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyFailed, Message: "not found after apply"})
+		case now != nil && now.Changed():
+			var fields []string
+			for _, f := range now.Fields {
+				fields = append(fields, fmt.Sprintf("%s: %s <- %s", f.Field, f.Desired, f.Actual))
+			}
+			msg := "still differs after apply"
+			if len(fields) > 0 {
+				msg += ": " + strings.Join(fields, "; ")
+			}
+			st.Set(Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyMismatch, Message: msg})
+		default:
+			st.Set(Condition{Type: ConditionDegraded, Status: "False", Reason: ReasonApplied})
+		}
+	}
+}
+
+// scripts renders, per server, the apply script the plan would run, with
+// secrets redacted (--show-script).
+func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
+	saved := r.opts.Mode
+	r.opts.Mode = ModePlan
+	r.schedule(orgs, cs)
+	r.opts.Mode = saved
+	out := map[string]string{}
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			if len(s.calls) == 0 {
+				continue
+			}
+			script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: s.remote.Target(), Calls: s.calls})
+			if err != nil {
+				out[s.spec.Name] = "# cannot build the script: " + err.Error()
+				continue
+			}
+			out[s.spec.Name] = script.Redacted()
+		}
+	}
+	return out
+}
+
+func ensureStatus(e *Entry) *Status {
+	if e.Status == nil {
+		e.Status = &Status{}
+	}
+	return e.Status
+}
+
+func orgOf(orgs []*orgRun, name string) *orgRun {
+	for _, o := range orgs {
+		if o.org.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+func findEntry(cs *ChangeSet, s Subject) *Entry {
+	for _, e := range cs.Entries {
+		if e.Kind == s.Kind && e.Organization == s.Organization && strings.EqualFold(e.Server, s.Server) && strings.EqualFold(e.Name, s.Name) {
+			return e
+		}
+	}
+	return nil
+}

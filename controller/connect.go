@@ -1,0 +1,30 @@
+package controller
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/exchange"
+)
+
+// Dial is the ConnectFunc of a real run: a WinRM client for the server's
+// endpoint with the organisation's authentication and TLS settings. It does
+// not connect; the first command does.
+func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Runner, error) {
+	if _, err := url.Parse(srv.Endpoint); err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", srv.Endpoint, err)
+	}
+	cfg := exchange.ConnectionConfig{
+		Endpoint:         srv.Endpoint,
+		Auth:             exchange.Auth(org.Spec.Auth.Method),
+		Username:         org.Spec.Auth.Username,
+		Password:         password,
+		AllowUnencrypted: org.Spec.AllowUnencrypted,
+	}
+	if t := org.Spec.TLS; t != nil {
+		cfg.CAFile = t.CAFile
+		cfg.InsecureSkipVerify = t.InsecureSkipVerify
+	}
+	return exchange.NewClient(cfg)
+}

@@ -1,0 +1,375 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-logr/logr"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/exchange"
+)
+
+// Error strings.
+const (
+	errResolveSecret = "cannot read secret"
+	errConnect       = "cannot prepare WinRM client"
+	errObserve       = "cannot observe server"
+	errPlan          = "cannot plan"
+	errApply         = "apply failed"
+	errVerify        = "cannot verify"
+)
+
+// Options change what a run does.
+type Options struct {
+	Mode Mode
+	// Prune removes connectors that carry exreconcile's ownership marker
+	// and are no longer declared.
+	Prune bool
+	// AllowReplace lets apply remove and recreate a connector whose
+	// creation-only usage differs.
+	AllowReplace bool
+	// Parallel is how many servers are worked on at once (default 8).
+	Parallel int
+	// ShowScript puts the exact PowerShell of each server in the report.
+	ShowScript bool
+	// Connect builds the Runner of one server; nil uses WinRM (Dial).
+	Connect ConnectFunc
+	// Progress, when set, is told what happens on each server.
+	Progress func(server, message string)
+}
+
+// ConnectFunc builds the Runner for one server of an organisation.
+type ConnectFunc func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Runner, error)
+
+// Run observes every server the site names, plans, and (in apply mode)
+// applies and verifies. The returned report is complete even when some
+// servers failed; those failures are in ChangeSet.Errors.
+func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 8
+	}
+	if opts.Connect == nil {
+		opts.Connect = Dial
+	}
+	log := logr.FromContextOrDiscard(ctx)
+	r := &runner{site: site, opts: opts, log: log, sem: make(chan struct{}, opts.Parallel)}
+	// Everything that can fail without a server fails here, before the
+	// first connection: passwords, certificate files.
+	orgs, err := r.prepare()
+	if err != nil {
+		return nil, err
+	}
+	defer r.closeAll(context.WithoutCancel(ctx), orgs)
+
+	r.observeAll(ctx, orgs)
+	cs := &ChangeSet{}
+	for _, o := range orgs {
+		r.plan(o, cs)
+	}
+	cs.Sort()
+	report := &Report{Mode: opts.Mode, ChangeSet: cs}
+	if opts.ShowScript {
+		report.Scripts = r.scripts(orgs, cs)
+	}
+	if opts.Mode == ModeApply {
+		r.applyAll(ctx, orgs, cs)
+		r.verifyAll(ctx, orgs, cs)
+	}
+	r.setConditions(cs)
+	report.Commands = r.commands(orgs)
+	return report, nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	site *v1alpha1.Site
+	opts Options
+	log  logr.Logger
+	sem  chan struct{}
+	mu   sync.Mutex
+}
+
+// orgRun is one organisation within a run.
+type orgRun struct {
+	org     *v1alpha1.ExchangeOrganization
+	servers []*serverRun
+	// orgServer is where organisation-wide objects were read and change:
+	// the first server (in declared order) whose observation succeeded.
+	orgServer *serverRun
+	// creds are the resolved smart-host credentials by send connector name.
+	creds map[string]*exchange.CredentialSpec
+	// certs holds the prepared certificate files by thumbprint.
+	certs map[string]*certSource
+}
+
+// serverRun is one server within a run.
+type serverRun struct {
+	spec     v1alpha1.Server
+	runner   exchange.Runner
+	remote   *exchange.Server
+	obs      *exchange.Observation
+	err      error
+	readsOrg bool
+	applied  bool
+	// calls are what apply runs here, with the entry each belongs to.
+	calls  []exchange.Call
+	owners []*Entry
+}
+
+func (r *runner) progress(server, format string, args ...any) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(server, fmt.Sprintf(format, args...))
+	}
+}
+
+// prepare resolves secrets and builds one client per server.
+func (r *runner) prepare() ([]*orgRun, error) {
+	var errs []error
+	var orgs []*orgRun
+	for _, org := range r.site.Organizations() {
+		o := &orgRun{org: org, creds: map[string]*exchange.CredentialSpec{}, certs: map[string]*certSource{}}
+		res := r.site.Resolver(org)
+		pw, err := res.Resolve(*org.Spec.Auth.PasswordFrom)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: ExchangeOrganization %q: spec.auth.passwordFrom: %w", errResolveSecret, org.Name, err))
+			continue
+		}
+		for _, sc := range r.site.SendConnectors() {
+			if r.site.Organization(sc) != org || sc.Spec.AuthenticationCredential == nil || sc.Spec.Ensure == v1alpha1.EnsureAbsent {
+				continue
+			}
+			c := sc.Spec.AuthenticationCredential
+			p, err := r.site.Resolver(sc).Resolve(*c.PasswordFrom)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: SendConnector %q: spec.authenticationCredential.passwordFrom: %w", errResolveSecret, sc.Name, err))
+				continue
+			}
+			o.creds[strings.ToLower(sc.Name)] = &exchange.CredentialSpec{Username: c.Username, Password: exchange.Secret(p.Reveal())}
+		}
+		if err := r.prepareCertificates(o); err != nil {
+			errs = append(errs, err)
+		}
+		// Relative file names in a manifest are relative to its folder.
+		conn := *org
+		if t := org.Spec.TLS; t != nil && t.CAFile != "" {
+			tls := *t
+			tls.CAFile = r.site.Path(org, t.CAFile)
+			conn.Spec.TLS = &tls
+		}
+		for _, srv := range org.Spec.Servers {
+			run, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
+				continue
+			}
+			t := exchange.Target{Name: srv.Name, FQDN: srv.FQDN, Role: exchange.Role(srv.Role),
+				Session: exchange.SessionMode(org.Spec.Session), Username: org.Spec.Auth.Username, Password: exchange.Secret(pw.Reveal())}
+			o.servers = append(o.servers, &serverRun{spec: srv, runner: run, remote: exchange.NewServer(t, run)})
+		}
+		orgs = append(orgs, o)
+	}
+	return orgs, errors.Join(errs...)
+}
+
+// each runs f on every server of every organisation, at most Parallel at once.
+func (r *runner) each(orgs []*orgRun, f func(o *orgRun, s *serverRun)) {
+	var wg sync.WaitGroup
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.sem <- struct{}{}
+				defer func() { <-r.sem }()
+				f(o, s)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// observeAll reads every server once. The first server of each organisation
+// also reads the organisation-wide objects; if it cannot be reached, the
+// next server that could be read does so in a second command.
+func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
+	for _, o := range orgs {
+		if len(o.servers) > 0 {
+			o.servers[0].readsOrg = true
+		}
+	}
+	r.each(orgs, func(o *orgRun, s *serverRun) {
+		r.progress(s.spec.Name, "observing")
+		s.obs, s.err = s.remote.Observe(ctx, exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true})
+		if s.err == nil {
+			if err := s.obs.Err(); err != nil {
+				s.err = err
+			}
+		}
+		if s.err != nil {
+			r.log.Error(s.err, errObserve, "server", s.spec.Name)
+			r.progress(s.spec.Name, "observe failed: %v", s.err)
+		}
+	})
+	for _, o := range orgs {
+		if len(o.servers) == 0 {
+			continue
+		}
+		if first := o.servers[0]; first.err == nil {
+			o.orgServer = first
+			continue
+		}
+		for _, s := range o.servers[1:] {
+			if s.err != nil {
+				continue
+			}
+			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true})
+			if err == nil {
+				err = obs.Err()
+			}
+			if err != nil {
+				continue
+			}
+			s.obs.SendConnectors, s.obs.TransportConfig, s.readsOrg = obs.SendConnectors, obs.TransportConfig, true
+			o.orgServer = s
+			break
+		}
+	}
+}
+
+// plan adds the entries of one organisation to cs.
+func (r *runner) plan(o *orgRun, cs *ChangeSet) {
+	org := o.org.Name
+	for _, s := range o.servers {
+		if s.err != nil {
+			cs.Errors = append(cs.Errors, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(s.err)), Message: s.err.Error()})
+		}
+	}
+	failed := func(e *Entry, why string) {
+		e.Status = &Status{}
+		e.Status.Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonObserveFailed, Message: why})
+		cs.Entries = append(cs.Entries, e)
+	}
+	add := func(e *Entry, err error, runOn *serverRun) {
+		if err != nil {
+			cs.Errors = append(cs.Errors, RunError{Server: runOn.spec.Name, Subject: e.Subject.String(), Class: string(exchange.ClassOf(err)),
+				Message: fmt.Sprintf("%s: %v", errPlan, err)})
+			e.Action = ActionUnchanged
+			e.setCalls()
+			failed(e, err.Error())
+			return
+		}
+		e.RunOn = runOn.spec.Name
+		cs.Entries = append(cs.Entries, e)
+	}
+
+	// Organisation-wide objects, through the organisation's server.
+	os := o.orgServer
+	for _, sc := range r.site.SendConnectors() {
+		if r.site.Organization(sc) != o.org {
+			continue
+		}
+		if os == nil {
+			failed(&Entry{Subject: Subject{Kind: sendConnectorKind, Organization: org, Name: sc.Name}, Action: ActionUnchanged},
+				"no server of the organisation could be observed")
+			continue
+		}
+		e, err := planSendConnector(org, sc, os.obs.SendConnectors, os.obs.Server.Version, o.creds[strings.ToLower(sc.Name)])
+		add(e, err, os)
+	}
+	if os != nil && r.opts.Prune {
+		for _, e := range pruneSend(org, r.site, o.org, os.obs.SendConnectors) {
+			add(e, nil, os)
+		}
+	}
+	for _, tc := range r.site.TransportConfigs() {
+		if r.site.Organization(tc) != o.org {
+			continue
+		}
+		if os == nil || os.obs.TransportConfig == nil {
+			failed(&Entry{Subject: Subject{Kind: transportConfigKind, Organization: org, Name: tc.Name}, Action: ActionUnchanged},
+				"no server of the organisation could be observed")
+			continue
+		}
+		e, err := planTransportConfig(org, tc, os.obs.TransportConfig, os.obs.Server.Version)
+		add(e, err, os)
+	}
+
+	// Per-server objects.
+	for _, s := range o.servers {
+		for _, rc := range r.site.ReceiveConnectors() {
+			if r.site.Organization(rc) != o.org || !strings.EqualFold(rc.Spec.Server, s.spec.Name) {
+				continue
+			}
+			if s.err != nil {
+				failed(&Entry{Subject: Subject{Kind: receiveConnectorKind, Organization: org, Server: s.spec.Name, Name: rc.Name}, Action: ActionUnchanged},
+					"server could not be observed: "+s.err.Error())
+				continue
+			}
+			e, err := planReceiveConnector(org, rc, s.obs.ReceiveConnectors, s.obs.Server.Version)
+			add(e, err, s)
+		}
+		if s.err == nil && r.opts.Prune {
+			for _, e := range pruneReceive(org, r.site, o.org, s.spec.Name, s.obs.ReceiveConnectors) {
+				add(e, nil, s)
+			}
+		}
+		for _, e := range r.planCertificates(o, s) {
+			if s.err != nil {
+				failed(e, "server could not be observed: "+s.err.Error())
+				continue
+			}
+			add(e, nil, s)
+		}
+	}
+}
+
+// serverByName finds a server of the organisation.
+func (o *orgRun) serverByName(name string) *serverRun {
+	for _, s := range o.servers {
+		if strings.EqualFold(s.spec.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// commands counts WinRM commands per server, when the runner counts them.
+func (r *runner) commands(orgs []*orgRun) map[string]int {
+	out := map[string]int{}
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			if c, ok := s.runner.(interface{ Commands() int }); ok {
+				out[s.spec.Name] = c.Commands()
+			}
+		}
+	}
+	return out
+}
+
+// closeAll deletes every WinRM shell.
+func (r *runner) closeAll(ctx context.Context, orgs []*orgRun) {
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			if c, ok := s.runner.(interface{ Close(context.Context) error }); ok {
+				if err := c.Close(ctx); err != nil {
+					r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
+				}
+			}
+		}
+	}
+}
+
+// sortedServers lists server names for stable output.
+func sortedServers(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

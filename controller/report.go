@@ -1,0 +1,118 @@
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Mode says which command produced a change set, for the report's wording.
+type Mode string
+
+// Modes.
+const (
+	ModePlan  Mode = "plan"
+	ModeApply Mode = "apply"
+	ModeDiff  Mode = "diff"
+)
+
+// Report is what plan, apply and diff print.
+type Report struct {
+	Mode      Mode       `json:"mode"`
+	ChangeSet *ChangeSet `json:"changeSet"`
+	// Scripts are the PowerShell scripts per server (--show-script), secrets redacted.
+	Scripts map[string]string `json:"scripts,omitempty"`
+	// Commands counts WinRM commands per server during the run.
+	Commands map[string]int `json:"winrmCommands,omitempty"`
+}
+
+// WriteText writes the terraform-like report: one block per object that
+// changes (or, with verbose, every object), per-field `desired <- actual`,
+// then the summary line.
+func (r *Report) WriteText(w io.Writer, verbose bool) error {
+	var b strings.Builder
+	cs := r.ChangeSet
+	for _, e := range cs.Entries {
+		if !e.Changed() && !verbose && len(e.Notes) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Subject, describe(e.Action, r.Mode))
+		for _, f := range e.Fields {
+			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, f.Desired, f.Actual)
+		}
+		for _, n := range e.Notes {
+			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
+		}
+		if e.Status != nil && r.Mode == ModeApply {
+			for _, c := range e.Status.Conditions {
+				if c.Type == ConditionDegraded && c.Status == "True" {
+					fmt.Fprintf(&b, "    degraded: %s\n", c.Message)
+				}
+			}
+		}
+	}
+	for srv, script := range r.Scripts {
+		fmt.Fprintf(&b, "\n# PowerShell for %s (secrets redacted)\n%s\n", srv, strings.TrimRight(script, "\r\n"))
+	}
+	for _, e := range cs.Errors {
+		fmt.Fprintf(&b, "error: %s\n", e.Error())
+	}
+	n := cs.Count()
+	verb := "Plan"
+	if r.Mode == ModeApply {
+		verb = "Applied"
+	}
+	if r.Mode == ModeDiff {
+		verb = "Drift"
+	}
+	if n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0 {
+		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
+	} else {
+		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged.\n",
+			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func describe(a Action, m Mode) string {
+	past := m == ModeApply
+	switch a {
+	case ActionCreate:
+		return pick(past, "created", "will be created")
+	case ActionConfigure:
+		return pick(past, "changed", "will be changed")
+	case ActionRemove:
+		return pick(past, "removed", "will be removed")
+	case ActionReplace:
+		return pick(past, "replaced", "requires replacement")
+	}
+	return "unchanged"
+}
+
+func pick(past bool, a, b string) string {
+	if past {
+		return a
+	}
+	return b
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteYAML writes the report as YAML.
+func (r *Report) WriteYAML(w io.Writer) error {
+	data, err := yaml.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
