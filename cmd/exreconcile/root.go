@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+
+	"github.com/exreconcile/exreconcile/controller"
 )
 
 // Exit codes shared by every command: 0 success (or in sync), 1 any error or invalid manifests,
@@ -37,11 +39,13 @@ type app struct {
 	streams
 	getenv  func(string) string
 	verbose int
+	// connect builds the WinRM runner of a server; tests may replace it.
+	connect controller.ConnectFunc
 }
 
 // run executes the command line args and returns the process exit code.
 func run(ctx context.Context, args []string, s streams, getenv func(string) string) int {
-	a := &app{streams: s, getenv: getenv}
+	a := &app{streams: s, getenv: getenv, connect: controller.Dial}
 	root := newRootCommand(a)
 	root.SetArgs(args)
 	root.SetIn(s.in)
@@ -68,7 +72,10 @@ func newRootCommand(a *app) *cobra.Command {
 		Long: `exreconcile keeps Exchange certificates, send and receive connectors and the
 domain-secure lists equal to what a folder of YAML manifests declares.
 
-  exreconcile validate -f site/    offline checks, no server contacted`,
+  exreconcile validate -f site/             offline checks, no server contacted
+  exreconcile plan     -f site/             per-field changes and the PowerShell apply would run
+  exreconcile apply    -f site/             converge, verify, report
+  exreconcile diff     -f site/ --exit-code scheduled drift check: 0 in sync, 2 drift, 1 error`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
@@ -76,7 +83,7 @@ domain-secure lists equal to what a folder of YAML manifests declares.
 		},
 	}
 	root.PersistentFlags().CountVarP(&a.verbose, "verbose", "v", "more detail on stderr; repeat for more (-v debug, -vv trace)")
-	root.AddCommand(newValidateCommand(a), newVersionCommand(a))
+	root.AddCommand(newValidateCommand(a), newPlanCommand(a), newApplyCommand(a), newDiffCommand(a), newVersionCommand(a))
 	return root
 }
 

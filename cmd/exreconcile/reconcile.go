@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/controller"
+)
+
+// reconcileFlags are the flags plan, apply and diff share.
+type reconcileFlags struct {
+	files        []string
+	output       outputFormat
+	parallel     int
+	prune        bool
+	allowReplace bool
+	showScript   bool
+	exitCode     bool
+	dryRun       bool
+}
+
+func (f *reconcileFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil, "manifest file, folder (recursive *.yaml, *.yml) or - for stdin; repeatable")
+	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors exreconcile created that are no longer declared")
+	addOutputFlag(cmd, &f.output)
+}
+
+// newPlanCommand builds `exreconcile plan`.
+func newPlanCommand(a *app) *cobra.Command {
+	var f reconcileFlags
+	cmd := &cobra.Command{
+		Use:   "plan -f FILE|FOLDER|- [-f ...]",
+		Short: "Show per field what apply would change, and the PowerShell it would run",
+		Long: `plan observes every declared server (one WinRM command each), compares the declared
+fields with what Exchange reports and prints the changes apply would make.
+
+Exit status: 0 success, 1 error, 2 changes pending (only with --exit-code).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.reconcile(cmd, controller.ModePlan, &f) },
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.showScript, "show-script", false, "print the exact PowerShell per server (secrets redacted)")
+	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 2 when there are changes")
+	return cmd
+}
+
+// newApplyCommand builds `exreconcile apply`.
+func newApplyCommand(a *app) *cobra.Command {
+	var f reconcileFlags
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|FOLDER|- [-f ...]",
+		Short: "Converge Exchange to the manifests, verify, and report",
+		Long: `apply observes every declared server, runs the needed cmdlets on each (one WinRM
+command per server, servers in parallel), observes again and reports what still differs.
+
+Exit status: 0 success, 1 any error (the report says which calls were done).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mode := controller.ModeApply
+			if f.dryRun {
+				mode = controller.ModePlan
+			}
+			return a.reconcile(cmd, mode, &f)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.allowReplace, "allow-replace", false, "remove and recreate connectors whose creation-only usage differs")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "only plan")
+	return cmd
+}
+
+// newDiffCommand builds `exreconcile diff`.
+func newDiffCommand(a *app) *cobra.Command {
+	var f reconcileFlags
+	cmd := &cobra.Command{
+		Use:   "diff -f FILE|FOLDER|- [-f ...] [--exit-code]",
+		Short: "Report drift between the manifests and Exchange (for scheduled checks)",
+		Long: `diff observes like plan and prints only what differs.
+
+Exit status: 0 in sync, 1 error, 2 drift (with --exit-code).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.reconcile(cmd, controller.ModeDiff, &f) },
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 2 when something drifted")
+	return cmd
+}
+
+// reconcile loads, validates, runs the controller and prints the report.
+func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFlags) error {
+	if len(f.files) == 0 {
+		return errNoFiles
+	}
+	ctx := cmd.Context()
+	log := logr.FromContextOrDiscard(ctx)
+	site, diags := v1alpha1.Loader{Stdin: a.in}.LoadAndValidate(f.files...)
+	if diags.HasErrors() {
+		writeDiagnostics(a.err, v1alpha1.NewReport(diags, len(site.Objects)), a.color(a.err))
+		return exitCodeError(exitError)
+	}
+	for _, d := range diags {
+		fmt.Fprintln(a.err, d.String())
+	}
+	var mu sync.Mutex
+	opts := controller.Options{Mode: mode, Prune: f.prune, AllowReplace: f.allowReplace, Parallel: f.parallel,
+		ShowScript: f.showScript, Connect: a.connect,
+		Progress: func(server, msg string) {
+			mu.Lock()
+			defer mu.Unlock()
+			log.V(1).Info(msg, "server", server)
+			if a.color(a.err) {
+				fmt.Fprintf(a.err, "\r\x1b[K%s: %s", server, msg)
+			}
+		}}
+	report, err := controller.Run(ctx, site, opts)
+	if a.color(a.err) {
+		fmt.Fprint(a.err, "\r\x1b[K")
+	}
+	if err != nil {
+		return err
+	}
+	for srv, n := range report.Commands {
+		log.V(1).Info("WinRM commands", "server", srv, "commands", n)
+	}
+	switch f.output {
+	case outputJSON:
+		err = report.WriteJSON(a.out)
+	case outputYAML:
+		err = report.WriteYAML(a.out)
+	default:
+		err = report.WriteText(a.out, false)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case report.Failed():
+		return exitCodeError(exitError)
+	case f.exitCode && mode != controller.ModeApply && report.ChangeSet.HasChanges():
+		return exitCodeError(exitPending)
+	}
+	return nil
+}

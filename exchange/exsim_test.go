@@ -1,0 +1,160 @@
+package exchange_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/exreconcile/exreconcile/exchange"
+	"github.com/exreconcile/exreconcile/exchange/value"
+	"github.com/exreconcile/exreconcile/test/framework"
+)
+
+// TestExsim runs the exchange package against exsim over real WinRM: observe
+// a fresh server, create, change and remove each kind, read back. It needs
+// bin/exsim (`make build`) or $EXSIM_BIN and skips without them.
+func TestExsim(t *testing.T) {
+	root, err := framework.ModuleRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	exsimBin = os.Getenv("EXSIM_BIN")
+	if exsimBin == "" {
+		exsimBin = filepath.Join(root, "bin", "exsim")
+	}
+	if _, err := os.Stat(exsimBin); err != nil {
+		t.Skip("bin/exsim not built; run make build (or set EXSIM_BIN)")
+	}
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "exchange against exsim")
+}
+
+var exsimBin string
+
+const (
+	exsimUser     = `WORK\admin`
+	exsimPassword = "Exsim-Pa'ss1"
+)
+
+var _ = Describe("the exchange package against exsim", Ordered, func() {
+	var (
+		sim     *framework.Exsim
+		clients []*exchange.Client
+		ctx     context.Context
+	)
+
+	connect := func(name string, role exchange.Role) (*exchange.Server, *exchange.Client) {
+		c, err := exchange.NewClient(exchange.ConnectionConfig{Endpoint: sim.Endpoint(name), Auth: exchange.AuthNTLM,
+			Username: exsimUser, Password: exsimPassword, AllowUnencrypted: true})
+		Expect(err).NotTo(HaveOccurred())
+		clients = append(clients, c)
+		t := exchange.Target{Name: name, FQDN: strings.ToLower(name) + ".work.com", Role: role,
+			Username: exsimUser, Password: exsimPassword}
+		return exchange.NewServer(t, c), c
+	}
+
+	BeforeAll(func() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
+		DeferCleanup(cancel)
+		var err error
+		sim, err = framework.StartExsim(ctx, exsimBin, framework.ExsimOptions{Org: "work.com", User: exsimUser, Password: exsimPassword,
+			Servers: []framework.ExsimServer{{Name: "WIN20081"}, {Name: "WIN20083", Options: "role=Edge,version=2010"}}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() {
+			for _, c := range clients {
+				_ = c.Close(context.Background())
+			}
+			sim.Stop()
+		})
+	})
+
+	It("observes a fresh Mailbox server in one WinRM command", func() {
+		srv, c := connect("WIN20081", exchange.RoleMailbox)
+		obs, err := srv.Observe(ctx, exchange.Reads{Organization: true, ReceiveConnectors: true, Certificates: true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obs.Err()).NotTo(HaveOccurred())
+		Expect(c.Commands()).To(Equal(1))
+		Expect(obs.Server.Version).To(Equal(exchange.Exchange2019))
+		Expect(obs.ReceiveConnectors).To(HaveLen(5))
+		Expect(obs.SendConnectors).To(BeEmpty())
+		Expect(obs.TransportConfig.TLSSendDomainSecureList).To(BeEmpty())
+		Expect(obs.Certificates).NotTo(BeEmpty())
+	})
+
+	It("observes an Edge 2010 server, learning the snap-in from the version", func() {
+		srv, c := connect("WIN20083", exchange.RoleEdge)
+		obs, err := srv.Observe(ctx, exchange.Reads{ReceiveConnectors: true, Certificates: true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obs.Server.Version).To(Equal(exchange.Exchange2010))
+		Expect(srv.Target().Version).To(Equal(exchange.Exchange2010))
+		Expect(c.Commands()).To(Equal(1))
+	})
+
+	It("creates, changes and removes a send and a receive connector and the domain-secure lists", func() {
+		srv, _ := connect("WIN20081", exchange.RoleMailbox)
+		_, err := srv.Observe(ctx, exchange.Reads{})
+		Expect(err).NotTo(HaveOccurred())
+		v := srv.Target().Version
+		as, _ := value.ParseAddressSpace("SMTP:canoe.com;1")
+		b, _ := value.ParseIPBinding("191.121.0.200:26")
+		r, _ := value.ParseIPRange("191.121.111.200")
+		port := 26
+		newSend, err := exchange.NewSendConnector(v, "To-canoe.com", "Partner", exchange.SendConnectorSpec{
+			AddressSpaces: []value.AddressSpace{as}, SourceTransportServers: []string{"WIN20081"}, Comment: ptr("Zürich ‘x’")})
+		Expect(err).NotTo(HaveOccurred())
+		setSend, err := exchange.SetSendConnector(v, "To-canoe.com", exchange.SendConnectorSpec{Port: &port}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		newRecv, err := exchange.NewReceiveConnector(v, "WIN20081", "From-canoe.com", "Partner", exchange.ReceiveConnectorSpec{
+			Bindings: []value.IPBinding{b}, RemoteIPRanges: []value.IPRange{r}})
+		Expect(err).NotTo(HaveOccurred())
+		tc, err := exchange.SetTransportConfig(v, exchange.TransportConfigChange{
+			TLSSendDomainSecureList: exchange.AddRemoveList([]string{"canoe.com"}, nil)})
+		Expect(err).NotTo(HaveOccurred())
+		res, err := srv.Apply(ctx, append(append([]exchange.Call{newSend, setSend}, newRecv...), tc))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Completed()).To(Equal(4))
+
+		obs, err := srv.Observe(ctx, exchange.Reads{Organization: true, ReceiveConnectors: true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obs.Err()).NotTo(HaveOccurred())
+		Expect(obs.SendConnectors).To(HaveLen(1))
+		Expect(obs.SendConnectors[0].Port).To(Equal(26))
+		Expect(obs.SendConnectors[0].DomainSecureEnabled).To(BeTrue())
+		Expect(obs.SendConnectors[0].Comment).To(Equal("Zürich ‘x’"))
+		Expect(obs.TransportConfig.TLSSendDomainSecureList).To(ConsistOf("canoe.com"))
+		var found bool
+		for _, rc := range obs.ReceiveConnectors {
+			if rc.Name == "From-canoe.com" {
+				found = true
+				Expect(rc.Bindings).To(HaveLen(1))
+				Expect(rc.Bindings[0].Port).To(BeEquivalentTo(26))
+			}
+		}
+		Expect(found).To(BeTrue())
+
+		res, err = srv.Apply(ctx, []exchange.Call{exchange.RemoveSendConnector("To-canoe.com"),
+			exchange.RemoveReceiveConnector(`WIN20081\From-canoe.com`)})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Completed()).To(Equal(2))
+	})
+
+	It("reports which call failed, with Exchange's message", func() {
+		srv, _ := connect("WIN20081", exchange.RoleMailbox)
+		_, err := srv.Observe(ctx, exchange.Reads{})
+		Expect(err).NotTo(HaveOccurred())
+		res, err := srv.Apply(ctx, []exchange.Call{exchange.RemoveSendConnector("No such connector")})
+		Expect(err).To(MatchError(exchange.ErrNotFound))
+		failed, ok := res.FailedCall()
+		Expect(ok).To(BeTrue())
+		Expect(failed.Message).To(ContainSubstring("No such connector"))
+	})
+})
+
+func ptr[T any](v T) *T { return &v }

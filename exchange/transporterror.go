@@ -1,0 +1,108 @@
+package exchange
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// transportError turns what masterzen/winrm returned into a *TransportError
+// worded for a person. masterzen wraps net/http errors with %w, so the typed
+// causes (x509, syscall, net) are found with errors.As; only HTTP status
+// codes and WS-Man faults arrive as text. This is the one place that reads
+// that text.
+func (c *Client) transportError(ctx context.Context, start time.Time, err error) error {
+	te := &TransportError{Endpoint: c.ep.url, User: c.cfg.Username, Auth: string(c.cfg.Auth), Err: err}
+	te.Kind, te.Detail = classifyTransport(err, c.ep.port)
+	if te.Kind == TransportTimeout && ctx.Err() != nil {
+		te.Detail = "timed out after " + roundDuration(time.Since(start))
+		if dl, ok := ctx.Deadline(); ok {
+			te.Detail = "timed out after " + roundDuration(dl.Sub(start))
+		}
+	}
+	return te
+}
+
+// roundDuration prints whole seconds as "60s" (not "1m0s").
+func roundDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+}
+
+var (
+	statusPattern = regexp.MustCompile(`(?:http error|http response error:|request returned:) (\d{3})`)
+	faultText     = regexp.MustCompile(`(?s)<(?:\w+:)?(?:Text|Message)[^>]*>(.*?)</(?:\w+:)?(?:Text|Message)>`)
+)
+
+func classifyTransport(err error, port int) (TransportKind, string) {
+	var (
+		unknownCA  x509.UnknownAuthorityError
+		hostname   x509.HostnameError
+		invalid    x509.CertificateInvalidError
+		recordErr  tls.RecordHeaderError
+		dnsErr     *net.DNSError
+		netErr     net.Error
+		verifyErr  *tls.CertificateVerificationError
+		unknownPtr *x509.UnknownAuthorityError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return TransportTimeout, "timed out"
+	case errors.Is(err, context.Canceled):
+		return TransportTimeout, "cancelled"
+	case errors.As(err, &unknownCA), errors.As(err, &unknownPtr):
+		return TransportUntrusted, ""
+	case errors.As(err, &hostname):
+		return TransportHostname, fmt.Sprintf("the server certificate is not for this name (%v): use the endpoint name the certificate carries", hostname.Error())
+	case errors.As(err, &invalid):
+		return TransportTLS, fmt.Sprintf("the server certificate is not valid: %v", invalid.Error())
+	case errors.As(err, &verifyErr):
+		return TransportTLS, fmt.Sprintf("the server certificate could not be verified: %v", verifyErr.Err)
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return TransportTLS, "the server did not answer TLS: is this an http:// listener (usually port 5985)?"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return TransportRefused, fmt.Sprintf("connection refused: is WinRM listening on port %d?", port)
+	case errors.As(err, &dnsErr):
+		return TransportDNS, fmt.Sprintf("cannot resolve host %s", dnsErr.Name)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.EPIPE), strings.Contains(err.Error(), "EOF"),
+		strings.Contains(err.Error(), "connection reset"):
+		return TransportDropped, "the connection was dropped before the server answered"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return TransportTimeout, "timed out"
+	}
+	msg := err.Error()
+	if m := statusPattern.FindStringSubmatch(msg); m != nil {
+		switch m[1] {
+		case "401":
+			return TransportAuth, ""
+		case "403":
+			return TransportAuth, "forbidden (403)"
+		}
+		detail := "HTTP " + m[1]
+		if f := faultText.FindStringSubmatch(msg); f != nil {
+			detail += ": " + strings.TrimSpace(f[1])
+		}
+		return TransportProtocol, detail
+	}
+	// gokrb5 failures (wrong password, unknown principal, clock skew) mean
+	// the login failed.
+	if strings.Contains(msg, "KDC_ERR") || strings.Contains(msg, "KRB_AP_ERR") || strings.Contains(msg, "KRB_ERR") {
+		return TransportAuth, ""
+	}
+	if f := faultText.FindStringSubmatch(msg); f != nil {
+		return TransportProtocol, "WS-Management fault: " + strings.TrimSpace(f[1])
+	}
+	return TransportOtherError, msg
+}
