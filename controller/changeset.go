@@ -49,13 +49,15 @@ type Subject struct {
 
 // String is how reports name the subject.
 func (s Subject) String() string {
+	// Names are quoted as Exchange prints identities, not with Go
+	// escaping: a receive connector is "SERVER\Name".
 	if s.Server != "" && s.Kind == "ReceiveConnector" {
-		return fmt.Sprintf("%s %q", s.Kind, s.Server+`\`+s.Name)
+		return fmt.Sprintf(`%s "%s\%s"`, s.Kind, s.Server, s.Name)
 	}
 	if s.Server != "" {
-		return fmt.Sprintf("%s %q on %s", s.Kind, s.Name, s.Server)
+		return fmt.Sprintf(`%s "%s" on %s`, s.Kind, s.Name, s.Server)
 	}
-	return fmt.Sprintf("%s %q", s.Kind, s.Name)
+	return fmt.Sprintf(`%s "%s"`, s.Kind, s.Name)
 }
 
 // FieldDiff is one declared field whose actual value differs.

@@ -70,6 +70,9 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	}
 	if n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0 {
 		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
+	} else if r.Mode == ModeApply {
+		fmt.Fprintf(&b, "%s: %d created, %d changed, %d removed, %d replaced, %d unchanged.\n",
+			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged)
 	} else {
 		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged.\n",
 			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged)
