@@ -22,6 +22,8 @@ const (
 	ActionRemove    Action = "remove"
 	ActionReplace   Action = "requires-replacement"
 	ActionUnchanged Action = "unchanged"
+	// ActionUnknown: the object's server could not be read, so nothing is known.
+	ActionUnknown Action = "unknown"
 )
 
 // Symbol is the one-character marker of a report line.
@@ -35,6 +37,8 @@ func (a Action) Symbol() string {
 		return "-"
 	case ActionReplace:
 		return "±"
+	case ActionUnknown:
+		return "?"
 	}
 	return " "
 }
@@ -102,7 +106,7 @@ func (e *Entry) setCalls(calls ...exchange.Call) {
 }
 
 // Changed reports whether the entry needs any call.
-func (e *Entry) Changed() bool { return e.Action != ActionUnchanged }
+func (e *Entry) Changed() bool { return e.Action != ActionUnchanged && e.Action != ActionUnknown }
 
 // ChangeSet is the whole plan of a run: plan prints it, apply executes
 // exactly it, diff exits on it, -o json|yaml is this struct.
@@ -140,7 +144,7 @@ func (e RunError) Error() string {
 }
 
 // Counts is the summary line of a plan.
-type Counts struct{ Create, Change, Remove, Replace, Unchanged int }
+type Counts struct{ Create, Change, Remove, Replace, Unchanged, Unknown int }
 
 // Count tallies the entries by action.
 func (c *ChangeSet) Count() Counts {
@@ -155,6 +159,8 @@ func (c *ChangeSet) Count() Counts {
 			n.Remove++
 		case ActionReplace:
 			n.Replace++
+		case ActionUnknown:
+			n.Unknown++
 		default:
 			n.Unchanged++
 		}

@@ -211,7 +211,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 			}
 		}
 		if s.err != nil {
-			r.log.Error(s.err, errObserve, "server", s.spec.Name)
+			r.log.V(1).Info(errObserve, "server", s.spec.Name, "error", s.err.Error())
 			r.progress(s.spec.Name, "observe failed: %v", s.err)
 		}
 	})
@@ -250,6 +250,7 @@ func (r *runner) plan(o *orgRun, cs *ChangeSet) {
 		}
 	}
 	failed := func(e *Entry, why string) {
+		e.Action = ActionUnknown
 		e.Status = &Status{}
 		e.Status.Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonObserveFailed, Message: why})
 		cs.Entries = append(cs.Entries, e)
@@ -258,7 +259,6 @@ func (r *runner) plan(o *orgRun, cs *ChangeSet) {
 		if err != nil {
 			cs.Errors = append(cs.Errors, RunError{Server: runOn.spec.Name, Subject: e.Subject.String(), Class: string(exchange.ClassOf(err)),
 				Message: fmt.Sprintf("%s: %v", errPlan, err)})
-			e.Action = ActionUnchanged
 			e.setCalls()
 			failed(e, err.Error())
 			return

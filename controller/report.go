@@ -36,7 +36,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	cs := r.ChangeSet
 	for _, e := range cs.Entries {
-		if !e.Changed() && !verbose && len(e.Notes) == 0 {
+		if !e.Changed() && !verbose && len(e.Notes) == 0 && e.Action != ActionUnknown {
 			continue
 		}
 		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Subject, describe(e.Action, r.Mode))
@@ -61,21 +61,19 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		fmt.Fprintf(&b, "error: %s\n", e.Error())
 	}
 	n := cs.Count()
-	verb := "Plan"
-	if r.Mode == ModeApply {
-		verb = "Applied"
-	}
-	if r.Mode == ModeDiff {
-		verb = "Drift"
-	}
-	if n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0 {
+	switch {
+	case n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0:
 		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
-	} else if r.Mode == ModeApply {
-		fmt.Fprintf(&b, "%s: %d created, %d changed, %d removed, %d replaced, %d unchanged.\n",
-			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged)
-	} else {
-		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged.\n",
-			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged)
+	case r.Mode == ModeApply:
+		fmt.Fprintf(&b, "Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged, %d not observed.\n",
+			n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, n.Unknown)
+	default:
+		verb := "Plan"
+		if r.Mode == ModeDiff {
+			verb = "Drift"
+		}
+		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged, %d not observed.\n",
+			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, n.Unknown)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -19,10 +19,10 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 	var workAdmin framework.Admin
 
 	BeforeAll(func() {
-		work = startOrg("work.com", `WORK\admin`, workPassword, nil, "WIN20081")
-		canoe = startOrg("canoe.com", `CANOE\admin`, canoePassword, nil, "WIN20082")
+		work = startOrg("work.com", `WORK\svc-exreconcile`, workPassword, nil, "WIN20081")
+		canoe = startOrg("canoe.com", `CANOE\svc-exreconcile`, canoePassword, nil, "WIN20082")
 		dir = site("two-forests", work, canoe)
-		workAdmin = framework.Admin{Endpoint: work.Endpoint("WIN20081"), CAFile: work.CAFile, User: `WORK\admin`,
+		workAdmin = framework.Admin{Endpoint: work.Endpoint("WIN20081"), CAFile: work.CAFile, User: `WORK\svc-exreconcile`,
 			Password: workPassword, FQDN: "win20081.work.com"}
 		// Brownfield, as in seed 001: the administrator already made an
 		// Internet send connector to canoe.com by hand.
@@ -124,7 +124,7 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 
 var _ = Describe("failures", func() {
 	It("rejects a wrong password with the authentication error and changes nothing", func() {
-		work := startOrg("work.com", `WORK\admin`, workPassword, nil, "WIN20081")
+		work := startOrg("work.com", `WORK\svc-exreconcile`, workPassword, nil, "WIN20081")
 		dir := site("two-forests", work)
 		only := filepath.Join(dir, "work-com.yaml")
 		r := framework.Run(bins.Exreconcile, []string{"WORK_PASSWORD=wrong-password"}, "", "apply", "-f", only)
@@ -137,8 +137,8 @@ var _ = Describe("failures", func() {
 	})
 
 	It("converges the reachable organisation when another server is down, and names the unreachable one", func() {
-		work := startOrg("work.com", `WORK\admin`, workPassword, nil, "WIN20081")
-		canoe := startOrg("canoe.com", `CANOE\admin`, canoePassword, nil, "WIN20082")
+		work := startOrg("work.com", `WORK\svc-exreconcile`, workPassword, nil, "WIN20081")
+		canoe := startOrg("canoe.com", `CANOE\svc-exreconcile`, canoePassword, nil, "WIN20082")
 		dir := site("two-forests", work, canoe)
 		canoe.Stop()
 		r := exreconcile("apply", "-f", dir)
@@ -150,7 +150,7 @@ var _ = Describe("failures", func() {
 	})
 
 	It("reports the calls done and Exchange's message when a cmdlet fails mid-apply, and a rerun converges", func() {
-		work := startOrg("work.com", `WORK\admin`, workPassword, []string{"--fault", "Set-TransportConfig:error"}, "WIN20081")
+		work := startOrg("work.com", `WORK\svc-exreconcile`, workPassword, []string{"--fault", "Set-TransportConfig:error"}, "WIN20081")
 		dir := site("two-forests", work)
 		only := filepath.Join(dir, "work-com.yaml")
 		env := []string{"WORK_PASSWORD=" + workPassword}
