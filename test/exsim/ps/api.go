@@ -48,6 +48,30 @@ type Scalar interface {
 type Object struct {
 	TypeNames []string
 	Props     []*Property
+	// Text is the object's .NET ToString(): what Format-List shows when the
+	// object is a property value, and what ConvertTo-Xml writes for it below
+	// -Depth. Empty means the PSCustomObject form "@{Name=x; Port=25}".
+	Text string
+	// ListView, when set, names the properties of the type's default list
+	// view (format.ps1xml), which Format-List shows without -Property
+	// (Get-ExchangeCertificate shows 14). Empty: all properties.
+	ListView []string
+	// TableView, when set, is the type's default table view, which Out-Default
+	// uses for this object (Get-SendConnector prints Identity, AddressSpaces,
+	// Enabled). Empty: Out-Default picks a list for more than four
+	// properties and a table otherwise, as PowerShell does for types
+	// without a view.
+	TableView []TableColumn
+}
+
+// TableColumn is one column of a table view.
+type TableColumn struct {
+	// Label is the header; Property the property shown (Label when empty).
+	Label, Property string
+	// Width is the column width in characters; 0 lets the table decide.
+	Width int
+	// Right aligns the column to the right.
+	Right bool
 }
 
 // Property is one property of an Object. TypeOfValue is the declared type
@@ -139,6 +163,17 @@ type ParamSpec struct {
 	// FromPipeline: binds pipeline input by value.
 	FromPipeline bool
 	Aliases      []string
+	// AllowNull lets a mandatory parameter take $null, '' and @()
+	// ([AllowNull], [AllowEmptyString], [AllowEmptyCollection]).
+	AllowNull bool
+	// FromRemaining collects the positional arguments no other parameter
+	// takes (ValueFromRemainingArguments, as Write-Output -InputObject).
+	FromRemaining bool
+	// Enum, when set, lists the names of the .NET enum the parameter takes;
+	// the binder accepts them case-insensitively and passes the canonical
+	// name. Type should then be the enum's full type name, which the
+	// conversion error names.
+	Enum []string
 }
 
 // IsSwitch reports whether the parameter is a switch.
@@ -161,6 +196,13 @@ type Command interface {
 }
 
 // Call is one invocation of a Command after binding.
+//
+// A command with a FromPipeline parameter that receives pipeline input is
+// invoked once per input object (PowerShell's ProcessRecord): that object is
+// bound to the parameter (when no argument was given for it) and Input holds
+// just that object. Otherwise the command is invoked once, with Input holding
+// all pipeline input. A command that is not first in its pipeline and receives
+// no input is not invoked at all, as in PowerShell.
 type Call struct {
 	Ctx  context.Context
 	Host *Host
@@ -175,14 +217,44 @@ type Call struct {
 	Input []any
 	// Confirm is the value of -Confirm when given (nil when not given).
 	Confirm *bool
+	// NonInteractive is set when powershell.exe runs with -NonInteractive:
+	// prompts (ShouldContinue, Read-Host) must fail instead of reading stdin.
+	NonInteractive bool
+
+	// warn and writeErr deliver WriteWarning / WriteError to the
+	// interpreter's streams.
+	warn     func(msg string)
+	writeErr func(rec *ErrorRecord)
+}
+
+// WriteWarning writes a warning (WriteWarning in a cmdlet), honouring
+// -WarningAction and $WarningPreference.
+func (c *Call) WriteWarning(msg string) {
+	if c.warn != nil {
+		c.warn(msg)
+	}
+}
+
+// WriteError writes a non-terminating error (WriteError in a cmdlet) and
+// lets the command go on; -ErrorAction and $ErrorActionPreference decide
+// whether it is shown, ignored or turned into a script-terminating error.
+// Returning an *ErrorRecord from Invoke is the same as a last WriteError.
+func (c *Call) WriteError(rec *ErrorRecord) {
+	if c.writeErr != nil {
+		c.writeErr(rec)
+	}
 }
 
 // Has reports whether a parameter was bound.
 func (c *Call) Has(name string) bool { _, ok := c.Args[name]; return ok }
 
 // ErrorRecord is a PowerShell error. Returned as an error from Invoke, it is
-// written to the error stream (CLIXML on stderr); it terminates the script
-// when Terminating is set or $ErrorActionPreference / -ErrorAction is Stop.
+// written to the error stream (CLIXML on stderr). Without Terminating it is a
+// non-terminating error (WriteError): the script goes on unless
+// -ErrorAction / $ErrorActionPreference is Stop, which makes it
+// script-terminating. With Terminating it is ThrowTerminatingError: the
+// statement stops, the script goes on with the next statement unless
+// $ErrorActionPreference is Stop. Either way $? becomes $false.
 type ErrorRecord struct {
 	Message string
 	// Category is the ErrorCategory name: NotSpecified, InvalidArgument,
@@ -201,6 +273,15 @@ type ErrorRecord struct {
 	Remote         bool
 	PSComputerName string
 	Terminating    bool
+
+	// inv is filled in by the interpreter: which command raised the error
+	// and where, for the "Cmdlet : " prefix and the "At line:" position.
+	inv *invocation
+	// activity overrides the CategoryInfo activity (the command's name).
+	activity string
+	// stopped marks a non-terminating error that -ErrorAction Stop made
+	// terminating (Windows PowerShell 2.0 says so in the message).
+	stopped bool
 }
 
 func (e *ErrorRecord) Error() string { return e.Message }
@@ -223,6 +304,13 @@ type Host struct {
 	// Secrets, when set, is told about every secret the script handles
 	// (ConvertTo-SecureString input, credential passwords) so the log can redact it.
 	Secrets func(secret string)
+	// OnScript, when set, is told the text of every script the process runs:
+	// the -Command / -EncodedCommand text, each stdin line of -Command -, and
+	// every [ScriptBlock]::Create'd script (exreconcile's real script).
+	OnScript func(text string)
+	// Codepage is the console code page stdout and stderr are encoded in
+	// (WINRS_CODEPAGE: 437 when 0, or 65001 for UTF-8).
+	Codepage int
 }
 
 // CmdletEvent describes one cmdlet invocation for the log.
@@ -232,6 +320,20 @@ type CmdletEvent struct {
 	Parameters []string
 	Err        *ErrorRecord
 }
+
+// DefaultParameterSetter is implemented by commands that declare a default
+// parameter set (CmdletBinding DefaultParameterSetName); the binder prefers it
+// when the bound parameters fit several sets.
+type DefaultParameterSetter interface {
+	DefaultParameterSet() string
+}
+
+// A Command whose ClassName() equals its Name() is a function, as the proxy
+// functions that Import-PSSession generates are: its FullyQualifiedErrorIds
+// end in the function name, and a typed parameter that cannot take an
+// argument reports ParameterArgumentTransformationError ("Cannot process
+// argument transformation on parameter 'X'.") instead of a cmdlet's
+// CannotConvertArgumentNoMessage ("Cannot bind parameter 'X'.").
 
 // ModuleLoader is implemented by the Exchange model.
 type ModuleLoader interface {

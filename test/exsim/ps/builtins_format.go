@@ -1,0 +1,204 @@
+package ps
+
+import (
+	"fmt"
+	"strings"
+)
+
+func formatBuiltins() []*builtin {
+	formatParams := func(extra ...ParamSpec) []ParamSpec {
+		ps := []ParamSpec{
+			param("InputObject", "PSObject").pipe(),
+			param("Property", "Object[]").at(0),
+			param("GroupBy", "Object"),
+			param("View", "String"),
+			param("ShowError", "SwitchParameter"),
+			param("DisplayError", "SwitchParameter"),
+			param("Force", "SwitchParameter"),
+			param("Expand", "String"),
+		}
+		return append(ps, extra...)
+	}
+	return []*builtin{
+		{name: "Format-List", params: formatParams(), run: runFormatList},
+		{name: "Format-Table", params: formatParams(
+			param("AutoSize", "SwitchParameter"),
+			param("HideTableHeaders", "SwitchParameter"),
+			param("Wrap", "SwitchParameter"),
+		), run: runFormatTable},
+		{name: "Out-String", params: []ParamSpec{
+			param("InputObject", "PSObject").pipe(),
+			param("Width", "Int32"),
+			param("Stream", "SwitchParameter"),
+		}, run: runOutString},
+		{name: "Out-Default", params: []ParamSpec{param("InputObject", "PSObject").pipe()}, run: func(in *interp, c *Call) ([]any, error) {
+			for _, v := range inputObjects(c) {
+				in.out.write(v)
+			}
+			return nil, nil
+		}},
+		{name: "ConvertTo-Xml", params: []ParamSpec{
+			param("InputObject", "PSObject").at(0).pipe().mandatory().allowNull(),
+			param("Depth", "Int32"),
+			param("NoTypeInformation", "SwitchParameter"),
+			param("As", "String"),
+		}, run: runConvertToXml},
+	}
+}
+
+// propertyPatterns reads -Property as names; calculated properties are refused.
+func propertyPatterns(c *Call) ([]string, error) {
+	if !c.Has("Property") {
+		return nil, nil
+	}
+	var out []string
+	for _, p := range enumerate(c.Args["Property"]) {
+		switch p.(type) {
+		case *Hashtable, *ScriptBlock:
+			return nil, &ErrorRecord{Message: notSupportedMsg("a calculated property"), Category: "NotImplemented", Reason: "NotSupportedException", FullyQualifiedErrorId: errNotSupported, Terminating: true}
+		}
+		out = append(out, toStringPS(p))
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+func runFormatList(in *interp, c *Call) ([]any, error) {
+	if err := refuse(c, "GroupBy", "View", "ShowError", "DisplayError", "Expand"); err != nil {
+		return nil, err
+	}
+	patterns, err := propertyPatterns(c)
+	if err != nil {
+		return nil, err
+	}
+	items := inputObjects(c)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return []any{&formatOutput{list: listEntries(items, patterns, in.enumerationLimit())}}, nil
+}
+
+func runFormatTable(in *interp, c *Call) ([]any, error) {
+	if err := refuse(c, "GroupBy", "View", "ShowError", "DisplayError", "Expand", "Wrap"); err != nil {
+		return nil, err
+	}
+	patterns, err := propertyPatterns(c)
+	if err != nil {
+		return nil, err
+	}
+	items := inputObjects(c)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	limit := in.enumerationLimit()
+	var out []any
+	var cur *tableSpec
+	curKey := ""
+	for _, it := range items {
+		if isScalarOutput(it) && patterns == nil {
+			s := displayValue(it, limit)
+			out = append(out, &formatOutput{list: []listEntry{{text: &s}}})
+			cur = nil
+			continue
+		}
+		cols := tableColumnsOf(it, patterns)
+		names := make([]string, len(cols))
+		for i, col := range cols {
+			names[i] = col.label
+		}
+		key := typeName(it) + ":" + strings.Join(names, ",")
+		if cur == nil || key != curKey {
+			cur = &tableSpec{cols: cols, hide: boolArg(c, "HideTableHeaders"), autosize: boolArg(c, "AutoSize") || !in.psv2}
+			curKey = key
+			out = append(out, &formatOutput{table: cur})
+		}
+		cur.rows = append(cur.rows, tableRow(it, cols, limit)...)
+	}
+	return out, nil
+}
+
+// runOutString renders its input as Out-Default would, into one string
+// (or one string per line with -Stream).
+func runOutString(in *interp, c *Call) ([]any, error) {
+	width := in.host.BufferWidth - 1
+	if width <= 0 {
+		width = 119
+	}
+	if c.Has("Width") {
+		width, _ = c.Args["Width"].(int)
+		if width < 2 {
+			return nil, validationError("Out-String", "Microsoft.PowerShell.Commands.OutStringCommand", "Width",
+				fmt.Sprintf("The %d argument is less than the minimum allowed range of 2. Supply an argument that is greater than or equal to 2 and then try the command again.", width))
+		}
+	}
+	var lines []string
+	od := &outDefault{emit: func(l string) { lines = append(lines, l) }, width: width, psv2: in.psv2,
+		limit: in.enumerationLimit, autosize: !in.psv2}
+	for _, v := range inputObjects(c) {
+		od.write(v)
+	}
+	od.flush()
+	if boolArg(c, "Stream") {
+		out := make([]any, len(lines))
+		for i, l := range lines {
+			out[i] = l
+		}
+		return out, nil
+	}
+	if len(lines) == 0 {
+		return []any{""}, nil
+	}
+	return []any{strings.Join(lines, "\r\n") + "\r\n"}, nil
+}
+
+func runConvertToXml(in *interp, c *Call) ([]any, error) {
+	const class = "Microsoft.PowerShell.Commands.ConvertToXmlCommand"
+	depth := 1
+	if c.Has("Depth") {
+		depth, _ = c.Args["Depth"].(int)
+		if depth < 1 {
+			return nil, validationError("ConvertTo-Xml", class, "Depth", fmt.Sprintf("The %d argument is less than the minimum allowed range of 1. Supply an argument that is greater than or equal to 1 and then try the command again.", depth))
+		}
+	}
+	as := "Document"
+	if c.Has("As") {
+		as = ""
+		for _, v := range []string{"Stream", "String", "Document"} {
+			if strings.EqualFold(v, stringArg(c, "As")) {
+				as = v
+			}
+		}
+		if as == "" {
+			return nil, validationError("ConvertTo-Xml", class, "As", fmt.Sprintf(`The argument "%s" does not belong to the set "Stream,String,Document" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.`, stringArg(c, "As")))
+		}
+	}
+	notype := boolArg(c, "NoTypeInformation")
+	objs := inputObjects(c)
+	if as == "Document" {
+		return []any{&xmlDocument{items: objs, depth: depth, notype: notype}}, nil
+	}
+	level := 0
+	if as == "String" {
+		level = 1
+	}
+	var docs []string
+	for _, o := range objs {
+		w := &xmlWriter{notype: notype}
+		if err := w.object(o, "", depth, true, level); err != nil {
+			c.WriteError(&ErrorRecord{Message: err.Error(), Category: "NotSpecified", Reason: "ArgumentException",
+				FullyQualifiedErrorId: "System.ArgumentException," + class})
+			continue
+		}
+		docs = append(docs, w.String())
+	}
+	if as == "String" {
+		return []any{xmlDocumentText(docs)}, nil
+	}
+	out := []any{`<?xml version="1.0" encoding="utf-8"?>`, "<Objects>"}
+	for _, d := range docs {
+		out = append(out, d)
+	}
+	return append(out, "</Objects>"), nil
+}
