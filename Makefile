@@ -42,3 +42,7 @@ validate-examples: build ## Validate every example scenario offline (each folder
 .PHONY: clean
 clean: ## Remove build output and caches.
 	rm -rf $(BIN) .cache
+
+.PHONY: demo
+demo: ## Start exsim on loopback, plan/apply the two-forests example, catch and repair drift.
+	$(GO) run ./hack/demo

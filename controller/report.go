@@ -61,19 +61,23 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		fmt.Fprintf(&b, "error: %s\n", e.Error())
 	}
 	n := cs.Count()
+	unobserved := ""
+	if n.Unknown > 0 {
+		unobserved = fmt.Sprintf(", %d not observed", n.Unknown)
+	}
 	switch {
 	case n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0:
 		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
 	case r.Mode == ModeApply:
-		fmt.Fprintf(&b, "Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged, %d not observed.\n",
-			n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, n.Unknown)
+		fmt.Fprintf(&b, "Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.\n",
+			n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, unobserved)
 	default:
 		verb := "Plan"
 		if r.Mode == ModeDiff {
 			verb = "Drift"
 		}
-		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged, %d not observed.\n",
-			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, n.Unknown)
+		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged%s.\n",
+			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, unobserved)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -81,6 +85,18 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 
 func describe(a Action, m Mode) string {
 	past := m == ModeApply
+	if m == ModeDiff {
+		switch a {
+		case ActionCreate:
+			return "missing"
+		case ActionConfigure:
+			return "drifted"
+		case ActionRemove:
+			return "present, declared absent"
+		case ActionReplace:
+			return "created with another usage"
+		}
+	}
 	switch a {
 	case ActionCreate:
 		return pick(past, "created", "will be created")
@@ -90,6 +106,8 @@ func describe(a Action, m Mode) string {
 		return pick(past, "removed", "will be removed")
 	case ActionReplace:
 		return pick(past, "replaced", "requires replacement")
+	case ActionUnknown:
+		return "not observed"
 	}
 	return "unchanged"
 }

@@ -64,6 +64,9 @@ func StartExsim(ctx context.Context, bin string, opts ExsimOptions) (*Exsim, err
 		}
 		opts.Dir = d
 	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, err
+	}
 	e := &Exsim{Options: opts, Endpoints: map[string]string{}, LogFile: filepath.Join(opts.Dir, "commands.jsonl"),
 		output: &lockedBuffer{}, done: make(chan struct{})}
 	args := []string{"--org", opts.Org, "--user", opts.User, "--password-env", "EXSIM_PASSWORD", "--log", e.LogFile}
