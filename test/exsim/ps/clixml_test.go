@@ -45,7 +45,7 @@ func TestErrorRendering(t *testing.T) {
 				rec := &ErrorRecord{Message: `Couldn't find database "0181915290". Make sure you have typed it correctly.`, Category: "NotSpecified",
 					Reason: "ManagementObjectNotFoundException", Remote: true, PSComputerName: "sivermail.siverlaw.local",
 					FullyQualifiedErrorId: "[Server=SIVERMAIL,RequestId=d8e96c8b-bd5f-4522-88e3-b1c13c069c41,TimeStamp=9/9/2022 3:17:40 PM] [FailureCategory=Cmdlet-ManagementObjectNotFoundException] E3DE7D95,Microsoft.Exchange.Management.RecipientTasks.GetMailbox",
-					activity: "Get-Mailbox", inv: &invocation{name: "Get-Mailbox", src: []rune("Get-Mailbox -Database 0181915290 -Archive"), pos: extent{0, 41}}}
+					activity:              "Get-Mailbox", inv: &invocation{name: "Get-Mailbox", src: []rune("Get-Mailbox -Database 0181915290 -Archive"), pos: extent{0, 41}}}
 				return renderError(rec, 120, false)
 			},
 			[]string{

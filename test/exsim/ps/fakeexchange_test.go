@@ -63,7 +63,7 @@ func sendConnector(name string, spaces []string, dns bool, port int) *Object {
 			prop("Name", name, "System.String"),
 			prop("Identity", name, "Microsoft.Exchange.Data.Directory.ADObjectId"),
 		},
-		TableView: []TableColumn{{Label: "Identity"}, {Label: "AddressSpaces"}, {Label: "Enabled"}},
+		TableView: []TableColumn{{Property: "Identity"}, {Label: "AddressSpaces"}, {Label: "Enabled"}},
 	}
 }
 

@@ -186,11 +186,14 @@ func tableColumnsOf(v any, patterns []string) []tableCol {
 		if o, ok := v.(*Object); ok && len(o.TableView) > 0 {
 			cols := make([]tableCol, len(o.TableView))
 			for i, c := range o.TableView {
-				prop := c.Property
+				label, prop := c.Label, c.Property
 				if prop == "" {
-					prop = c.Label
+					prop = label
 				}
-				cols[i] = tableCol{label: c.Label, property: prop, width: c.Width, right: c.Right}
+				if label == "" {
+					label = prop
+				}
+				cols[i] = tableCol{label: label, property: prop, width: c.Width, right: c.Right}
 			}
 			return cols
 		}

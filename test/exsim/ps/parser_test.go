@@ -195,7 +195,7 @@ func TestParseSeedCommandLines(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		name, reason, src, id, msg string
-		incomplete          bool
+		incomplete                 bool
 	}{
 		{"unterminated single", "PowerShell's TerminatorExpectedAtEndOfString", `$x = 'abc`, "TerminatorExpectedAtEndOfString", "The string is missing the terminator: '.", true},
 		{"unterminated double", "same for double quotes", `Write-Output "abc`, "TerminatorExpectedAtEndOfString", `The string is missing the terminator: ".`, true},

@@ -25,7 +25,7 @@ func Run(ctx context.Context, host *Host, commandLine string, stdin io.Reader, s
 		return 0
 	}
 	if !isPowerShell(args[0]) {
-		return runCmd(host, commandLine, args, out, errOut)
+		return runCmd(ctx, host, commandLine, args, stdin, out, errOut)
 	}
 	opts, msg, banner, code := parseArgs(args[1:])
 	if code != 0 {
@@ -51,7 +51,7 @@ func bannerText(psv2 bool) string {
 
 // runCmd is cmd.exe for a command line that is not powershell.exe: echo,
 // hostname, exit and cmd /c; anything else is an unknown program.
-func runCmd(host *Host, line string, args []string, out, errOut *textOut) int {
+func runCmd(ctx context.Context, host *Host, line string, args []string, stdin io.Reader, out, errOut *textOut) int {
 	word := firstWord(line)
 	prog := strings.ToLower(args[0])
 	rest := strings.TrimLeft(strings.TrimLeft(line, " \t")[len(word):], " \t")
@@ -66,9 +66,9 @@ func runCmd(host *Host, line string, args []string, out, errOut *textOut) int {
 				return 0
 			}
 			if isPowerShell(ia[0]) {
-				return Run(context.Background(), host, inner, nil, out.w, errOut.w)
+				return Run(ctx, host, inner, stdin, out.w, errOut.w)
 			}
-			return runCmd(host, inner, ia, out, errOut)
+			return runCmd(ctx, host, inner, ia, stdin, out, errOut)
 		}
 	case "echo":
 		if rest == "" {
