@@ -3,7 +3,6 @@ package exchange_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,18 +17,15 @@ import (
 
 // TestExsim runs the exchange package against exsim over real WinRM: observe
 // a fresh server, create, change and remove each kind, read back. It needs
-// bin/exsim (`make build`) or $EXSIM_BIN and skips without them.
+// exsim built from this tree (or $EXSIM_BIN), so it never runs a stale binary.
 func TestExsim(t *testing.T) {
-	root, err := framework.ModuleRoot()
-	if err != nil {
-		t.Skip(err)
-	}
 	exsimBin = os.Getenv("EXSIM_BIN")
 	if exsimBin == "" {
-		exsimBin = filepath.Join(root, "bin", "exsim")
-	}
-	if _, err := os.Stat(exsimBin); err != nil {
-		t.Skip("bin/exsim not built; run make build (or set EXSIM_BIN)")
+		bins, err := framework.Build(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		exsimBin = bins.Exsim
 	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "exchange against exsim")

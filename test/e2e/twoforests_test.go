@@ -85,6 +85,20 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 	})
 
+	It("exports the live state, and diff on the export finds no drift", func() {
+		r := exreconcile("export", "-f", filepath.Join(dir, "work-com.yaml"))
+		Expect(r.ExitCode).To(Equal(0), r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("kind: SendConnector"))
+		Expect(r.Stdout).To(ContainSubstring("name: From-canoe.com"))
+		Expect(r.Stdout).NotTo(ContainSubstring("Default WIN20081"))
+		exported := filepath.Join(GinkgoT().TempDir(), "live.yaml")
+		Expect(os.WriteFile(exported, []byte(r.Stdout), 0o600)).To(Succeed())
+		r = exreconcile("validate", "-f", exported)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("diff", "-f", exported, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+	})
+
 	It("reports json and yaml with conditions", func() {
 		r := exreconcile("plan", "-f", dir, "-o", "json")
 		Expect(r.ExitCode).To(Equal(0), r.Stderr)

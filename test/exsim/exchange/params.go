@@ -68,9 +68,6 @@ func versionFromApplicable(s string) (Version, bool) {
 	return v, err == nil
 }
 
-// commonParams are added by the interpreter's binder to every cmdlet
-// (api.go), so they are left out of Params() even where params.tsv lists them.
-var commonParams = map[string]bool{"confirm": true, "whatif": true}
 
 // positions holds what params.tsv does not carry: the positional index of a
 // parameter, from the SYNTAX blocks of Microsoft's reference ([-Identity] on
@@ -129,7 +126,10 @@ func paramSpecs(cmdlet string, v Version) []ps.ParamSpec {
 	var order []string
 	byName := map[string]*ps.ParamSpec{}
 	for _, r := range rows {
-		if commonParams[strings.ToLower(r.name)] || !hasVersion(r.versions, v) {
+		// -Confirm and -WhatIf stay: they exist only on the cmdlets that
+		// support ShouldProcess, which is exactly where params.tsv lists
+		// them, and the binder adds them only when a command declares them.
+		if !hasVersion(r.versions, v) {
 			continue
 		}
 		p := byName[r.name]

@@ -53,7 +53,8 @@ func TestParamGating(t *testing.T) {
 		{"FileName on 2016", "Import-ExchangeCertificate", "FileName", V2016, false, "2013 only"},
 		{"FileName on 2013", "Import-ExchangeCertificate", "FileName", V2013, true, "2013 only"},
 		{"EXO-only parameter", "Set-TransportConfig", "SmtpClientAuthenticationDisabled", V2019, false, "Exchange Online only"},
-		{"Confirm left to the binder", "Remove-SendConnector", "Confirm", V2019, false, "common parameters are the binder's"},
+		{"Confirm on a Remove", "Remove-SendConnector", "Confirm", V2019, true, "ShouldProcess cmdlets declare -Confirm (params.tsv lists it); the binder adds it only then"},
+		{"no Confirm on a Get", "Get-SendConnector", "Confirm", V2019, false, "Get-* do not support ShouldProcess"},
 		{"Path never", "New-ExchangeCertificate", "Path", V2010, false, "seed 001's -Path is not in the reference"},
 	}
 	for _, tc := range cases {

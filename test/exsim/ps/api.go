@@ -299,6 +299,11 @@ type Host struct {
 	// Modules loads the Exchange cmdlets (New-PSSession / Import-PSSession /
 	// Remove-PSSession / Add-PSSnapin are interpreter built-ins that call it).
 	Modules ModuleLoader
+	// Commands are commands the process has from the start besides exsim's
+	// built-ins: the Windows cmdlets the Exchange model owns, such as
+	// Restart-Service (exchange.Org.HostCommands). One with a built-in's
+	// name replaces it.
+	Commands []Command
 	// OnCmdlet, when set, is told about every cmdlet invocation (for exsim's log).
 	OnCmdlet func(CmdletEvent)
 	// Secrets, when set, is told about every secret the script handles

@@ -126,6 +126,10 @@ func (in *interp) runScriptBlock(b *ScriptBlock, sc *scope, input []any, c *comm
 // object when it has a by-value pipeline parameter.
 func (in *interp) invoke(cmd Command, invName string, c *command, sc *scope, args []argValue, input []any, downstream bool) ([]any, error) {
 	inv := &invocation{name: invName, src: sc.src, pos: c.extent}
+	if in.psv2 {
+		// Windows PowerShell 2.0 points after the command name: "+ Get-Item <<<<  x".
+		inv.pos = c.nameExt
+	}
 	bd := newBinder(cmd, in.psv2, c.extent)
 	_, whole := cmd.(wholeInputCommand)
 	// PowerShell defers mandatory pipeline parameters whenever the command

@@ -65,7 +65,9 @@ func ellipsize(s string) string {
 func errorText(rec *ErrorRecord, bufferWidth int, psv2 bool) string {
 	inv := rec.inv
 	var b strings.Builder
-	parserNoCommand := rec.Category == "ParserError" && (inv == nil || inv.name == "")
+	// Parse errors carry their position in the message (5.1); 2.0 printed
+	// it as for any error.
+	parserNoCommand := !psv2 && rec.Category == "ParserError" && (inv == nil || inv.name == "")
 	if !rec.Remote && inv != nil && !parserNoCommand {
 		switch {
 		case inv.hasScript:

@@ -206,6 +206,9 @@ func (in *interp) assign(a *assignment, sc *scope) (any, error) {
 	switch t := a.target.(type) {
 	case *varExpr:
 		name := strings.ToLower(t.name)
+		if name == "null" && t.scope == "" {
+			return v, nil // $null = ... discards the value
+		}
 		if readOnlyVariables[name] || t.scope == "env" {
 			if t.scope == "env" {
 				return nil, in.notSupported("assigning environment variables", t.extent, sc)

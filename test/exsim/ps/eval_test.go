@@ -34,6 +34,7 @@ func TestEvaluation(t *testing.T) {
 		{"write-output unrolls", "Write-Output a b c writes three strings", "(Write-Output a b c).Count", "3"},
 		{"console output encoding", "WINRS_CODEPAGE 437", "[Console]::OutputEncoding.WebName", "IBM437"},
 		{"question mark", "$? after a successful statement", "'x' | Out-Null; $?", "True"},
+		{"assign to null", "$null = ... discards output", "$null = Write-Output 'gone'; 'kept'", "kept"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

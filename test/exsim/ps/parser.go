@@ -207,7 +207,7 @@ func (p *parser) assignment(target node, op Token) (node, *ParseError) {
 		return nil, err
 	}
 	if isStatementEnd(n.Kind) {
-		return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '" + op.Text + "' operator.", Start: op.End, End: op.End}
+		return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '" + op.Text + "' operator.", Start: op.End, End: op.End, Incomplete: n.Kind == tkEOF}
 	}
 	if err := p.s.skipSpace(true); err != nil {
 		return nil, err
@@ -249,7 +249,7 @@ func (p *parser) pipeline(first node) (node, *ParseError) {
 		}
 		n := p.s.at(p.s.pos)
 		if n == '|' || n == eofRune || n == ';' || n == ')' || n == '}' {
-			return nil, &ParseError{ErrorID: "EmptyPipeElement", Message: "An empty pipe element is not allowed.", Start: t.Start, End: t.End}
+			return nil, &ParseError{ErrorID: "EmptyPipeElement", Message: "An empty pipe element is not allowed.", Start: t.Start, End: t.End, Incomplete: n == eofRune}
 		}
 		if !isCommandStart(n, p.s.at(p.s.pos+1)) && n != '&' {
 			x, err := p.expression()

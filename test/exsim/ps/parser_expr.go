@@ -34,7 +34,7 @@ func (p *parser) expression() (node, *ParseError) {
 			return nil, err
 		}
 		if !startsValue(n) {
-			return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '+' operator.", Start: t.End, End: t.End}
+			return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '+' operator.", Start: t.End, End: t.End, Incomplete: n.Kind == tkEOF}
 		}
 		if err := p.s.skipSpace(true); err != nil {
 			return nil, err
@@ -78,7 +78,7 @@ func (p *parser) arrayLiteral() (node, *ParseError) {
 			return nil, err
 		}
 		if !startsValue(n) {
-			return nil, &ParseError{ErrorID: "MissingExpressionAfterToken", Message: "Missing expression after ','.", Start: t.End, End: t.End}
+			return nil, &ParseError{ErrorID: "MissingExpressionAfterToken", Message: "Missing expression after ','.", Start: t.End, End: t.End, Incomplete: n.Kind == tkEOF}
 		}
 		if err := p.s.skipSpace(true); err != nil {
 			return nil, err
@@ -454,7 +454,7 @@ func (p *parser) binaryNoComma() (node, *ParseError) {
 			return nil, err
 		}
 		if !startsValue(n) {
-			return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '+' operator.", Start: t.End, End: t.End}
+			return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '+' operator.", Start: t.End, End: t.End, Incomplete: n.Kind == tkEOF}
 		}
 		right, err := p.unary()
 		if err != nil {

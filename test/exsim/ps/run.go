@@ -108,6 +108,9 @@ func newInterp(ctx context.Context, host *Host, opts psOptions, out, errOut *tex
 	defaultVariables(in.global)
 	in.out = &outDefault{emit: out.line, width: width - 1, psv2: in.psv2, limit: in.enumerationLimit, autosize: !in.psv2}
 	in.registerBuiltins()
+	for _, c := range host.Commands {
+		in.cmds[strings.ToLower(c.Name())] = c
+	}
 	return in
 }
 
