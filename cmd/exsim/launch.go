@@ -25,7 +25,15 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
 			return 1
 		}
+		// Windows cmdlets the model owns (Restart-Service MSExchangeTransport)
+		// exist from the start, as they do on the real server.
+		builtins, err := org.HostCommands(xs.Name())
+		if err != nil {
+			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
+			return 1
+		}
 		host := &ps.Host{
+			Commands:    builtins,
 			ServerName:  p.Server,
 			UserName:    p.User,
 			PSVersion:   xs.PSVersion(),

@@ -1,0 +1,205 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/exreconcile/exreconcile/test/framework"
+)
+
+const corpPassword = "Corp-Canary-5x!Pw"
+
+// corpSite starts exsim for corp.example.org with one Exchange 2016 server
+// and returns the public-tls example pointed at it, its password in a file
+// as the example expects (passwordFrom.file).
+func corpSite(extra ...string) (*framework.Exsim, string, framework.Admin) {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sim, err := framework.StartExsim(ctx, bins.Exsim, framework.ExsimOptions{Org: "corp.example.org",
+		Servers: []framework.ExsimServer{{Name: "EX2016", Options: "version=2016"}}, User: `CORP\svc-exreconcile`,
+		Password: corpPassword, HTTPS: true, Auth: "ntlm", Dir: GinkgoT().TempDir(), Extra: extra})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(sim.Stop)
+	dir := site("public-tls", sim)
+	secret := filepath.Join(GinkgoT().TempDir(), "password")
+	Expect(os.WriteFile(secret, []byte(corpPassword+"\n"), 0o600)).To(Succeed())
+	manifest := filepath.Join(dir, "site.yaml")
+	data, err := os.ReadFile(manifest)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(os.WriteFile(manifest, []byte(strings.ReplaceAll(string(data), "/run/secrets/exreconcile", secret)), 0o600)).To(Succeed())
+	admin := framework.Admin{Endpoint: sim.Endpoint("EX2016"), CAFile: sim.CAFile, User: `CORP\svc-exreconcile`,
+		Password: corpPassword, FQDN: "ex2016.corp.example.org"}
+	return sim, dir, admin
+}
+
+func adminRun(a framework.Admin, lines ...string) {
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, errOut, code, err := a.Run(ctx, lines...)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(code).To(Equal(0), out+errOut)
+}
+
+var _ = Describe("the public-tls scenario (seed 003) on Exchange 2016", Ordered, func() {
+	var sim *framework.Exsim
+	var dir string
+	var admin framework.Admin
+
+	BeforeAll(func() {
+		sim, dir, admin = corpSite()
+		// Brownfield: the opportunistic Internet connector already exists,
+		// made by hand without the certificate's FQDN.
+		adminRun(admin, "New-SendConnector -Name 'Internet Opportunistic TLS' -Usage Internet -AddressSpaces '*' -SourceTransportServers EX2016")
+	})
+
+	It("plans the partner, broken-domain and opportunistic connectors and the frontend FQDN", func() {
+		r := exreconcile("plan", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring(`+ SendConnector "TLS Required Partners"`))
+		Expect(r.Stdout).To(ContainSubstring(`+ SendConnector "No TLS Broken Domains"`))
+		Expect(r.Stdout).To(ContainSubstring(`~ SendConnector "Internet Opportunistic TLS"`))
+		Expect(r.Stdout).To(ContainSubstring("fqdn: mail.example.org <- "))
+		Expect(r.Stdout).To(ContainSubstring(`~ ReceiveConnector "EX2016\Default Frontend EX2016"`))
+	})
+
+	It("applies with RequireTLS and TlsAuthLevel on one command line, then is in sync in one command", func() {
+		r := exreconcile("plan", "-f", dir, "--show-script")
+		Expect(r.Stdout).To(MatchRegexp(`New-SendConnector -Name 'TLS Required Partners' .*-RequireTLS \$true -TlsAuthLevel 'CertificateValidation'`))
+		r = exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		before := logLen(sim)
+		r = exreconcile("diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(logLen(sim) - before).To(Equal(1))
+	})
+
+	It("catches RequireTLS turned off by hand and restores it", func() {
+		adminRun(admin, "Set-SendConnector 'TLS Required Partners' -RequireTLS $false -TlsAuthLevel $null")
+		r := exreconcile("diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("requireTLS: true <- false"))
+		r = exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+	})
+})
+
+var _ = Describe("creation-only usage, pruning and protected connectors", func() {
+	var sim *framework.Exsim
+	var dir string
+	var admin framework.Admin
+
+	BeforeEach(func() {
+		sim, dir, admin = corpSite()
+	})
+
+	write := func(name, body string) {
+		GinkgoHelper()
+		Expect(os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600)).To(Succeed())
+	}
+
+	It("refuses to replace a connector created with another usage unless --allow-replace", func() {
+		adminRun(admin, "New-ReceiveConnector -Name 'From Partner' -Server EX2016 -Usage Internet -Bindings '198.51.100.10:2526'")
+		write("partner.yaml", `apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata: {name: From Partner}
+spec:
+  server: EX2016
+  usage: Partner
+  bindings: ["198.51.100.10:2526"]
+  remoteIPRanges: ["192.0.2.0/24"]
+`)
+		r := exreconcile("plan", "-f", dir)
+		Expect(r.Stdout).To(ContainSubstring(`± ReceiveConnector "EX2016\From Partner" (requires replacement)`))
+		r = exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(1), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("--allow-replace"))
+		r = exreconcile("apply", "-f", dir, "--allow-replace")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+	})
+
+	It("prunes only connectors it created, never an administrator's own", func() {
+		adminRun(admin, "New-SendConnector -Name 'Hand Made' -Usage Custom -AddressSpaces 'handmade.example' -SourceTransportServers EX2016")
+		write("extra.yaml", `apiVersion: exreconcile.io/v1alpha1
+kind: SendConnector
+metadata: {name: Temporary Route}
+spec:
+  addressSpaces: ["temporary.example"]
+  sourceTransportServers: [EX2016]
+  comment: kept for the migration
+`)
+		r := exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(os.Remove(filepath.Join(dir, "extra.yaml"))).To(Succeed())
+		r = exreconcile("plan", "-f", dir)
+		Expect(r.Stdout).NotTo(ContainSubstring("Temporary Route"))
+		r = exreconcile("plan", "-f", dir, "--prune")
+		Expect(r.Stdout).To(ContainSubstring(`- SendConnector "Temporary Route"`))
+		Expect(r.Stdout).NotTo(ContainSubstring("Hand Made"))
+		r = exreconcile("apply", "-f", dir, "--prune")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("diff", "-f", dir, "--prune", "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+	})
+
+	It("never removes or rebinds a default receive connector, and says why", func() {
+		write("default.yaml", `apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata: {name: Client Frontend EX2016}
+spec:
+  server: EX2016
+  ensure: Absent
+`)
+		r := exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(1), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("default receive connectors"))
+		lines, err := sim.Log()
+		Expect(err).NotTo(HaveOccurred())
+		for _, l := range lines {
+			for _, c := range l.Cmdlets {
+				Expect(c.Name).NotTo(Equal("Remove-ReceiveConnector"))
+			}
+		}
+	})
+})
+
+var _ = Describe("restartTransportService: OnChange", func() {
+	It("restarts MSExchangeTransport once per changed server, after its changes, and not when in sync", func() {
+		sim, dir, _ := corpSite()
+		manifest := filepath.Join(dir, "site.yaml")
+		data, err := os.ReadFile(manifest)
+		Expect(err).NotTo(HaveOccurred())
+		patched := strings.Replace(string(data), "  tls:\n", "  restartTransportService: OnChange\n  tls:\n", 1)
+		Expect(os.WriteFile(manifest, []byte(patched), 0o600)).To(Succeed())
+		r := exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		restarts := func() int {
+			lines, err := sim.Log()
+			Expect(err).NotTo(HaveOccurred())
+			n := 0
+			for _, l := range lines {
+				for _, c := range l.Cmdlets {
+					if c.Name == "Restart-Service" {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		Expect(restarts()).To(Equal(1))
+		r = exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(restarts()).To(Equal(1))
+	})
+})
