@@ -46,3 +46,7 @@ clean: ## Remove build output and caches.
 .PHONY: demo
 demo: ## Start exsim on loopback, plan/apply the two-forests example, catch and repair drift.
 	$(GO) run ./hack/demo
+
+.PHONY: bench
+bench: ## Benchmark exreconcile vs a per-resource baseline on exsim at 10 and 50 servers (~4 min).
+	$(GO) run ./hack/bench -servers 10,50

@@ -25,8 +25,9 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		}
 		if e.Action == ActionReplace && !r.opts.AllowReplace {
 			if r.opts.Mode == ModeApply {
-				cs.Errors = append(cs.Errors, RunError{Server: e.RunOn, Subject: e.Subject.String(), Class: "Refused",
-					Message: "not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace"})
+				msg := "not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace"
+				cs.Errors = append(cs.Errors, RunError{Server: e.RunOn, Subject: e.Subject.String(), Class: "Refused", Message: msg})
+				ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonReplaceRefused, Message: msg})
 			}
 			continue
 		}
@@ -69,6 +70,23 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		res, err := s.remote.Apply(ctx, s.calls)
 		s.applied = true
 		done := 0
+		// markNotApplied marks an entry whose calls did not all run,
+		// unless a failed call already did.
+		markNotApplied := func(e *Entry, reason, msg string) {
+			if e == nil {
+				return
+			}
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if c, ok := ensureStatus(e).Get(ConditionSynced); !ok || c.Status != "False" {
+				ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: reason, Message: msg})
+			}
+		}
+		if res == nil && err != nil {
+			for _, e := range s.owners {
+				markNotApplied(e, ReasonApplyFailed, err.Error())
+			}
+		}
 		if res != nil {
 			for i, cr := range res.Calls {
 				e := s.owners[i]
@@ -100,6 +118,8 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 						Message: fmt.Sprintf("%s after %d of %d calls: %s", errApply, done, len(s.calls), msg)})
 					r.mu.Unlock()
 					err = nil
+				case exchange.CallNotRun:
+					markNotApplied(s.owners[i], ReasonNotApplied, "not run: an earlier call on "+s.spec.Name+" failed")
 				}
 			}
 		}
@@ -145,6 +165,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			r.mu.Lock()
 			cs.Errors = append(cs.Errors, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(err)), Message: fmt.Sprintf("%s: %v", errVerify, err)})
 			r.mu.Unlock()
+			s.verifyErr = err
 			return
 		}
 		s.obs = obs
@@ -161,10 +182,18 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		if o == nil {
 			continue
 		}
-		if s := o.serverByName(e.RunOn); s == nil || !s.applied {
+		s := o.serverByName(e.RunOn)
+		if s == nil || !s.applied {
 			continue
 		}
 		st := ensureStatus(e)
+		if s.verifyErr != nil {
+			// What the server held before apply says nothing about
+			// the change.
+			st.Set(Condition{Type: ConditionDegraded, Status: "Unknown", Reason: ReasonVerifyFailed,
+				Message: fmt.Sprintf("%s: %v", errVerify, s.verifyErr)})
+			continue
+		}
 		now := findEntry(after, e.Subject)
 		switch {
 		case now == nil && e.Action != ActionRemove:

@@ -1,8 +1,11 @@
 package controller
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -33,6 +36,7 @@ const (
 	ReasonExtraServices     = "ServicesBeyondDeclared"
 	ReasonOtherSMTP         = "OtherCertificateHoldsSMTP"
 	ReasonNoSource          = "MissingWithoutSource"
+	ReasonPFXEncryption     = "PFXEncryptionUnsupported"
 )
 
 // certSource is a certificate file read before any server is contacted,
@@ -41,6 +45,17 @@ type certSource struct {
 	data       []byte
 	password   *exchange.Secret
 	thumbprint string
+	// file is the source file as the manifest names it, for messages.
+	file string
+	// keyless is a certFile: the issued certificate without its private
+	// key, which only completes a pending request made on the server.
+	keyless bool
+	// aes is a PFX encrypted with PBES2 (AES), which the Windows versions
+	// under Exchange 2016 and older cannot import.
+	aes bool
+	// cert is the certificate the import adds (the leaf of the file); nil
+	// when not known.
+	cert *x509.Certificate
 }
 
 // prepareCertificates reads every declared certificate source and checks
@@ -58,8 +73,9 @@ func (r *runner) prepareCertificates(o *orgRun) error {
 			continue
 		}
 		if !strings.EqualFold(src.thumbprint, c.Spec.Thumbprint) {
-			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: the source file's certificate has thumbprint %s, not the declared %s",
-				c.Name, src.thumbprint, strings.ToUpper(c.Spec.Thumbprint)))
+			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: %s holds the certificate with thumbprint %s, not the declared %s; "+
+				"correct spec.thumbprint or the file (nothing was contacted)",
+				c.Name, src.file, src.thumbprint, strings.ToUpper(c.Spec.Thumbprint)))
 			continue
 		}
 		o.certs[strings.ToUpper(c.Spec.Thumbprint)] = src
@@ -77,7 +93,7 @@ func readCertSource(site *v1alpha1.Site, c *v1alpha1.ExchangeCertificate) (*cert
 	if err != nil {
 		return nil, fmt.Errorf("cannot read certificate source: %w", err)
 	}
-	src := &certSource{data: data}
+	src := &certSource{data: data, file: file, keyless: s.PFXFile == ""}
 	if s.PasswordFrom != nil {
 		pw, err := site.Resolver(c).Resolve(*s.PasswordFrom)
 		if err != nil {
@@ -86,28 +102,120 @@ func readCertSource(site *v1alpha1.Site, c *v1alpha1.ExchangeCertificate) (*cert
 		p := exchange.Secret(pw.Reveal())
 		src.password = &p
 	}
-	var cert *x509.Certificate
 	if s.PFXFile != "" {
 		pw := ""
 		if src.password != nil {
 			pw = string(*src.password)
 		}
-		_, cert, _, err = pkcs12.DecodeChain(data, pw)
+		_, cert, _, err := pkcs12.DecodeChain(data, pw)
 		if err != nil {
 			return nil, fmt.Errorf("cannot open PFX %s (wrong password?): %w", file, err)
 		}
+		src.cert = cert
+		src.aes = bytes.Contains(data, oidPBES2DER)
 	} else {
-		der := data
-		if b, _ := pem.Decode(data); b != nil {
-			der = b.Bytes
-		}
-		if cert, err = x509.ParseCertificate(der); err != nil {
+		certs, err := parseIssued(data)
+		if err != nil {
 			return nil, fmt.Errorf("cannot read certificate %s: %w", file, err)
 		}
+		src.cert = leafCertificate(certs)
 	}
-	sum := sha1.Sum(cert.Raw)
+	sum := sha1.Sum(src.cert.Raw)
 	src.thumbprint = strings.ToUpper(hex.EncodeToString(sum[:]))
 	return src, nil
+}
+
+// oidPBES2DER is the DER of OID 1.2.840.113549.1.5.13 (PBES2), the
+// algorithm of AES-encrypted PFX files. The algorithm identifiers of a PFX
+// are not encrypted, so finding it is enough to tell the encryption.
+var oidPBES2DER = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d}
+
+// parseIssued reads what a CA sends back for a request: a DER or PEM
+// certificate, or a PKCS #7 bundle (.p7b; seed 000's CA sent one under a
+// CERTIFICATE header), in binary or PEM form.
+func parseIssued(data []byte) ([]*x509.Certificate, error) {
+	var ders [][]byte
+	rest := data
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		ders = append(ders, b.Bytes)
+	}
+	if len(ders) == 0 {
+		ders = [][]byte{data}
+		// Base64 text without the header lines, as a CA's page may show it.
+		if text := strings.Join(strings.Fields(string(data)), ""); text != "" {
+			if der, err := base64.StdEncoding.DecodeString(text); err == nil {
+				ders = append(ders, der)
+			}
+		}
+	}
+	var out []*x509.Certificate
+	var firstErr error
+	for _, der := range ders {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			out = append(out, c)
+			continue
+		} else if firstErr == nil {
+			firstErr = err
+		}
+		if cs, err := parsePKCS7Certificates(der); err == nil {
+			out = append(out, cs...)
+		}
+	}
+	if len(out) == 0 {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// parsePKCS7Certificates reads the certificates of a PKCS #7 SignedData
+// (RFC 2315 §9.1).
+func parsePKCS7Certificates(der []byte) ([]*x509.Certificate, error) {
+	var info struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(der, &info); err != nil {
+		return nil, err
+	}
+	if !info.ContentType.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}) {
+		return nil, errors.New("not PKCS #7 signed data")
+	}
+	var sd struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		ContentInfo      asn1.RawValue
+		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(info.Content.Bytes, &sd); err != nil {
+		return nil, err
+	}
+	certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
+	if err == nil && len(certs) == 0 {
+		err = errors.New("PKCS #7 bundle without certificates")
+	}
+	return certs, err
+}
+
+// leafCertificate is the end-entity certificate of a chain, the one
+// Import-ExchangeCertificate adds: the one that issued no other.
+func leafCertificate(certs []*x509.Certificate) *x509.Certificate {
+	for _, c := range certs {
+		issued := false
+		for _, o := range certs {
+			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && o.CheckSignatureFrom(c) == nil {
+				issued = true
+			}
+		}
+		if !issued {
+			return c
+		}
+	}
+	return certs[0]
 }
 
 // certificateServers are the servers a certificate is declared for: the
@@ -129,23 +237,79 @@ func certificateServers(o *orgRun, c *v1alpha1.ExchangeCertificate) []string {
 func (r *runner) planCertificates(o *orgRun, s *serverRun) []*Entry {
 	var out []*Entry
 	for _, c := range r.site.ExchangeCertificates() {
-		if r.site.Organization(c) != o.org {
-			continue
-		}
-		declared := false
-		for _, name := range certificateServers(o, c) {
-			declared = declared || strings.EqualFold(name, s.spec.Name)
-		}
-		if !declared {
+		if r.site.Organization(c) != o.org || !certificateDeclaredOn(o, c, s.spec.Name) {
 			continue
 		}
 		e := &Entry{Subject: Subject{Kind: certificateKind, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name}, Action: ActionUnchanged}
 		if s.err == nil {
-			planCertificate(e, c, s.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], time.Now())
+			planCertificate(e, c, s.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now())
+			if cur := findCertificate(s.obs.Certificates, c.Spec.Thumbprint); cur != nil {
+				ensureStatus(e).Observed = observedCertificate(cur)
+			}
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// now is the run's clock: Options.Now, or the wall clock.
+func (r *runner) now() time.Time {
+	if r.opts.Now != nil {
+		return r.opts.Now()
+	}
+	return time.Now()
+}
+
+// certificateDeclaredOn reports whether c is declared for server.
+func certificateDeclaredOn(o *orgRun, c *v1alpha1.ExchangeCertificate, server string) bool {
+	for _, name := range certificateServers(o, c) {
+		if strings.EqualFold(name, server) {
+			return true
+		}
+	}
+	return false
+}
+
+// findCertificate finds a certificate by thumbprint (case-insensitive).
+func findCertificate(list []exchange.ObservedCertificate, thumb string) *exchange.ObservedCertificate {
+	for i := range list {
+		if strings.EqualFold(list[i].Thumbprint, thumb) {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// observedCertificate is what -o json|yaml shows of a certificate under status.observed.
+func observedCertificate(c *exchange.ObservedCertificate) map[string]string {
+	m := map[string]string{
+		"thumbprint":    c.Thumbprint,
+		"services":      c.Services.String(),
+		"status":        c.Status,
+		"hasPrivateKey": fmt.Sprint(c.HasPrivateKey),
+		"subject":       c.Subject,
+		"issuer":        c.Issuer,
+		"serialNumber":  c.SerialNumber,
+	}
+	if len(c.CertificateDomains) > 0 {
+		m["certificateDomains"] = strings.Join(c.CertificateDomains, ", ")
+	}
+	if !c.NotAfter.IsZero() {
+		m["notAfter"] = c.NotAfter.Format(time.DateTime)
+	}
+	return m
+}
+
+// hasPendingRequest reports whether the server holds a request made with
+// New-ExchangeCertificate -GenerateRequest, whose key an issued
+// certificate file can complete.
+func hasPendingRequest(obs *exchange.Observation) bool {
+	for _, c := range obs.Certificates {
+		if strings.EqualFold(c.Status, "PendingRequest") {
+			return true
+		}
+	}
+	return false
 }
 
 // planCertificate fills e for one certificate on one server: import it when
@@ -153,38 +317,14 @@ func (r *runner) planCertificates(o *orgRun, s *serverRun) []*Entry {
 // change (extra services) or what needs a person (a missing private key).
 func planCertificate(e *Entry, c *v1alpha1.ExchangeCertificate, obs *exchange.Observation, src *certSource, now time.Time) {
 	thumb := strings.ToUpper(c.Spec.Thumbprint)
-	v := obs.Server.Version
 	server := e.Server
 	want := value.ServiceNone
 	if c.Spec.Services != nil {
 		want = *c.Spec.Services
 	}
-	var cur *exchange.ObservedCertificate
-	for i := range obs.Certificates {
-		if strings.EqualFold(obs.Certificates[i].Thumbprint, thumb) {
-			cur = &obs.Certificates[i]
-		}
-	}
+	cur := findCertificate(obs.Certificates, thumb)
 	if cur == nil {
-		if src == nil {
-			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonNoSource,
-				Message: fmt.Sprintf("certificate %s is not on %s and the manifest gives no source to import it from", thumb, server)})
-			return
-		}
-		imp, err := exchange.ImportExchangeCertificate(v, server, src.data, exchange.ImportOptions{Password: src.password})
-		if err != nil {
-			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonApplyFailed, Message: err.Error()})
-			return
-		}
-		e.Action = ActionCreate
-		calls := []exchange.Call{imp}
-		if want != value.ServiceNone {
-			if en, err := exchange.EnableExchangeCertificate(v, server, thumb, want); err == nil {
-				calls = append(calls, en)
-			}
-		}
-		e.Fields = append(e.Fields, FieldDiff{Field: "thumbprint", Desired: thumb, Actual: "(not imported)"})
-		e.setCalls(calls...)
+		planCertificateImport(e, obs, src, thumb, want, now)
 		return
 	}
 	if !cur.HasPrivateKey {
@@ -200,32 +340,18 @@ func planCertificate(e *Entry, c *v1alpha1.ExchangeCertificate, obs *exchange.Ob
 		}
 		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonStatusNotValid, Message: msg})
 	}
-	if !cur.NotAfter.IsZero() {
-		switch left := cur.NotAfter.Sub(now); {
-		case left <= 0:
-			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonExpired,
-				Message: fmt.Sprintf("certificate %s on %s expired on %s", thumb, server, cur.NotAfter.Format("2006-01-02"))})
-		case left < expiryWarning:
-			e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonExpiring,
-				Message: fmt.Sprintf("certificate %s on %s expires on %s, in %d days", thumb, server, cur.NotAfter.Format("2006-01-02"), int(left.Hours()/24))})
-		}
-	}
+	e.Notes = append(e.Notes, expiryNotes(fmt.Sprintf("certificate %s on %s", thumb, server), cur.NotAfter, now)...)
 	if extra := cur.Services &^ want; c.Spec.Services != nil && extra != 0 {
 		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonExtraServices,
 			Message: fmt.Sprintf("also enabled for %s; Exchange cannot remove a service from a certificate (enable another certificate for it, then remove this one)", extra)})
 	}
 	if want.Has(value.ServiceSMTP) {
-		for _, other := range obs.Certificates {
-			if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) {
-				e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonOtherSMTP,
-					Message: fmt.Sprintf("certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject)})
-			}
-		}
+		e.Notes = append(e.Notes, otherSMTPNotes(obs, thumb)...)
 	}
 	if missing := want &^ cur.Services; missing != 0 {
 		e.Action = ActionConfigure
 		e.Fields = append(e.Fields, FieldDiff{Field: "services", Desired: want.String(), Actual: cur.Services.String()})
-		en, err := exchange.EnableExchangeCertificate(v, server, thumb, missing)
+		en, err := exchange.EnableExchangeCertificate(obs.Server.Version, server, thumb, missing)
 		if err != nil {
 			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonApplyFailed, Message: err.Error()})
 			e.Action = ActionUnchanged
@@ -233,4 +359,93 @@ func planCertificate(e *Entry, c *v1alpha1.ExchangeCertificate, obs *exchange.Ob
 		}
 		e.setCalls(en)
 	}
+}
+
+// planCertificateImport plans a certificate the server lacks: import it from
+// its source, then enable the declared services, unless the plan can tell
+// that the imported certificate will have no private key.
+func planCertificateImport(e *Entry, obs *exchange.Observation, src *certSource, thumb string, want value.AllowedServices, now time.Time) {
+	server := e.Server
+	v := obs.Server.Version
+	if src == nil {
+		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonNoSource,
+			Message: fmt.Sprintf("certificate %s is not on %s and the manifest gives no source to import it from", thumb, server)})
+		return
+	}
+	imp, err := exchange.ImportExchangeCertificate(v, server, src.data, exchange.ImportOptions{Password: src.password})
+	if err != nil {
+		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonApplyFailed, Message: err.Error()})
+		return
+	}
+	e.Action = ActionCreate
+	e.Fields = append(e.Fields, FieldDiff{Field: "thumbprint", Desired: thumb, Actual: "(not imported)"})
+	calls := []exchange.Call{imp}
+	if src.aes && v.Known() && v <= exchange.Exchange2016 {
+		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonPFXEncryption,
+			Message: fmt.Sprintf("%s is encrypted with AES; the Windows Server versions Exchange %s runs on (2016 and older) reject such PFX files "+
+				"(\"The source data cannot be imported or the wrong password was specified\"): export it again with TripleDES-SHA1 "+
+				"(openssl pkcs12 -export -legacy, or Export-PfxCertificate -CryptoAlgorithmOption TripleDES_SHA1)", src.file, v)})
+	}
+	if src.cert != nil {
+		e.Notes = append(e.Notes, expiryNotes(fmt.Sprintf("certificate %s in %s", thumb, src.file), src.cert.NotAfter, now)...)
+	}
+	// An issued certificate finds its key only in a request pending on the
+	// same server (seed 000: the CSR is made on the machine that installs the
+	// certificate). Without one, Import succeeds with HasPrivateKey False
+	// and Enable fails with PrivateKeyMissing, which would stop every later
+	// call on the server: import it (certutil -repairstore needs it in the
+	// store) but enable nothing.
+	if src.keyless && !hasPendingRequest(obs) {
+		serial := "<serial number>"
+		if src.cert != nil {
+			serial = strings.ToUpper(hex.EncodeToString(src.cert.SerialNumber.Bytes()))
+		}
+		msg := fmt.Sprintf("%s holds no private key and %s has no pending request (New-ExchangeCertificate -GenerateRequest) for it to complete, "+
+			"so certificate %s is imported with HasPrivateKey False and nothing is enabled on it", src.file, server, thumb)
+		if want != value.ServiceNone {
+			msg += fmt.Sprintf(" (%s stays disabled)", want)
+		}
+		msg += fmt.Sprintf("; if %s holds the key, run there: certutil -repairstore my %s; otherwise declare a pfxFile with the key, "+
+			"or make the request on %s and have it issued again", server, serial, server)
+		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonPrivateKeyMissing, Message: msg})
+		e.setCalls(calls...)
+		return
+	}
+	if want != value.ServiceNone {
+		if en, err := exchange.EnableExchangeCertificate(v, server, thumb, want); err == nil {
+			calls = append(calls, en)
+		}
+	}
+	if want.Has(value.ServiceSMTP) {
+		e.Notes = append(e.Notes, otherSMTPNotes(obs, thumb)...)
+	}
+	e.setCalls(calls...)
+}
+
+// expiryNotes warns within expiryWarning of notAfter and errs past it.
+func expiryNotes(what string, notAfter, now time.Time) []Note {
+	if notAfter.IsZero() {
+		return nil
+	}
+	switch left := notAfter.Sub(now); {
+	case left <= 0:
+		return []Note{{Severity: "error", Reason: ReasonExpired,
+			Message: fmt.Sprintf("%s expired on %s", what, notAfter.Format(time.DateOnly))}}
+	case left < expiryWarning:
+		return []Note{{Severity: "warning", Reason: ReasonExpiring,
+			Message: fmt.Sprintf("%s expires on %s, in %d days", what, notAfter.Format(time.DateOnly), int(left.Hours()/24))}}
+	}
+	return nil
+}
+
+// otherSMTPNotes names the other certificates of the server enabled for SMTP.
+func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
+	var out []Note
+	for _, other := range obs.Certificates {
+		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) {
+			out = append(out, Note{Severity: "warning", Reason: ReasonOtherSMTP,
+				Message: fmt.Sprintf("certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject)})
+		}
+	}
+	return out
 }

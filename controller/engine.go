@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -41,6 +42,8 @@ type Options struct {
 	Connect ConnectFunc
 	// Progress, when set, is told what happens on each server.
 	Progress func(server, message string)
+	// Now is the clock certificate expiry is measured against; nil is time.Now.
+	Now func() time.Time
 }
 
 // ConnectFunc builds the Runner for one server of an organisation.
@@ -116,6 +119,8 @@ type serverRun struct {
 	err      error
 	readsOrg bool
 	applied  bool
+	// verifyErr is why the server could not be observed after apply.
+	verifyErr error
 	// calls are what apply runs here, with the entry each belongs to.
 	calls  []exchange.Call
 	owners []*Entry
@@ -193,13 +198,31 @@ func (r *runner) each(orgs []*orgRun, f func(o *orgRun, s *serverRun)) {
 	wg.Wait()
 }
 
-// observeAll reads every server once. The first server of each organisation
-// also reads the organisation-wide objects; if it cannot be reached, the
-// next server that could be read does so in a second command.
+// orgReaders are the servers that may read and change the organisation-wide
+// objects, in declared order: the Mailbox servers. An Edge server's
+// Get-SendConnector and Get-TransportConfig show its own AD LDS copies, and a
+// subscribed Edge refuses to change them (semantics.md §1), so an Edge server
+// reads them only in an organisation that declares nothing else.
+func (o *orgRun) orgReaders() []*serverRun {
+	var out []*serverRun
+	for _, s := range o.servers {
+		if s.spec.Role != v1alpha1.RoleEdge {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return o.servers
+	}
+	return out
+}
+
+// observeAll reads every server once. The first Mailbox server of each
+// organisation also reads the organisation-wide objects; if it cannot be
+// reached, the next one that could be read does so in a second command.
 func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
-		if len(o.servers) > 0 {
-			o.servers[0].readsOrg = true
+		if readers := o.orgReaders(); len(readers) > 0 {
+			readers[0].readsOrg = true
 		}
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
@@ -216,14 +239,15 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 		}
 	})
 	for _, o := range orgs {
-		if len(o.servers) == 0 {
+		readers := o.orgReaders()
+		if len(readers) == 0 {
 			continue
 		}
-		if first := o.servers[0]; first.err == nil {
+		if first := readers[0]; first.err == nil {
 			o.orgServer = first
 			continue
 		}
-		for _, s := range o.servers[1:] {
+		for _, s := range readers[1:] {
 			if s.err != nil {
 				continue
 			}
@@ -326,6 +350,7 @@ func (r *runner) plan(o *orgRun, cs *ChangeSet) {
 			add(e, nil, s)
 		}
 	}
+	r.crossCheck(o, cs)
 }
 
 // serverByName finds a server of the organisation.

@@ -255,4 +255,3 @@ func sortedSend(list []exchange.ObservedSendConnector) []exchange.ObservedSendCo
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out
 }
-

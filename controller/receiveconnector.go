@@ -60,7 +60,7 @@ func planReceiveConnector(org string, rc *v1alpha1.ReceiveConnector, observed []
 		}
 		if protected {
 			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonRefusedDefault,
-				Message: fmt.Sprintf("%q is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it", identity)})
+				Message: fmt.Sprintf(`"%s" is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it`, identity)})
 			return e, nil
 		}
 		e.Action = ActionRemove
@@ -87,7 +87,7 @@ func planReceiveConnector(org string, rc *v1alpha1.ReceiveConnector, observed []
 	e.Fields = d.fields
 	if protected && change.Bindings != nil {
 		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonRefusedDefault,
-			Message: fmt.Sprintf("%q is one of the server's default receive connectors; exreconcile never rebinds it (declare a connector of your own for other bindings)", identity)})
+			Message: fmt.Sprintf(`"%s" is one of the server's default receive connectors; exreconcile never rebinds it (declare a connector of your own for other bindings)`, identity)})
 		change.Bindings = nil
 	}
 	if note, ok := receiveUsageImplies(rc, cur); ok && !protected {

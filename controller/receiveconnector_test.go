@@ -124,9 +124,11 @@ func TestPlanReceiveConnectorFieldDrift(t *testing.T) {
 			field:    FieldDiff{Field: "bindings", Desired: "[191.121.0.200:26, [::]:26]", Actual: "[191.121.0.200:26]"},
 			call:     set + " -Bindings '191.121.0.200:26','[::]:26'"},
 		{name: "RemoteIPRanges", reason: "ranges compare by meaning; a narrower range is drift",
-			observed: func(o *exchange.ObservedReceiveConnector) { o.RemoteIPRanges = ipRanges("10.0.0.0/31", "191.121.111.200") },
-			field:    FieldDiff{Field: "remoteIPRanges", Desired: "[10.0.0.0-10.0.0.3, 191.121.111.200]", Actual: "[10.0.0.0-10.0.0.1, 191.121.111.200]"},
-			call:     set + " -RemoteIPRanges '10.0.0.0-10.0.0.3','191.121.111.200'"},
+			observed: func(o *exchange.ObservedReceiveConnector) {
+				o.RemoteIPRanges = ipRanges("10.0.0.0/31", "191.121.111.200")
+			},
+			field: FieldDiff{Field: "remoteIPRanges", Desired: "[10.0.0.0-10.0.0.3, 191.121.111.200]", Actual: "[10.0.0.0-10.0.0.1, 191.121.111.200]"},
+			call:  set + " -RemoteIPRanges '10.0.0.0-10.0.0.3','191.121.111.200'"},
 		{name: "Fqdn", reason: "a name alone",
 			observed: func(o *exchange.ObservedReceiveConnector) { o.Fqdn = "win20081.work.com" },
 			field:    FieldDiff{Field: "fqdn", Desired: "mail.work.com", Actual: "win20081.work.com"},

@@ -39,7 +39,11 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		if !e.Changed() && !verbose && len(e.Notes) == 0 && e.Action != ActionUnknown {
 			continue
 		}
-		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Subject, describe(e.Action, r.Mode))
+		how := describe(e.Action, r.Mode)
+		if r.Mode == ModeApply && notApplied(e) {
+			how = "not " + how
+		}
+		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Subject, how)
 		for _, f := range e.Fields {
 			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, f.Desired, f.Actual)
 		}
@@ -54,8 +58,10 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			}
 		}
 	}
-	for srv, script := range r.Scripts {
-		fmt.Fprintf(&b, "\n# PowerShell for %s (secrets redacted)\n%s\n", srv, strings.TrimRight(script, "\r\n"))
+	// Servers in name order: a map's order would change the text from one
+	// run to the next.
+	for _, srv := range sortedServers(r.Scripts) {
+		fmt.Fprintf(&b, "\n# PowerShell for %s (secrets redacted)\n%s\n", srv, strings.TrimRight(r.Scripts[srv], "\r\n"))
 	}
 	for _, e := range cs.Errors {
 		fmt.Fprintf(&b, "error: %s\n", e.Error())
@@ -69,8 +75,19 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	case n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0:
 		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
 	case r.Mode == ModeApply:
+		// What failed or was refused is not counted as done.
+		var failed ChangeSet
+		for _, e := range cs.Entries {
+			if notApplied(e) {
+				failed.Entries = append(failed.Entries, e)
+			}
+		}
+		f, tail := failed.Count(), unobserved
+		if k := len(failed.Entries); k > 0 {
+			tail += fmt.Sprintf(", %d failed", k)
+		}
 		fmt.Fprintf(&b, "Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.\n",
-			n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, unobserved)
+			n.Create-f.Create, n.Change-f.Change, n.Remove-f.Remove, n.Replace-f.Replace, n.Unchanged, tail)
 	default:
 		verb := "Plan"
 		if r.Mode == ModeDiff {
@@ -81,6 +98,16 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// notApplied reports whether a changed entry's calls failed, did not run or
+// were refused (its Synced condition is False).
+func notApplied(e *Entry) bool {
+	if !e.Changed() || e.Status == nil {
+		return false
+	}
+	c, ok := e.Status.Get(ConditionSynced)
+	return ok && c.Status == "False"
 }
 
 func describe(a Action, m Mode) string {

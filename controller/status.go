@@ -26,7 +26,14 @@ func (r *runner) setConditions(cs *ChangeSet) {
 			}
 			reason, msg = ReasonDrift, "differs in "+strings.Join(f, ", ")
 		}
-		st.Set(Condition{Type: ConditionDrifted, Status: boolStatus(drifted), Reason: reason, Message: msg})
+		driftStatus := boolStatus(drifted)
+		if e.Action == ActionUnknown {
+			// Nothing was read, so nothing is known about drift; Synced
+			// says why.
+			synced, _ := st.Get(ConditionSynced)
+			driftStatus, reason, msg = "Unknown", synced.Reason, synced.Message
+		}
+		st.Set(Condition{Type: ConditionDrifted, Status: driftStatus, Reason: reason, Message: msg})
 		ready := !drifted
 		if c, ok := st.Get(ConditionDegraded); ok && r.opts.Mode == ModeApply {
 			ready = c.Status == "False"
@@ -43,7 +50,15 @@ func (r *runner) setConditions(cs *ChangeSet) {
 		readyReason := ReasonInSync
 		if !ready {
 			readyReason = reason
-			if readyReason == ReasonInSync {
+			// Not ready without drift: say what is wrong (an unhealthy
+			// object, a failed call) rather than a bare NotApplied.
+			if c, ok := st.Get(ConditionDegraded); readyReason == ReasonInSync && ok && c.Status == "True" {
+				readyReason = c.Reason
+			}
+			if c, _ := st.Get(ConditionSynced); readyReason == ReasonInSync && c.Status == "False" {
+				readyReason = c.Reason
+			}
+			if readyReason == ReasonInSync || readyReason == "" {
 				readyReason = ReasonNotApplied
 			}
 		}

@@ -107,18 +107,23 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 		fmt.Fprintln(a.err, d.String())
 	}
 	var mu sync.Mutex
+	tty := a.color(a.err)
 	opts := controller.Options{Mode: mode, Prune: f.prune, AllowReplace: f.allowReplace, Parallel: f.parallel,
 		ShowScript: f.showScript, Connect: a.connect,
 		Progress: func(server, msg string) {
 			mu.Lock()
 			defer mu.Unlock()
 			log.V(1).Info(msg, "server", server)
-			if a.color(a.err) {
+			// On a terminal one line is rewritten in place; otherwise
+			// (CI, CronJob logs) each step is a plain line.
+			if tty {
 				fmt.Fprintf(a.err, "\r\x1b[K%s: %s", server, msg)
+			} else if f.output == outputText {
+				fmt.Fprintf(a.err, "%s: %s\n", server, msg)
 			}
 		}}
 	report, err := controller.Run(ctx, site, opts)
-	if a.color(a.err) {
+	if tty {
 		fmt.Fprint(a.err, "\r\x1b[K")
 	}
 	if err != nil {

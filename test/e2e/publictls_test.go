@@ -36,6 +36,10 @@ func corpSite(extra ...string) (*framework.Exsim, string, framework.Admin) {
 	Expect(os.WriteFile(manifest, []byte(strings.ReplaceAll(string(data), "/run/secrets/exreconcile", secret)), 0o600)).To(Succeed())
 	admin := framework.Admin{Endpoint: sim.Endpoint("EX2016"), CAFile: sim.CAFile, User: `CORP\svc-exreconcile`,
 		Password: corpPassword, FQDN: "ex2016.corp.example.org"}
+	// Seed 003 step 3-4: the public certificate for the connectors' FQDN is
+	// already on the server and enabled for SMTP (the plan refuses TLS
+	// settings no certificate covers).
+	adminRun(admin, "New-ExchangeCertificate -DomainName mail.example.org -Services SMTP -Force")
 	return sim, dir, admin
 }
 

@@ -68,7 +68,6 @@ func versionFromApplicable(s string) (Version, bool) {
 	return v, err == nil
 }
 
-
 // positions holds what params.tsv does not carry: the positional index of a
 // parameter, from the SYNTAX blocks of Microsoft's reference ([-Identity] on
 // Get/Set/Remove, [-Name] on New-*Connector, [-Thumbprint] on the certificate

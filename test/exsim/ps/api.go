@@ -186,12 +186,14 @@ type Command interface {
 	// ClassName is the .NET class used in FullyQualifiedErrorId,
 	// e.g. "Microsoft.Exchange.Management.SystemConfigurationTasks.GetSendConnector".
 	ClassName() string
-	// Params lists the parameters the binder accepts (the common parameters
-	// -ErrorAction, -WarningAction, -Confirm, -WhatIf, -Verbose, -Debug,
-	// -ErrorVariable, -OutVariable ... are added by the binder).
+	// Params lists the parameters the binder accepts. The common parameters
+	// (-ErrorAction, -WarningAction, -Verbose, -Debug, -ErrorVariable,
+	// -OutVariable ...) are added by the binder; -WhatIf and -Confirm exist
+	// only when listed here, as on PowerShell's ShouldProcess cmdlets (the
+	// binder treats them as common parameters for prefix matching).
 	Params() []ParamSpec
-	// Invoke runs the command once with all bound arguments and all
-	// pipeline input (exsim's cmdlets are not streaming).
+	// Invoke runs the command with the bound arguments; see Call for how
+	// pipeline input arrives (exsim's cmdlets are not streaming).
 	Invoke(call *Call) ([]any, error)
 }
 
@@ -208,8 +210,12 @@ type Call struct {
 	Host *Host
 	// Args holds the bound arguments keyed by the canonical parameter name
 	// (as in ParamSpec.Name), after conversion to the parameter type:
-	// SwitchParameter -> bool; Boolean -> bool; String -> string;
-	// multi-valued -> []any; @{Add=..;Remove=..} stays *Hashtable.
+	// SwitchParameter -> bool; Boolean -> bool; Int32 -> int; String ->
+	// string ($null stays nil); PSCredential -> *Credential; SecureString ->
+	// *SecureString; Byte[] -> []byte; Enum -> the canonical name;
+	// multi-valued and other array types -> []any; @{Add=..;Remove=..} stays
+	// *Hashtable; other types as given. -WhatIf and -Confirm are included;
+	// the other common parameters are not.
 	Args map[string]any
 	// Set is the parameter set chosen by the binder.
 	Set string

@@ -258,20 +258,21 @@ func (bd *binder) bindPositional(values []argValue, nonInteractive bool) *bindEr
 
 // chooseSet picks the parameter set and checks the mandatory parameters.
 func (bd *binder) chooseSet(expectInput bool) *bindError {
-	var pipe *paramEntry
-	for i := range bd.table {
-		e := &bd.table[i]
-		if e.spec.FromPipeline && !bd.b.has(e.spec.Name) && bd.inValidSets(e) && pipe == nil {
-			pipe = e
+	pipeIn := func(set string) *paramEntry {
+		for i := range bd.table {
+			e := &bd.table[i]
+			if e.spec.FromPipeline && !bd.b.has(e.spec.Name) && bd.inValidSetOf(e, set) {
+				return e
+			}
 		}
+		return nil
 	}
+	// satisfied: every mandatory parameter of the set is bound, or will be
+	// bound from the pipeline.
 	satisfied := func(set string) bool {
 		for i := range bd.table {
 			e := &bd.table[i]
-			if e.common || !mandatoryIn(e.spec, set) || bd.b.has(e.spec.Name) {
-				continue
-			}
-			if s := setsOf(e.spec); s != nil && !contains(s, set) {
+			if e.common || !mandatoryIn(e.spec, set) || bd.b.has(e.spec.Name) || !bd.inValidSetOf(e, set) {
 				continue
 			}
 			if expectInput && e.spec.FromPipeline {
@@ -286,30 +287,35 @@ func (bd *binder) chooseSet(expectInput bool) *bindError {
 		bd.b.set = allSets
 	case len(bd.valid) == 1:
 		bd.b.set = bd.valid[0]
-	case bd.def != "" && contains(bd.valid, bd.def):
+	case bd.def != "" && contains(bd.valid, bd.def) && satisfied(bd.def):
 		bd.b.set = bd.def
 	default:
-		var ok []string
+		var ok, piped []string
 		for _, s := range bd.valid {
 			if satisfied(s) {
 				ok = append(ok, s)
+				if pipeIn(s) != nil {
+					piped = append(piped, s)
+				}
 			}
 		}
-		if len(ok) != 1 {
+		switch {
+		case len(ok) == 1:
+			bd.b.set = ok[0]
+		case len(ok) > 1 && expectInput && len(piped) == 1:
+			// Pipeline input decides between sets that can all run.
+			bd.b.set = piped[0]
+		case bd.def != "" && contains(bd.valid, bd.def):
+			bd.b.set = bd.def // its missing mandatory parameters are reported below
+		default:
 			return &bindError{id: "AmbiguousParameterSet", msg: msgSetNotResolved, at: bd.cmdExt}
 		}
-		bd.b.set = ok[0]
 	}
-	if pipe != nil && bd.inValidSetOf(pipe, bd.b.set) {
-		bd.b.pipeline = pipe
-	}
+	bd.b.pipeline = pipeIn(bd.b.set)
 	var missing []string
 	for i := range bd.table {
 		e := &bd.table[i]
-		if e.common || bd.b.has(e.spec.Name) || !mandatoryIn(e.spec, bd.b.set) {
-			continue
-		}
-		if s := setsOf(e.spec); s != nil && bd.b.set != allSets && !contains(s, bd.b.set) {
+		if e.common || bd.b.has(e.spec.Name) || !mandatoryIn(e.spec, bd.b.set) || !bd.inValidSetOf(e, bd.b.set) {
 			continue
 		}
 		if expectInput && e.spec.FromPipeline {

@@ -99,3 +99,22 @@ func TestBinderBinds(t *testing.T) {
 		})
 	}
 }
+
+func TestParameterSetChoice(t *testing.T) {
+	cases := []struct {
+		name, reason, script, want string
+	}{
+		{"default set", "positional value, both sets possible: the default set", "Enable-TestThing ABC -Services SMTP", "Thumbprint:ABC\r\n"},
+		{"named set", "a named parameter picks its set", "Enable-TestThing -Identity X -Services SMTP", "Identity:X\r\n"},
+		{"pipeline set", "pipeline input goes to the set that takes it, once per object", "'A','B' | Enable-TestThing -Services SMTP", "Identity:A\r\nIdentity:B\r\n"},
+		{"no input", "not first in the pipeline and no input: not invoked", "@() | Enable-TestThing -Services SMTP", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runEncoded(t, testHost("5.1", 120), snapin+tc.script)
+			if diff := cmp.Diff(tc.want, r.stdout); diff != "" {
+				t.Errorf("%s (-want +got):\n%s\nstderr: %s", tc.reason, diff, r.stderr)
+			}
+		})
+	}
+}

@@ -399,7 +399,7 @@ func refuse(c *Call, names ...string) error {
 
 // validationError is a parameter validation failure raised while the
 // command runs (ValidateSet, ValidateRange), worded as the binder would.
-func validationError(cmd, class, param, detail string) *ErrorRecord {
+func validationError(class, param, detail string) *ErrorRecord {
 	return &ErrorRecord{
 		Message:               fmt.Sprintf("Cannot validate argument on parameter '%s'. %s", param, detail),
 		Category:              "InvalidData",

@@ -129,7 +129,7 @@ func runOutString(in *interp, c *Call) ([]any, error) {
 	if c.Has("Width") {
 		width, _ = c.Args["Width"].(int)
 		if width < 2 {
-			return nil, validationError("Out-String", "Microsoft.PowerShell.Commands.OutStringCommand", "Width",
+			return nil, validationError("Microsoft.PowerShell.Commands.OutStringCommand", "Width",
 				fmt.Sprintf("The %d argument is less than the minimum allowed range of 2. Supply an argument that is greater than or equal to 2 and then try the command again.", width))
 		}
 	}
@@ -159,7 +159,7 @@ func runConvertToXml(in *interp, c *Call) ([]any, error) {
 	if c.Has("Depth") {
 		depth, _ = c.Args["Depth"].(int)
 		if depth < 1 {
-			return nil, validationError("ConvertTo-Xml", class, "Depth", fmt.Sprintf("The %d argument is less than the minimum allowed range of 1. Supply an argument that is greater than or equal to 1 and then try the command again.", depth))
+			return nil, validationError(class, "Depth", fmt.Sprintf("The %d argument is less than the minimum allowed range of 1. Supply an argument that is greater than or equal to 1 and then try the command again.", depth))
 		}
 	}
 	as := "Document"
@@ -171,7 +171,7 @@ func runConvertToXml(in *interp, c *Call) ([]any, error) {
 			}
 		}
 		if as == "" {
-			return nil, validationError("ConvertTo-Xml", class, "As", fmt.Sprintf(`The argument "%s" does not belong to the set "Stream,String,Document" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.`, stringArg(c, "As")))
+			return nil, validationError(class, "As", fmt.Sprintf(`The argument "%s" does not belong to the set "Stream,String,Document" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.`, stringArg(c, "As")))
 		}
 	}
 	notype := boolArg(c, "NoTypeInformation")

@@ -343,7 +343,7 @@ func (s *scope) preference(name, def string) string {
 var actionPreferences = []string{"SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend"}
 
 // readOnlyVariables cannot be assigned (they are constants in PowerShell).
-var readOnlyVariables = map[string]bool{"true": true, "false": true, "null": true, "?": true, "input": false}
+var readOnlyVariables = map[string]bool{"true": true, "false": true, "?": true}
 
 // defaultVariables are the automatic and preference variables a fresh
 // powershell.exe has.

@@ -93,6 +93,15 @@ func (x *fakeExchange) commands(remote bool) []Command {
 	all := []Command{
 		&fakeCmd{name: "Get-TestObject", class: class("Get-TestObject", "Test.GetTestObject"),
 			fn: func(c *Call) ([]any, error) { return x.objects, nil }},
+		&setCmd{fakeCmd{name: "Enable-TestThing", class: class("Enable-TestThing", "Test.EnableTestThing"),
+			params: []ParamSpec{
+				{Name: "Thumbprint", Type: "String", Position: 0, Sets: []string{"Thumbprint"}, MandatoryIn: []string{"Thumbprint"}},
+				{Name: "Identity", Type: "ExchangeCertificateIdParameter", Position: 0, Sets: []string{"Identity"}, MandatoryIn: []string{"Identity"}, FromPipeline: true},
+				p("Services", "AllowedServices"),
+			},
+			fn: func(c *Call) ([]any, error) {
+				return []any{c.Set + ":" + toStringPS(c.Args["Identity"]) + toStringPS(c.Args["Thumbprint"])}, nil
+			}}},
 		&fakeCmd{name: "Get-SendConnector", class: class("Get-SendConnector", "Microsoft.Exchange.Management.SystemConfigurationTasks.GetSendConnector"),
 			params: []ParamSpec{{Name: "Identity", Type: "SendConnectorIdParameter", Position: 0, FromPipeline: true}, p("DomainController", "Fqdn")},
 			fn: func(c *Call) ([]any, error) {
@@ -210,3 +219,9 @@ func (x *fakeExchange) AddPSSnapin(name string) ([]Command, error) {
 	}
 	return x.commands(false), nil
 }
+
+// setCmd is a fake cmdlet with a default parameter set (Thumbprint), like
+// Enable-ExchangeCertificate.
+type setCmd struct{ fakeCmd }
+
+func (s *setCmd) DefaultParameterSet() string { return "Thumbprint" }

@@ -58,10 +58,7 @@ func (p *parser) command() (*command, *ParseError) {
 			}
 			return nil, ampersandError(t)
 		case tkRedirect:
-			if t.Text == "<" {
-				return nil, &ParseError{ErrorID: "RedirectionNotSupported", Message: "The '<' operator is reserved for future use.", Start: t.Start, End: t.End}
-			}
-			return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("redirection ('" + t.Text + "')"), Start: t.Start, End: t.End}
+			return nil, redirectionError(t)
 		case tkComma:
 			return nil, &ParseError{ErrorID: "MissingArgument", Message: "Missing argument in parameter list.", Start: t.Start, End: t.End}
 		case tkParameter:
@@ -160,10 +157,7 @@ func (p *parser) argument() (node, *ParseError) {
 	case tkSplat:
 		return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("splatting (@" + t.Value.(string) + ")"), Start: t.Start, End: t.End}
 	case tkRedirect:
-		if t.Text == "<" {
-			return nil, &ParseError{ErrorID: "RedirectionNotSupported", Message: "The '<' operator is reserved for future use.", Start: t.Start, End: t.End}
-		}
-		return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("redirection ('" + t.Text + "')"), Start: t.Start, End: t.End}
+		return nil, redirectionError(t)
 	default:
 		return nil, &ParseError{ErrorID: "MissingArgument", Message: "Missing argument in parameter list.", Start: t.Start, End: t.End}
 	}

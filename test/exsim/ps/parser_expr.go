@@ -6,8 +6,15 @@ import (
 
 // expression parses an expression in expression mode: additive over comma
 // lists over unary over postfix (PowerShell's ',' binds tighter than '+').
-func (p *parser) expression() (node, *ParseError) {
-	left, err := p.arrayLiteral()
+func (p *parser) expression() (node, *ParseError) { return p.additive(p.arrayLiteral) }
+
+// binaryNoComma parses an expression in which ',' separates (method arguments).
+func (p *parser) binaryNoComma() (node, *ParseError) { return p.additive(p.unary) }
+
+// additive parses operand ('+' operand)*; '+' is the only binary operator
+// of the subset, the others are refused by name.
+func (p *parser) additive(operand func() (node, *ParseError)) (node, *ParseError) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
@@ -16,13 +23,10 @@ func (p *parser) expression() (node, *ParseError) {
 		if err != nil {
 			return nil, err
 		}
+		if t.Kind == tkRedirect {
+			return nil, redirectionError(t)
+		}
 		if t.Kind != tkOp || t.Text == "!" || t.Text == "@" {
-			if t.Kind == tkRedirect {
-				if t.Text == "<" {
-					return nil, &ParseError{ErrorID: "RedirectionNotSupported", Message: "The '<' operator is reserved for future use.", Start: t.Start, End: t.End}
-				}
-				return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("redirection ('" + t.Text + "')"), Start: t.Start, End: t.End}
-			}
 			return left, nil
 		}
 		if t.Text != "+" {
@@ -39,12 +43,20 @@ func (p *parser) expression() (node, *ParseError) {
 		if err := p.s.skipSpace(true); err != nil {
 			return nil, err
 		}
-		right, err := p.arrayLiteral()
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		left = &binaryExpr{extent: extent{left.ext().start, right.ext().end}, op: "+", left: left, right: right}
 	}
+}
+
+// redirectionError refuses > >> 2>&1 ... and reports '<' as PowerShell does.
+func redirectionError(t Token) *ParseError {
+	if t.Text == "<" {
+		return &ParseError{ErrorID: "RedirectionNotSupported", Message: "The '<' operator is reserved for future use.", Start: t.Start, End: t.End}
+	}
+	return &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("redirection ('" + t.Text + "')"), Start: t.Start, End: t.End}
 }
 
 // startsValue reports whether a token can start a value expression.
@@ -425,41 +437,5 @@ func (p *parser) methodArgs() ([]node, int, *ParseError) {
 			return nil, 0, err
 		}
 		args = append(args, a)
-	}
-}
-
-// binaryNoComma parses an expression in which ',' separates (method arguments).
-func (p *parser) binaryNoComma() (node, *ParseError) {
-	left, err := p.unary()
-	if err != nil {
-		return nil, err
-	}
-	for {
-		t, err := p.peekExpr(false)
-		if err != nil {
-			return nil, err
-		}
-		if t.Kind != tkOp || t.Text == "!" || t.Text == "@" {
-			return left, nil
-		}
-		if t.Text != "+" {
-			return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("the '" + t.Text + "' operator"), Start: t.Start, End: t.End}
-		}
-		p.nextExpr(false)
-		if err := p.s.skipSpace(true); err != nil {
-			return nil, err
-		}
-		n, err := p.peekExpr(true)
-		if err != nil {
-			return nil, err
-		}
-		if !startsValue(n) {
-			return nil, &ParseError{ErrorID: "ExpectedValueExpression", Message: "You must provide a value expression following the '+' operator.", Start: t.End, End: t.End, Incomplete: n.Kind == tkEOF}
-		}
-		right, err := p.unary()
-		if err != nil {
-			return nil, err
-		}
-		left = &binaryExpr{extent: extent{left.ext().start, right.ext().end}, op: "+", left: left, right: right}
 	}
 }

@@ -198,6 +198,7 @@ func TestParseErrors(t *testing.T) {
 		incomplete                 bool
 	}{
 		{"unterminated single", "PowerShell's TerminatorExpectedAtEndOfString", `$x = 'abc`, "TerminatorExpectedAtEndOfString", "The string is missing the terminator: '.", true},
+		{"unterminated in a bareword", "a quote inside a bareword opens a string", "Write-Output a'bc", "TerminatorExpectedAtEndOfString", "The string is missing the terminator: '.", true},
 		{"unterminated double", "same for double quotes", `Write-Output "abc`, "TerminatorExpectedAtEndOfString", `The string is missing the terminator: ".`, true},
 		{"missing paren", "incomplete expression", `$x = (1 + 2`, "MissingEndParenthesisInExpression", "Missing closing ')' in expression.", true},
 		{"missing subexpression paren", "$( without )", `$x = $(Get-X`, "MissingEndParenthesisInSubexpression", "Missing closing ')' in subexpression.", true},

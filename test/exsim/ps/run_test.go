@@ -218,3 +218,14 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+func TestHostCommands(t *testing.T) {
+	h := testHost("5.1", 80)
+	h.Commands = []Command{&fakeCmd{name: "Restart-Service", class: "Microsoft.PowerShell.Commands.RestartServiceCommand",
+		params: []ParamSpec{{Name: "Name", Type: "String[]", Position: 0, FromPipeline: true}},
+		fn:     func(c *Call) ([]any, error) { return []any{"restarted " + toStringPS(c.Args["Name"])}, nil }}}
+	r := runEncoded(t, h, "Restart-Service MSExchangeTransport")
+	if r.stdout != "restarted MSExchangeTransport\r\n" || r.code != 0 {
+		t.Errorf("a host command replaces the refusal of a real cmdlet: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}

@@ -96,7 +96,7 @@ func isVarStart(c rune) bool {
 // isArgTerminator reports the characters that end a bareword in argument mode.
 func isArgTerminator(c rune) bool {
 	switch c {
-	case ';', ',', '|', '&', '(', ')', '{', '}', '\n', '\r', 0:
+	case ';', ',', '|', '&', '(', ')', '{', '}', '\n', '\r':
 		return true
 	}
 	return isSpace(c)

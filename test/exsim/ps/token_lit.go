@@ -54,19 +54,68 @@ func escapeRune(c rune) rune {
 	return c
 }
 
-// expandParts scans the body of an expandable string up to a closing quote
-// (double-quoted) or to end (here-string body given as a slice).
+// partsBuilder collects the literal text and $variables of an expandable
+// string or bareword.
+type partsBuilder struct {
+	parts  []strPart
+	lit    strings.Builder
+	hasVar bool
+}
+
+func (p *partsBuilder) text(t string) { p.lit.WriteString(t) }
+func (p *partsBuilder) char(c rune)   { p.lit.WriteRune(c) }
+
+func (p *partsBuilder) add(part strPart) {
+	if !part.isVar {
+		p.text(part.lit)
+		return
+	}
+	p.flush()
+	p.parts = append(p.parts, part)
+	p.hasVar = true
+}
+
+func (p *partsBuilder) flush() {
+	if p.lit.Len() > 0 {
+		p.parts = append(p.parts, strPart{lit: p.lit.String()})
+		p.lit.Reset()
+	}
+}
+
+// token returns an expandable token over [start, end) of src.
+func (p *partsBuilder) token(kind tokKind, src string, start, end int) Token {
+	p.flush()
+	t := Token{Kind: kind, Text: src, parts: p.parts, Start: start, End: end}
+	if !p.hasVar || kind == tkExpand {
+		t.Value = joinLiteralParts(p.parts)
+	}
+	return t
+}
+
+// expandChar reads a backtick escape or a $variable at s.pos into p; it
+// reports false for any other character.
+func (s *scanner) expandChar(p *partsBuilder) (bool, *ParseError) {
+	switch c := s.at(s.pos); {
+	case c == '`' && s.at(s.pos+1) != eofRune:
+		p.char(escapeRune(s.at(s.pos + 1)))
+		s.pos += 2
+		return true, nil
+	case c == '$':
+		v, ok, err := s.stringVariable()
+		if ok {
+			p.add(v)
+		}
+		return ok, err
+	}
+	return false, nil
+}
+
+// doubleQuoted scans a double-quoted string at s.pos: any of the double
+// quotes opens and closes it, two in a row stand for the second.
 func (s *scanner) doubleQuoted() (Token, *ParseError) {
 	start := s.pos
 	s.pos++
-	var parts []strPart
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			parts = append(parts, strPart{lit: b.String()})
-			b.Reset()
-		}
-	}
+	var pb partsBuilder
 	for {
 		c := s.at(s.pos)
 		if c == eofRune {
@@ -77,31 +126,20 @@ func (s *scanner) doubleQuoted() (Token, *ParseError) {
 			if !isDoubleQuote(s.at(s.pos)) {
 				break
 			}
-			b.WriteRune(s.at(s.pos))
+			pb.char(s.at(s.pos))
 			s.pos++
 			continue
 		}
-		if c == '`' && s.at(s.pos+1) != eofRune {
-			b.WriteRune(escapeRune(s.at(s.pos + 1)))
-			s.pos += 2
-			continue
-		}
-		if c == '$' {
-			p, handled, err := s.stringVariable()
+		if ok, err := s.expandChar(&pb); err != nil || ok {
 			if err != nil {
 				return Token{}, err
 			}
-			if handled {
-				flush()
-				parts = append(parts, p)
-				continue
-			}
+			continue
 		}
-		b.WriteRune(c)
+		pb.char(c)
 		s.pos++
 	}
-	flush()
-	return Token{Kind: tkExpand, Text: s.text(start, s.pos), parts: parts, Value: joinLiteralParts(parts), Start: start, End: s.pos}, nil
+	return pb.token(tkExpand, s.text(start, s.pos), start, s.pos), nil
 }
 
 // stringVariable scans $name inside an expandable string. $( is refused: the
@@ -192,37 +230,19 @@ func (s *scanner) hereBody(start int, body []rune, single bool) (Token, *ParseEr
 		return Token{Kind: tkString, Text: s.text(start, s.pos), Value: text, Start: start, End: s.pos}, nil
 	}
 	sub := &scanner{src: []rune(text)}
-	var parts []strPart
-	var b strings.Builder
+	var pb partsBuilder
 	for sub.pos < len(sub.src) {
-		c := sub.src[sub.pos]
-		if c == '`' && sub.at(sub.pos+1) != eofRune {
-			b.WriteRune(escapeRune(sub.at(sub.pos + 1)))
-			sub.pos += 2
-			continue
+		ok, err := sub.expandChar(&pb)
+		if err != nil {
+			err.Start, err.End = start, s.pos
+			return Token{}, err
 		}
-		if c == '$' {
-			p, ok, err := sub.stringVariable()
-			if err != nil {
-				err.Start, err.End = start, s.pos
-				return Token{}, err
-			}
-			if ok {
-				if b.Len() > 0 {
-					parts = append(parts, strPart{lit: b.String()})
-					b.Reset()
-				}
-				parts = append(parts, p)
-				continue
-			}
+		if !ok {
+			pb.char(sub.src[sub.pos])
+			sub.pos++
 		}
-		b.WriteRune(c)
-		sub.pos++
 	}
-	if b.Len() > 0 {
-		parts = append(parts, strPart{lit: b.String()})
-	}
-	return Token{Kind: tkExpand, Text: s.text(start, s.pos), parts: parts, Value: joinLiteralParts(parts), Start: start, End: s.pos}, nil
+	return pb.token(tkExpand, s.text(start, s.pos), start, s.pos), nil
 }
 
 // parseNumber converts a PowerShell numeric literal: decimal or 0x hex
@@ -241,9 +261,9 @@ func parseNumber(t string) (any, bool) {
 			break
 		}
 	}
-	long := false
-	if strings.HasSuffix(lower, "l") && !strings.HasPrefix(lower, "0x") || strings.HasPrefix(lower, "0x") && strings.HasSuffix(lower, "l") {
-		long = true
+	// An l suffix makes an Int64 ('l' is no hex digit, so 0x1Fl is fine).
+	long := strings.HasSuffix(lower, "l")
+	if long {
 		lower = lower[:len(lower)-1]
 	}
 	if lower == "" || lower[0] == '+' || lower[0] == '-' && len(lower) == 1 {

@@ -5,30 +5,40 @@ import (
 	"unicode"
 )
 
+// shared scans the tokens both modes read alike: punctuation, variables,
+// here-strings and @splats; ok is false for anything else.
+func (s *scanner) shared() (Token, bool, *ParseError) {
+	if t, ok := s.punct(); ok {
+		return t, true, nil
+	}
+	switch c, n := s.at(s.pos), s.at(s.pos+1); {
+	case c == '$':
+		t, err := s.variable()
+		return t, true, err
+	case c == '@' && (isSingleQuote(n) || isDoubleQuote(n)):
+		t, err := s.hereString()
+		return t, true, err
+	case c == '@' && isIdentChar(n):
+		t, err := s.variable()
+		t.Kind = tkSplat
+		return t, true, err
+	}
+	return Token{}, false, nil
+}
+
 // scanExpr scans one token in expression mode (after skipping blanks and,
 // when newlines is set, line breaks).
 func (s *scanner) scanExpr(newlines bool) (Token, *ParseError) {
 	if err := s.skipSpace(newlines); err != nil {
 		return Token{}, err
 	}
-	if t, ok := s.punct(); ok {
-		return t, nil
+	if t, ok, err := s.shared(); ok || err != nil {
+		return t, err
 	}
 	start := s.pos
 	c := s.at(s.pos)
 	switch {
-	case c == '$':
-		return s.variable()
 	case c == '@':
-		n := s.at(s.pos + 1)
-		if isSingleQuote(n) || isDoubleQuote(n) {
-			return s.hereString()
-		}
-		if isIdentChar(n) {
-			t, err := s.variable()
-			t.Kind = tkSplat
-			return t, err
-		}
 		s.pos++
 		return Token{Kind: tkOp, Text: "@", Start: start, End: s.pos}, nil
 	case isSingleQuote(c):
@@ -127,32 +137,14 @@ func (s *scanner) scanArg() (Token, *ParseError) {
 	if err := s.skipSpace(false); err != nil {
 		return Token{}, err
 	}
-	if t, ok := s.punct(); ok {
-		return t, nil
+	if t, ok, err := s.shared(); ok || err != nil {
+		return t, err
 	}
 	start := s.pos
 	c := s.at(s.pos)
 	switch {
-	case c == '$':
-		return s.variable()
-	case c == '@':
-		n := s.at(s.pos + 1)
-		if isSingleQuote(n) || isDoubleQuote(n) {
-			return s.hereString()
-		}
-		if isIdentChar(n) {
-			t, err := s.variable()
-			t.Kind = tkSplat
-			return t, err
-		}
 	case isSingleQuote(c), isDoubleQuote(c):
-		var t Token
-		var err *ParseError
-		if isSingleQuote(c) {
-			t, err = s.singleQuoted()
-		} else {
-			t, err = s.doubleQuoted()
-		}
+		t, err := s.quoted()
 		if err != nil || isArgTerminator(s.at(s.pos)) || s.at(s.pos) == eofRune {
 			return t, err
 		}
@@ -208,16 +200,8 @@ func (s *scanner) parameter() (Token, bool) {
 // it are joined, backticks escape the next character.
 func (s *scanner) generic(exprMode bool) (Token, *ParseError) {
 	start := s.pos
-	var parts []strPart
-	var b strings.Builder
-	hasVar := false
+	var pb partsBuilder
 	quotes := 0
-	flush := func() {
-		if b.Len() > 0 {
-			parts = append(parts, strPart{lit: b.String()})
-			b.Reset()
-		}
-	}
 	for {
 		c := s.at(s.pos)
 		if c == eofRune || isArgTerminator(c) || c == '>' || c == '<' && s.pos > start {
@@ -229,56 +213,53 @@ func (s *scanner) generic(exprMode bool) (Token, *ParseError) {
 		switch {
 		case c == '`':
 			if n := s.at(s.pos + 1); n != eofRune && !isNewline(n) {
-				b.WriteRune(n)
+				pb.char(n)
 				s.pos += 2
 				continue
 			}
 			s.pos++
 			continue
-		case isSingleQuote(c):
-			t, err := s.singleQuoted()
+		case isSingleQuote(c), isDoubleQuote(c):
+			t, err := s.quoted()
 			if err != nil {
 				return Token{}, err
 			}
-			b.WriteString(t.Value.(string))
-			quotes++
-			continue
-		case isDoubleQuote(c):
-			t, err := s.doubleQuoted()
-			if err != nil {
-				return Token{}, err
+			if t.Kind == tkString {
+				t.parts = []strPart{{lit: t.Value.(string)}}
 			}
-			quotes++
 			for _, p := range t.parts {
-				if p.isVar {
-					flush()
-					parts = append(parts, p)
-					hasVar = true
-				} else {
-					b.WriteString(p.lit)
-				}
+				pb.add(p)
 			}
+			quotes++
 			continue
 		case c == '$' && s.pos > start:
-			p, ok, err := s.stringVariable()
+			v, ok, err := s.stringVariable()
 			if err != nil {
 				return Token{}, err
 			}
 			if ok {
-				flush()
-				parts = append(parts, p)
-				hasVar = true
+				pb.add(v)
 				continue
 			}
 		}
-		b.WriteRune(c)
+		pb.char(c)
 		s.pos++
 	}
-	flush()
-	t := Token{Kind: tkGeneric, Text: s.text(start, s.pos), Start: start, End: s.pos, parts: parts}
-	if !hasVar {
-		t.Value = joinLiteralParts(parts)
+	if s.pos == start && s.at(s.pos) != eofRune {
+		// A character no token starts with: take it alone, so that the
+		// parser reports it instead of looping.
+		pb.char(s.at(s.pos))
+		s.pos++
 	}
+	t := pb.token(tkGeneric, s.text(start, s.pos), start, s.pos)
 	t.quotes = quotes
 	return t, nil
+}
+
+// quoted scans the single- or double-quoted string at s.pos.
+func (s *scanner) quoted() (Token, *ParseError) {
+	if isSingleQuote(s.at(s.pos)) {
+		return s.singleQuoted()
+	}
+	return s.doubleQuoted()
 }

@@ -184,15 +184,6 @@ func enumerate(v any) []any {
 	return []any{v}
 }
 
-// isEnumerable reports whether formatting shows v as {a, b}.
-func isEnumerable(v any) bool {
-	switch v.(type) {
-	case []any, *Collection, []byte, *Hashtable:
-		return true
-	}
-	return false
-}
-
 // collect turns pipeline output into a value: nothing is $null, one item
 // is that item, more are an array.
 func collect(items []any) any {
