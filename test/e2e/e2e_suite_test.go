@@ -46,6 +46,17 @@ func startOrg(org, user, password string, extra []string, servers ...string) *fr
 	for _, s := range servers {
 		ss = append(ss, framework.ExsimServer{Name: s})
 	}
+	return startExsim(org, user, password, extra, ss)
+}
+
+// startOrgServers is startOrg with per-server options (version, role).
+func startOrgServers(org, user, password string, servers ...framework.ExsimServer) *framework.Exsim {
+	GinkgoHelper()
+	return startExsim(org, user, password, nil, servers)
+}
+
+func startExsim(org, user, password string, extra []string, ss []framework.ExsimServer) *framework.Exsim {
+	GinkgoHelper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	sim, err := framework.StartExsim(ctx, bins.Exsim, framework.ExsimOptions{
