@@ -35,6 +35,40 @@ func (d *differ) add(field string, desired, actual any) {
 	d.fields = append(d.fields, FieldDiff{Field: field, Desired: show(desired), Actual: show(actual)})
 }
 
+// comment compares a declared comment with the observed one, ignoring the
+// ownership marker, and returns the comment to set (keeping the marker on a
+// connector exreconcile owns), or nil when they match.
+func (d *differ) comment(declared *string, observed string) *string {
+	if declared == nil || *declared == userComment(observed) {
+		return nil
+	}
+	d.add("comment", *declared, userComment(observed))
+	c := *declared
+	if hasMarker(observed) {
+		c = withMarker(c)
+	}
+	return &c
+}
+
+// fold compares a declared string with the observed one case-insensitively
+// (enum values, domain names) and returns the value to set, or nil.
+func (d *differ) fold(field string, declared *string, observed string) *string {
+	if declared == nil || strings.EqualFold(*declared, observed) {
+		return nil
+	}
+	d.add(field, *declared, observed)
+	return declared
+}
+
+// flag compares a declared bool with the observed one and returns the value to set, or nil.
+func (d *differ) flag(field string, declared *bool, observed bool) *bool {
+	if declared == nil || *declared == observed {
+		return nil
+	}
+	d.add(field, *declared, observed)
+	return declared
+}
+
 // show prints a value the way a plan shows it: lists in brackets, strings
 // quoted when empty so that "" is visible.
 func show(v any) string {

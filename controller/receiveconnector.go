@@ -157,10 +157,7 @@ func diffReceive(d *differ, rc *v1alpha1.ReceiveConnector, want exchange.Receive
 		d.add("remoteIPRanges", showList(want.RemoteIPRanges), showList(cur.RemoteIPRanges))
 		ch.RemoteIPRanges = want.RemoteIPRanges
 	}
-	if want.Fqdn != nil && !strings.EqualFold(*want.Fqdn, cur.Fqdn) {
-		d.add("fqdn", *want.Fqdn, cur.Fqdn)
-		ch.Fqdn = want.Fqdn
-	}
+	ch.Fqdn = d.fold("fqdn", want.Fqdn, cur.Fqdn)
 	if want.AuthMechanism != nil && *want.AuthMechanism != cur.AuthMechanism {
 		d.add("authMechanism", want.AuthMechanism.String(), cur.AuthMechanism.String())
 		ch.AuthMechanism = want.AuthMechanism
@@ -169,18 +166,9 @@ func diffReceive(d *differ, rc *v1alpha1.ReceiveConnector, want exchange.Receive
 		d.add("permissionGroups", want.PermissionGroups.String(), cur.PermissionGroups.String())
 		ch.PermissionGroups = want.PermissionGroups
 	}
-	if want.RequireTLS != nil && *want.RequireTLS != cur.RequireTLS {
-		d.add("requireTLS", *want.RequireTLS, cur.RequireTLS)
-		ch.RequireTLS = want.RequireTLS
-	}
-	if want.DomainSecureEnabled != nil && *want.DomainSecureEnabled != cur.DomainSecureEnabled {
-		d.add("domainSecureEnabled", *want.DomainSecureEnabled, cur.DomainSecureEnabled)
-		ch.DomainSecureEnabled = want.DomainSecureEnabled
-	}
-	if want.Enabled != nil && *want.Enabled != cur.Enabled {
-		d.add("enabled", *want.Enabled, cur.Enabled)
-		ch.Enabled = want.Enabled
-	}
+	ch.RequireTLS = d.flag("requireTLS", want.RequireTLS, cur.RequireTLS)
+	ch.DomainSecureEnabled = d.flag("domainSecureEnabled", want.DomainSecureEnabled, cur.DomainSecureEnabled)
+	ch.Enabled = d.flag("enabled", want.Enabled, cur.Enabled)
 	if want.MaxMessageSize != nil && !want.MaxMessageSize.Equal(cur.MaxMessageSize) {
 		d.add("maxMessageSize", want.MaxMessageSize.String(), cur.MaxMessageSize.String())
 		ch.MaxMessageSize = want.MaxMessageSize
@@ -189,26 +177,13 @@ func diffReceive(d *differ, rc *v1alpha1.ReceiveConnector, want exchange.Receive
 		d.add("banner", *want.Banner, cur.Banner)
 		ch.Banner = want.Banner
 	}
-	if want.TransportRole != nil && !strings.EqualFold(*want.TransportRole, cur.TransportRole) {
-		d.add("transportRole", *want.TransportRole, cur.TransportRole)
-		ch.TransportRole = want.TransportRole
-	}
+	ch.TransportRole = d.fold("transportRole", want.TransportRole, cur.TransportRole)
 	if want.TlsCertificateName != nil && *want.TlsCertificateName != cur.TlsCertificateName {
 		d.add("tlsCertificateName", *want.TlsCertificateName, cur.TlsCertificateName)
 		ch.TlsCertificateName = want.TlsCertificateName
 	}
-	if want.ProtocolLoggingLevel != nil && !strings.EqualFold(*want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel) {
-		d.add("protocolLoggingLevel", *want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
-		ch.ProtocolLoggingLevel = want.ProtocolLoggingLevel
-	}
-	if rc.Spec.Comment != nil && *rc.Spec.Comment != userComment(cur.Comment) {
-		d.add("comment", *rc.Spec.Comment, userComment(cur.Comment))
-		c := *rc.Spec.Comment
-		if hasMarker(cur.Comment) {
-			c = withMarker(c)
-		}
-		ch.Comment = &c
-	}
+	ch.ProtocolLoggingLevel = d.fold("protocolLoggingLevel", want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
+	ch.Comment = d.comment(rc.Spec.Comment, cur.Comment)
 	return ch
 }
 

@@ -154,18 +154,9 @@ func diffSend(d *differ, sc *v1alpha1.SendConnector, want exchange.SendConnector
 			ch.RequireTLS = want.RequireTLS
 		}
 	}
-	if want.TlsDomain != nil && !strings.EqualFold(*want.TlsDomain, cur.TlsDomain) {
-		d.add("tlsDomain", *want.TlsDomain, cur.TlsDomain)
-		ch.TlsDomain = want.TlsDomain
-	}
-	if want.IgnoreSTARTTLS != nil && *want.IgnoreSTARTTLS != cur.IgnoreSTARTTLS {
-		d.add("ignoreSTARTTLS", *want.IgnoreSTARTTLS, cur.IgnoreSTARTTLS)
-		ch.IgnoreSTARTTLS = want.IgnoreSTARTTLS
-	}
-	if want.DomainSecureEnabled != nil && *want.DomainSecureEnabled != cur.DomainSecureEnabled {
-		d.add("domainSecureEnabled", *want.DomainSecureEnabled, cur.DomainSecureEnabled)
-		ch.DomainSecureEnabled = want.DomainSecureEnabled
-	}
+	ch.TlsDomain = d.fold("tlsDomain", want.TlsDomain, cur.TlsDomain)
+	ch.IgnoreSTARTTLS = d.flag("ignoreSTARTTLS", want.IgnoreSTARTTLS, cur.IgnoreSTARTTLS)
+	ch.DomainSecureEnabled = d.flag("domainSecureEnabled", want.DomainSecureEnabled, cur.DomainSecureEnabled)
 	if want.TlsCertificateName != nil && *want.TlsCertificateName != cur.TlsCertificateName {
 		d.add("tlsCertificateName", *want.TlsCertificateName, cur.TlsCertificateName)
 		ch.TlsCertificateName = want.TlsCertificateName
@@ -174,34 +165,18 @@ func diffSend(d *differ, sc *v1alpha1.SendConnector, want exchange.SendConnector
 		d.add("port", *want.Port, cur.Port)
 		ch.Port = want.Port
 	}
-	if want.Fqdn != nil && !strings.EqualFold(*want.Fqdn, cur.Fqdn) {
-		d.add("fqdn", *want.Fqdn, cur.Fqdn)
-		ch.Fqdn = want.Fqdn
-	}
+	ch.Fqdn = d.fold("fqdn", want.Fqdn, cur.Fqdn)
 	if want.SourceTransportServers != nil && !equalFoldSet(want.SourceTransportServers, cur.SourceTransportServers) {
 		d.add("sourceTransportServers", want.SourceTransportServers, cur.SourceTransportServers)
 		ch.SourceTransportServers = want.SourceTransportServers
 	}
-	if want.Enabled != nil && *want.Enabled != cur.Enabled {
-		d.add("enabled", *want.Enabled, cur.Enabled)
-		ch.Enabled = want.Enabled
-	}
+	ch.Enabled = d.flag("enabled", want.Enabled, cur.Enabled)
 	if want.MaxMessageSize != nil && !want.MaxMessageSize.Equal(cur.MaxMessageSize) {
 		d.add("maxMessageSize", want.MaxMessageSize.String(), cur.MaxMessageSize.String())
 		ch.MaxMessageSize = want.MaxMessageSize
 	}
-	if want.ProtocolLoggingLevel != nil && !strings.EqualFold(*want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel) {
-		d.add("protocolLoggingLevel", *want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
-		ch.ProtocolLoggingLevel = want.ProtocolLoggingLevel
-	}
-	if sc.Spec.Comment != nil && *sc.Spec.Comment != userComment(cur.Comment) {
-		d.add("comment", *sc.Spec.Comment, userComment(cur.Comment))
-		c := *sc.Spec.Comment
-		if hasMarker(cur.Comment) {
-			c = withMarker(c)
-		}
-		ch.Comment = &c
-	}
+	ch.ProtocolLoggingLevel = d.fold("protocolLoggingLevel", want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
+	ch.Comment = d.comment(sc.Spec.Comment, cur.Comment)
 	return ch
 }
 
