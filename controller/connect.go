@@ -22,6 +22,9 @@ func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exch
 		Password:         password,
 		AllowUnencrypted: org.Spec.AllowUnencrypted,
 	}
+	if k := org.Spec.Auth.Kerberos; k != nil {
+		cfg.Kerberos = exchange.KerberosConfig{Realm: k.Realm, Krb5Conf: k.Krb5Conf, CCache: k.CCache, SPN: k.SPN}
+	}
 	if t := org.Spec.TLS; t != nil {
 		cfg.CAFile = t.CAFile
 		cfg.InsecureSkipVerify = t.InsecureSkipVerify

@@ -166,6 +166,15 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			tls.CAFile = r.site.Path(org, t.CAFile)
 			conn.Spec.TLS = &tls
 		}
+		if k := org.Spec.Auth.Kerberos; k != nil {
+			auth, krb := *org.Spec.Auth, *k
+			krb.Krb5Conf = r.site.Path(org, k.Krb5Conf)
+			if krb.CCache != "" {
+				krb.CCache = r.site.Path(org, k.CCache)
+			}
+			auth.Kerberos = &krb
+			conn.Spec.Auth = &auth
+		}
 		for _, srv := range org.Spec.Servers {
 			run, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
 			if err != nil {

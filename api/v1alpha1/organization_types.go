@@ -66,6 +66,21 @@ type OrganizationAuth struct {
 	Username string `json:"username" jsonschema:"required,minLength=1"`
 	// PasswordFrom says where the account's password is read at run time.
 	PasswordFrom *PasswordFrom `json:"passwordFrom" jsonschema:"required"`
+	// Kerberos configures method kerberos: the realm and the krb5.conf the client reads.
+	Kerberos *KerberosAuth `json:"kerberos,omitempty"`
+}
+
+// KerberosAuth is what a Kerberos login needs besides the account.
+type KerberosAuth struct {
+	// Realm is the Kerberos realm, usually the AD domain in upper case (WORK.COM).
+	Realm string `json:"realm" jsonschema:"required,minLength=1"`
+	// Krb5Conf is the path of a krb5.conf naming the realm's KDCs. A relative path is relative
+	// to the manifest's folder.
+	Krb5Conf string `json:"krb5Conf" jsonschema:"required,minLength=1"`
+	// CCache is an optional credential cache file (kinit); when set the password is not used.
+	CCache string `json:"ccache,omitempty"`
+	// SPN overrides the service principal name (default HTTP/<endpoint host>).
+	SPN string `json:"spn,omitempty"`
 }
 
 // TLSConfig configures how exreconcile verifies the servers' https:// certificates.

@@ -24,6 +24,7 @@ const (
 	RuleOrgSessionEdge     = "OrganizationSessionEdge"
 	RuleOrgTLSSkipVerifyCA = "OrganizationTLS"
 	RuleOrgUnusedAllowHTTP = "OrganizationAllowUnencryptedUnused"
+	RuleOrgKerberos        = "OrganizationKerberos"
 )
 
 // WinRM's default ports, named in endpoint errors, and the longest computer name.
@@ -44,6 +45,20 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
 	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
 	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
+	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
+}
+
+func checkOrgKerberos(c *checker, o *ExchangeOrganization) {
+	a := o.Spec.Auth
+	if a == nil {
+		return
+	}
+	switch {
+	case a.Method == AuthKerberos && a.Kerberos == nil:
+		c.errorf("spec.auth.method", "method kerberos needs spec.auth.kerberos with realm (e.g. WORK.COM) and krb5Conf (the krb5.conf naming its KDCs)")
+	case a.Method != AuthKerberos && a.Kerberos != nil:
+		c.warnf("spec.auth.kerberos", "spec.auth.kerberos is used only with method kerberos (method is %s)", a.Method)
+	}
 }
 
 func checkOrgServers(c *checker, o *ExchangeOrganization) {

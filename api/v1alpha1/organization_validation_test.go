@@ -65,6 +65,26 @@ var organizationCases = map[string]ruleCase{
   auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
 		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
 	},
+	"KerberosNeedsRealm": {
+		reason: "A Kerberos login needs the realm and the krb5.conf naming its KDCs.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], auth: {method: kerberos, username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationKerberos spec.auth.method"},
+	},
+	"KerberosComplete": {
+		reason: "Realm and krb5Conf are enough for method kerberos.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}],
+  auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: /etc/krb5.conf}}}`)},
+		want: nil,
+	},
+	"KerberosUnused": {
+		reason: "A kerberos block with method ntlm does nothing and is probably a mistake.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}],
+  auth: {username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: /etc/krb5.conf}}}`)},
+		want: []string{"warning OrganizationKerberos spec.auth.kerberos"},
+	},
 	"AllowUnencryptedUnused": {
 		reason: "allowUnencrypted with only https endpoints would let a later typo go unencrypted.",
 		noOrg:  true,
