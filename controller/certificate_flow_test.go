@@ -161,13 +161,7 @@ func TestPrepareCertificatesThumbprintMismatch(t *testing.T) {
 	}
 	manifest := ccOrg + "---\napiVersion: exreconcile.io/v1alpha1\nkind: ExchangeCertificate\nmetadata: {name: mail}\nspec:\n  thumbprint: " +
 		strings.Repeat("ab", 20) + "\n  source: {certFile: mail.cer}\n"
-	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	site, diags := v1alpha1.Loader{}.LoadAndValidate(dir)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	site := loadSiteIn(t, dir, manifest)
 	r := &runner{site: site}
 	o := &orgRun{org: site.Organizations()[0], certs: map[string]*certSource{}}
 	err := r.prepareCertificates(o)

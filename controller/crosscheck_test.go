@@ -10,8 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,15 +42,7 @@ spec:
 // ccLoad validates manifests written to a temporary folder, as the CLI does.
 func ccLoad(t *testing.T, manifests string) *v1alpha1.Site {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(manifests), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	site, diags := v1alpha1.Loader{}.LoadAndValidate(dir)
-	if diags.HasErrors() {
-		t.Fatalf("site does not validate:\n%v", diags)
-	}
-	return site
+	return loadSiteIn(t, t.TempDir(), manifests)
 }
 
 // ccPlan plans site against the observations by server name (a server

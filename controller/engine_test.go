@@ -68,7 +68,13 @@ const enginePassword = "Canary-Pa55w0rd-7f3a"
 func loadSite(t *testing.T, manifests string) *v1alpha1.Site {
 	t.Helper()
 	t.Setenv("EXR_TEST_PASSWORD", enginePassword)
-	dir := t.TempDir()
+	return loadSiteIn(t, t.TempDir(), manifests)
+}
+
+// loadSiteIn writes manifests as site.yaml into dir (which may hold the
+// files they name) and loads and validates the folder, as the CLI does.
+func loadSiteIn(t *testing.T, dir, manifests string) *v1alpha1.Site {
+	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(manifests), 0o600); err != nil {
 		t.Fatal(err)
 	}

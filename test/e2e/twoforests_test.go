@@ -55,8 +55,6 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 	})
 
 	It("changes nothing on a second apply, with one WinRM command per server", func() {
-		before := logLen(work) + logLen(canoe)
-		_ = before
 		wb, cb := logLen(work), logLen(canoe)
 		r := exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
