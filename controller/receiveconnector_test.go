@@ -266,7 +266,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			want: &Entry{Identity: receiveSubject("Default Frontend WIN20081"), Action: ActionChange, RunOn: "WIN20081",
 				Fields: []FieldDiff{{Field: "banner", Desired: "220 mail.work.com", Actual: `""`}},
 				Notes:  []Note{refusedRebind},
-				Calls: []string{`Set-ReceiveConnector -Identity 'WIN20081\Default Frontend WIN20081' -Banner '220 mail.work.com'`}}},
+				Calls:  []string{`Set-ReceiveConnector -Identity 'WIN20081\Default Frontend WIN20081' -Banner '220 mail.work.com'`}}},
 		{name: "DefaultNeverReplaced", reason: "a usage that does not match a default connector never replaces it",
 			rc:   declare("Default WIN20081", ptr(v1alpha1.ReceiveUsagePartner), nil),
 			want: &Entry{Identity: receiveSubject("Default WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081"}},
