@@ -16,7 +16,7 @@ func TestActionSymbol(t *testing.T) {
 	}
 	want := map[Action]string{ActionCreate: "+", ActionChange: "~", ActionRemove: "-", ActionReplace: "±", ActionUnchanged: " "}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s\nreason: the terraform-like markers of DESIGN.md", diff)
+		t.Errorf("(-want +got):\n%s\nreason: the terraform-like markers of the README (Commands)", diff)
 	}
 }
 
@@ -84,7 +84,7 @@ func TestChangeSetSort(t *testing.T) {
 		"work-com/TransportConfig//transport",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s\nreason: organisation, then certificates, connectors, TransportConfig (DESIGN.md step 3), then server and name ignoring case", diff)
+		t.Errorf("(-want +got):\n%s\nreason: organisation, then certificates, connectors, TransportConfig (docs/winrm.md#the-remote-contract), then server and name ignoring case", diff)
 	}
 }
 

@@ -210,7 +210,7 @@ func (r *runner) each(orgs []*orgRun, f func(o *orgRun, s *serverRun)) {
 // orgReaders are the servers that may read and change the organisation-wide
 // objects, in declared order: the Mailbox servers. An Edge server's
 // Get-SendConnector and Get-TransportConfig show its own AD LDS copies, and a
-// subscribed Edge refuses to change them (semantics.md §1), so an Edge server
+// subscribed Edge refuses to change them (docs/exchange.md "Scopes"), so an Edge server
 // reads them only in an organisation that declares nothing else.
 func (o *orgRun) orgReaders() []*serverRun {
 	var out []*serverRun

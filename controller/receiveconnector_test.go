@@ -217,7 +217,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 		return rc
 	}
 	absent := func(s *v1alpha1.ReceiveConnectorSpec) { s.Ensure = v1alpha1.EnsureAbsent }
-	// The defaults of a 2019 Mailbox server (defaults.md §3.2).
+	// The defaults of a 2019 Mailbox server (docs/exchange.md "Default receive connectors").
 	defaults := []exchange.ObservedReceiveConnector{
 		{Name: "Default WIN20081", Identity: `WIN20081\Default WIN20081`, Bindings: bindings("0.0.0.0:2525", "[::]:2525"),
 			RemoteIPRanges: ipRanges("0.0.0.0-255.255.255.255"), Fqdn: "WIN20081.work.com",
