@@ -226,12 +226,12 @@ func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 			if len(s.calls) == 0 {
 				continue
 			}
-			script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: s.remote.Target(), Calls: s.calls})
+			script, err := s.remote.ApplyScript(s.calls)
 			if err != nil {
 				out[s.spec.Name] = "# cannot build the script: " + err.Error()
 				continue
 			}
-			out[s.spec.Name] = script.Redacted()
+			out[s.spec.Name] = script
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/exreconcile/exreconcile/exchange"
+	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
 func TestRunApplyAndVerify(t *testing.T) {
@@ -84,7 +85,7 @@ func TestRunFailingServerDoesNotStopOthers(t *testing.T) {
 		}
 	}
 	w2 := f.servers["WIN20082"]
-	w2.receive[1] = w2.receive[1].with(p("Banner", "220 old"))
+	w2.receive[1].Banner = "220 old"
 	w2.failCmdlet = "Set-ReceiveConnector"
 	w2.failMessage = "The value of Banner is not valid."
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect})
@@ -152,8 +153,8 @@ func TestRunCallsNotRunAreNotApplied(t *testing.T) {
 	site := loadSite(t, engineSite)
 	f := newFakeSite()
 	w2 := f.servers["WIN20082"]
-	w2.certs[0] = w2.certs[0].with(p("Services", "IIS"))
-	w2.receive[1] = w2.receive[1].with(p("Banner", "220 old"))
+	w2.certs[0].Services = value.ServiceIIS
+	w2.receive[1].Banner = "220 old"
 	w2.failCmdlet = "Enable-ExchangeCertificate"
 	w2.failMessage = "The certificate is not valid for use with Exchange Server."
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect})
@@ -250,10 +251,11 @@ func TestRunReplacement(t *testing.T) {
 func TestRunPruneAndRestart(t *testing.T) {
 	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  auth:\n", 1))
 	f := newFakeSite()
-	f.org.send = append(f.org.send, sendObj("Old Route", p("Comment", "retired "+ownershipMarker)), sendObj("Hand Made"))
+	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownershipMarker }),
+		sendObj("Hand Made"))
 	w2 := f.servers["WIN20082"]
-	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", p("Comment", ownershipMarker)),
-		receiveObj("WIN20082", "Default Frontend WIN20082", p("Comment", ownershipMarker)))
+	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownershipMarker }
+	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", marked), receiveObj("WIN20082", "Default Frontend WIN20082", marked))
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Prune: true, Connect: f.connect})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ type Options struct {
 	Parallel int
 	// ShowScript puts the exact PowerShell of each server in the report.
 	ShowScript bool
-	// Connect builds the Runner of one server; nil uses WinRM (Dial).
+	// Connect builds the Remote of one server; nil uses WinRM (Dial).
 	Connect ConnectFunc
 	// Progress, when set, is told what happens on each server.
 	Progress func(server, message string)
@@ -46,8 +46,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// ConnectFunc builds the Runner for one server of an organisation.
-type ConnectFunc func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Runner, error)
+// ConnectFunc builds the Remote of one server of an organisation: the one
+// seam between the engine and Exchange.
+type ConnectFunc func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Remote, error)
 
 // Run observes every server the site names, plans, and (in apply mode)
 // applies and verifies. The returned report is complete even when some
@@ -113,8 +114,7 @@ type orgRun struct {
 // serverRun is one server within a run.
 type serverRun struct {
 	spec     v1alpha1.Server
-	runner   exchange.Runner
-	remote   *exchange.Server
+	remote   exchange.Remote
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
@@ -176,14 +176,12 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			conn.Spec.Auth = &auth
 		}
 		for _, srv := range org.Spec.Servers {
-			run, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
+			remote, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
 				continue
 			}
-			t := exchange.Target{Name: srv.Name, FQDN: srv.FQDN, Role: exchange.Role(srv.Role),
-				Session: exchange.SessionMode(org.Spec.Session), Username: org.Spec.Auth.Username, Password: exchange.Secret(pw.Reveal())}
-			o.servers = append(o.servers, &serverRun{spec: srv, runner: run, remote: exchange.NewServer(t, run)})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote})
 		}
 		orgs = append(orgs, o)
 	}
@@ -341,14 +339,12 @@ func (o *orgRun) serverByName(name string) *serverRun {
 	return nil
 }
 
-// commands counts WinRM commands per server, when the runner counts them.
+// commands counts WinRM commands per server.
 func (r *runner) commands(orgs []*orgRun) map[string]int {
 	out := map[string]int{}
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			if c, ok := s.runner.(interface{ Commands() int }); ok {
-				out[s.spec.Name] = c.Commands()
-			}
+			out[s.spec.Name] = s.remote.Commands()
 		}
 	}
 	return out
@@ -358,10 +354,8 @@ func (r *runner) commands(orgs []*orgRun) map[string]int {
 func (r *runner) closeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			if c, ok := s.runner.(interface{ Close(context.Context) error }); ok {
-				if err := c.Close(ctx); err != nil {
-					r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
-				}
+			if err := s.remote.Close(ctx); err != nil {
+				r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
 			}
 		}
 	}
