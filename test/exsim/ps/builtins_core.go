@@ -222,10 +222,10 @@ func runSelectObject(in *interp, c *Call) ([]any, error) {
 			out = append(out, enumerate(p.Value)...)
 			continue
 		}
+		// "Selected." + InputObject.BaseObject.GetType(): a deserialized
+		// object's base object is a PSCustomObject (Select-Object.cs,
+		// SetPSCustomObject).
 		sel := &Object{TypeNames: []string{"Selected." + typeName(it), psCustomObject, "System.Object"}}
-		if len(o.TypeNames) > 0 {
-			sel.TypeNames[0] = "Selected." + o.TypeNames[0]
-		}
 		for _, fp := range selectProps(o, patterns, true) {
 			skip := false
 			for _, ex := range exclude {

@@ -42,6 +42,13 @@ type interp struct {
 	nextID   int
 	modules  int
 
+	// tryDepth counts the try blocks being run: inside one, statement-
+	// terminating errors propagate to the catch instead of being written.
+	tryDepth int
+	// caught is the error record of the innermost catch block running
+	// (what a bare `throw` rethrows).
+	caught *ErrorRecord
+
 	failed bool    // an error was written by the current statement
 	lastOK bool    // $?
 	cur    *cmdRun // the command being invoked, for the built-ins
@@ -61,6 +68,12 @@ func (in *interp) runStatements(stmts []node, sc *scope, sink func(any)) error {
 		if errors.As(err, &term) {
 			if sc.preference("ErrorActionPreference", "Continue") == "Stop" {
 				return &scriptTerm{rec: term.rec}
+			}
+			if in.tryDepth > 0 {
+				// Inside a try block (here or in a caller) a
+				// statement-terminating error goes to the catch block.
+				in.lastOK = false
+				return err
 			}
 			in.writeError(term.rec, sc)
 			err = nil
@@ -91,12 +104,24 @@ func (in *interp) execStatement(st node, sc *scope, sink func(any)) error {
 			code = exitCodeOf(v)
 		}
 		return &exitSignal{code: code}
+	case *tryStmt:
+		return in.runTry(s, sc, sink)
 	case *throwStmt:
 		msg := "ScriptHalted"
+		if s.value == nil && in.caught != nil {
+			// A bare throw in a catch block rethrows the caught error.
+			return &scriptTerm{rec: in.caught}
+		}
 		if s.value != nil {
 			v, err := in.statementValue(s.value, sc)
 			if err != nil {
 				return err
+			}
+			switch x := v.(type) {
+			case *ErrorRecord:
+				return &scriptTerm{rec: x} // throw $_
+			case *exceptionValue:
+				return &scriptTerm{rec: x.rec} // throw $_.Exception
 			}
 			if v != nil {
 				msg = toStringPS(v)

@@ -55,6 +55,12 @@ func typeName(v any) string {
 		return "System.Xml.XmlDocument"
 	case *formatOutput:
 		return x.typeName()
+	case *ErrorRecord:
+		return "System.Management.Automation.ErrorRecord"
+	case *exceptionValue:
+		return x.typeName(false)
+	case *typeInfo:
+		return "System.RuntimeType"
 	case Scalar:
 		return x.TypeName()
 	}
@@ -117,6 +123,9 @@ func toStringPS(v any) string {
 		return objectText(x)
 	case *Hashtable:
 		return "System.Collections.Hashtable"
+	case *ErrorRecord:
+		// ErrorRecord.ToString() is the exception's message.
+		return x.Message
 	case interface{ String() string }:
 		return x.String()
 	}
