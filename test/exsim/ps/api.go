@@ -12,6 +12,7 @@ package ps
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Values.
@@ -42,6 +43,21 @@ type Scalar interface {
 	TypeName() string
 	String() string
 }
+
+// DateTime is a System.DateTime: Text is how it prints (the culture's
+// format, what Format-List shows), Time the instant, UTC its DateTimeKind
+// (Utc, else Local). Export-Clixml writes it as <DT> in round-trip form.
+type DateTime struct {
+	Time time.Time
+	UTC  bool
+	Text string
+}
+
+// TypeName is System.DateTime.
+func (d DateTime) TypeName() string { return "System.DateTime" }
+
+// String is the culture's text.
+func (d DateTime) String() string { return d.Text }
 
 // Object is a PSObject: ordered properties plus the type-name chain
 // (most derived first), as Get-Member and ConvertTo-Xml see it.

@@ -373,6 +373,8 @@ func (in *interp) registerBuiltins() {
 	for _, b := range formatBuiltins() {
 		add(b, true)
 	}
+	add(exportClixmlBuiltin(), true)
+	add(removeItemBuiltin(), false)
 	for _, b := range sessionBuiltins(in.psv2) {
 		add(b, b.name != "Remove-PSSession")
 	}

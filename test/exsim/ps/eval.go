@@ -33,6 +33,7 @@ type interp struct {
 	nonInteractive bool
 	global         *scope
 	stdin          *stdinReader
+	fs             *fileSystem
 	stdout         *textOut
 	errs           errorSink
 	out            *outDefault

@@ -141,6 +141,10 @@ func canonicalType(name string) string {
 		return "scriptblock"
 	case "console":
 		return "console"
+	case "io.path":
+		return "path"
+	case "io.file":
+		return "file"
 	}
 	return ""
 }

@@ -98,6 +98,7 @@ func newInterp(ctx context.Context, host *Host, opts psOptions, out, errOut *tex
 	out.psv2, out.width = in.psv2, width
 	errOut.psv2 = false
 	in.stdin = newStdinReader(stdin, cp)
+	in.fs = newFileSystem(host.UserName)
 	// -EncodedCommand with stderr redirected and no -NoExit: errors as CLIXML.
 	if opts.encoded && !opts.noExit {
 		in.errs = newClixmlErrors(errOut)

@@ -10,6 +10,9 @@ import (
 func (in *interp) invokeStatic(x *invokeMemberExpr, args []any, sc *scope) (any, error) {
 	t := x.target.(*typeExpr)
 	name := strings.ToLower(x.name)
+	if v, handled, err := in.invokeFileStatic(canonicalType(t.name), name, x, args, sc); handled {
+		return v, err
+	}
 	switch canonicalType(t.name) + "::" + name {
 	case "convert::frombase64string":
 		if len(args) != 1 {
