@@ -48,7 +48,8 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 				}
 				p.Trace.Cmdlet(e.Name, e.Parameters, errText)
 			},
-			Secrets: p.Trace.Secret,
+			Secrets:         p.Trace.Secret,
+			OnSecretLiteral: p.Trace.SecretLiteral,
 		}
 		return ps.Run(ctx, host, p.CommandLine, p.Stdin, p.Stdout, p.Stderr)
 	}

@@ -335,6 +335,13 @@ type Host struct {
 	// the -Command / -EncodedCommand text, each stdin line of -Command -, and
 	// every [ScriptBlock]::Create'd script (exreconcile's real script).
 	OnScript func(text string)
+	// OnSecretLiteral, when set, is told about every string literal that a
+	// compiled script block passes to ConvertTo-SecureString -AsPlainText
+	// (as -String or positionally), whether or not it runs: value is the
+	// literal's value, source its text in the script (quotes included), so
+	// that the log can redact both and count them (Script Block Logging
+	// records the block's text).
+	OnSecretLiteral func(value, source string)
 	// Codepage is the console code page stdout and stderr are encoded in
 	// (WINRS_CODEPAGE: 437 when 0, or 65001 for UTF-8).
 	Codepage int

@@ -138,11 +138,9 @@ func (in *interp) main(opts psOptions) int {
 // runText parses and runs one script in the global scope. exited reports
 // an `exit` statement.
 func (in *interp) runText(text string) (code int, exited bool) {
-	if in.host.OnScript != nil {
-		in.host.OnScript(text)
-	}
 	g := in.global
 	parsed, perr := parseScript(text)
+	in.reportCompiled(text, parsed)
 	if perr != nil {
 		in.reportParseError(perr, text)
 		in.lastOK = false
