@@ -58,8 +58,8 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 // newOrg builds the organisation model from the command line: its servers,
 // the cmdlet latency and cmdlet faults, and the state file it rewrites after
 // every change, loaded first when it exists (servers missing from it are
-// added freshly installed). The session latency is not passed: wsman applies
-// it to shell Create, and passing it on would count it twice.
+// added freshly installed). The session= latency is not passed: wsman
+// applies it to shell Create; pssession= is the model's New-PSSession.
 func newOrg(o *options) (*exchange.Org, error) {
 	opts := exchange.Options{
 		Domain:        o.Org,
@@ -67,6 +67,12 @@ func newOrg(o *options) (*exchange.Org, error) {
 		CmdletLatency: o.Latency.Cmdlet,
 		Faults:        cmdletFaults(o.Faults),
 		StateFile:     o.StateFile,
+		// pssession= delays New-PSSession in the model; session= stays
+		// wsman's shell Create latency.
+		SessionLatency:     o.PSSessionLatency,
+		ImportLatency:      o.ImportLatency,
+		MaxSessionsPerUser: o.MaxSessionsPerUser,
+		SessionIdleTimeout: o.SessionIdleTimeout,
 	}
 	if o.StateFile != "" {
 		if _, err := os.Stat(o.StateFile); err == nil {

@@ -369,6 +369,13 @@ type DefaultParameterSetter interface {
 // argument transformation on parameter 'X'.") instead of a cmdlet's
 // CannotConvertArgumentNoMessage ("Cannot bind parameter 'X'.").
 
+// ProcessExiter is implemented by a ModuleLoader that wants to know when
+// the powershell.exe process it serves has ended (Run returns): remote
+// sessions it did not remove are then left behind, as on a real server.
+type ProcessExiter interface {
+	ProcessExited()
+}
+
 // ModuleLoader is implemented by the Exchange model.
 type ModuleLoader interface {
 	// NewPSSession validates a New-PSSession call (ConfigurationName,

@@ -36,6 +36,9 @@ func Run(ctx context.Context, host *Host, commandLine string, stdin io.Reader, s
 		return code
 	}
 	in := newInterp(ctx, host, opts, out, errOut, stdin, cp)
+	if pe, ok := host.Modules.(ProcessExiter); ok {
+		defer pe.ProcessExited()
+	}
 	code = in.main(opts)
 	in.errs.close()
 	return code
