@@ -32,6 +32,12 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
 			return 1
 		}
+		// The machine's certificate stores (Cert:\LocalMachine\Root).
+		stores, err := org.CertStores(xs.Name())
+		if err != nil {
+			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
+			return 1
+		}
 		host := &ps.Host{
 			Commands:    builtins,
 			ServerName:  p.Server,
@@ -40,6 +46,7 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 			BufferWidth: consoleWidth,
 			Codepage:    p.Codepage,
 			Modules:     loader,
+			CertStores:  stores,
 			OnScript:    p.Trace.AddScript,
 			OnCmdlet: func(e ps.CmdletEvent) {
 				errText := ""

@@ -85,6 +85,9 @@ type Org struct {
 	sessions map[string][]*session
 	// faultCounts holds the calls left of count faults (Cmdlet:error:N).
 	faultCounts map[string]int
+	// roots are the servers' Trusted Root stores, by lower-case name
+	// (rootstore.go); a server without an entry has the fresh set.
+	roots map[string]*rootStore
 }
 
 // NewOrg builds an organisation whose servers look freshly installed:

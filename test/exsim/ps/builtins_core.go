@@ -286,6 +286,9 @@ func runNewObject(in *interp, c *Call) ([]any, error) {
 	if err := refuse(c, "ComObject", "Property"); err != nil {
 		return nil, err
 	}
+	if x := canonicalX509Type(stringArg(c, "TypeName")); x != "" {
+		return in.newX509Object(x, c)
+	}
 	typ := strings.ToLower(strings.TrimSpace(stringArg(c, "TypeName")))
 	if typ != "system.management.automation.pscredential" && !(typ == "pscredential" && !in.psv2) && typ != "management.automation.pscredential" {
 		return nil, &ErrorRecord{Message: notSupportedMsg("New-Object of the type '" + stringArg(c, "TypeName") + "'"), Category: "NotImplemented",
@@ -375,6 +378,7 @@ func (in *interp) registerBuiltins() {
 	}
 	add(exportClixmlBuiltin(), true)
 	add(removeItemBuiltin(), false)
+	add(getChildItemBuiltin(), true)
 	for _, b := range sessionBuiltins(in.psv2) {
 		add(b, b.name != "Remove-PSSession")
 	}

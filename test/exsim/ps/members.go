@@ -73,6 +73,8 @@ func (in *interp) member(t any, name string) any {
 		case "innerexception":
 			return nil
 		}
+	case *x509Store:
+		return in.storeMember(x, lname)
 	case *typeInfo:
 		switch lname {
 		case "fullname":
@@ -221,6 +223,16 @@ func (in *interp) invokeMember(x *invokeMemberExpr, sc *scope) (any, error) {
 	}
 	if s, ok := target.(string); ok {
 		if v, handled, err := in.stringMethod(s, x, args, sc); handled {
+			return v, err
+		}
+	}
+	if st, ok := target.(*x509Store); ok {
+		if v, handled, err := in.storeMethod(st, x, args, sc); handled {
+			return v, err
+		}
+	}
+	if c, ok := target.(*X509Certificate); ok {
+		if v, handled, err := in.certMethod(c, x, args, sc); handled {
 			return v, err
 		}
 	}

@@ -61,6 +61,10 @@ func typeName(v any) string {
 		return x.typeName(false)
 	case *typeInfo:
 		return "System.RuntimeType"
+	case *X509Certificate:
+		return typeX509Cert2
+	case *x509Store:
+		return typeX509Store
 	case Scalar:
 		return x.TypeName()
 	}
