@@ -39,13 +39,14 @@ type ServerState struct {
 	SMTPCertificate   string             `json:"smtpCertificate,omitempty"`
 	ReceiveConnectors []ConnectorState   `json:"receiveConnectors"`
 	Certificates      []CertificateState `json:"certificates"`
-	// RootCertificates is the LocalMachine Root store as PEM; left out
-	// (null) the fresh set of rootstore.go, [] an empty store.
-	RootCertificates *[]string `json:"rootCertificates,omitempty"`
-	Restarts         []Restart `json:"restarts,omitempty"`
+	Restarts          []Restart          `json:"restarts,omitempty"`
 	// Edge servers keep their own Send connectors and TransportConfig.
 	SendConnectors  []ConnectorState `json:"sendConnectors,omitempty"`
 	TransportConfig map[string]any   `json:"transportConfig,omitempty"`
+
+	// RootCertificates is the LocalMachine Root store as PEM; left out
+	// (null) the fresh set of rootstore.go, [] an empty store.
+	RootCertificates *[]string `json:"rootCertificates,omitempty"`
 }
 
 // ConnectorState is a Send or Receive connector. Usage, when set, applies
