@@ -34,7 +34,9 @@ type session struct {
 
 // Exchange's throttling of remote PowerShell (the throttling policy's
 // PowerShellMaxConcurrency, 18 by default): each user may hold that many
-// remote sessions at once; one more fails in New-PSSession.
+// remote sessions at once on a server (budgets live in the server's
+// PowerShell application: administrators report that recycling
+// MSExchangePowerShellAppPool clears them); one more fails in New-PSSession.
 // Remove-PSSession frees a slot at once; a session its process left open
 // (the WinRM command ended, or was terminated) stays counted until it has
 // been idle for the idle timeout (15 minutes by default, the IIS
@@ -77,12 +79,18 @@ func (o *Org) openSessions(user string) []*session {
 	return live
 }
 
-// OpenSessions reports how many remote sessions user holds (for tests and
-// diagnostics).
+// OpenSessions reports how many remote sessions user holds on all
+// servers (for tests and diagnostics).
 func (o *Org) OpenSessions(user string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.openSessions(throttleKey(user)))
+	n := 0
+	for key := range o.sessions {
+		if strings.HasPrefix(key, throttleKey(user)+"|") {
+			n += len(o.openSessions(key))
+		}
+	}
+	return n
 }
 
 // throttleKey identifies the account whatever the spelling: the user name,
@@ -261,7 +269,9 @@ func (l *loader) NewPSSession(call *ps.Call) (*ps.RemoteSession, error) {
 	if !l.credentialOK(cred) {
 		return nil, remoteErr(host, "Access is denied.", "AccessDenied")
 	}
-	user := throttleKey(cred.UserName)
+	// Budgets are kept by the server that hosts the runspaces (the IIS
+	// /PowerShell application of the ConnectionUri's server).
+	user := throttleKey(cred.UserName) + "|" + strings.ToLower(target.name)
 	limit, _ := l.org.sessionLimits()
 	if open := l.org.openSessions(user); len(open) >= limit {
 		return nil, l.throttled(host, domainPart(l.user)+`\`+userPart(l.user), len(open), limit)

@@ -218,3 +218,23 @@ func TestSessionAndImportLatency(t *testing.T) {
 		t.Logf("an import without latency took %v (a loaded machine)", d)
 	}
 }
+
+func TestSessionThrottlingPerServer(t *testing.T) {
+	o, err := NewOrg(Options{Domain: "work.com", Servers: []ServerSpec{{Name: "WIN20081"}, {Name: "WIN20082"}}, MaxSessionsPerUser: 1, Clock: func() time.Time { return testClock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One session to each server's /PowerShell: each has its own budget.
+	other := strings.Replace(openSession, "win20081", "win20082", 1)
+	for _, script := range []string{openSession, other} {
+		if _, stderr, code := psRun(t, o, script); code != 0 {
+			t.Fatalf("%s", stderr)
+		}
+	}
+	if n := o.OpenSessions(`WORK\admin`); n != 2 {
+		t.Errorf("%d sessions, want 2", n)
+	}
+	if _, stderr, _ := psRun(t, o, other); !strings.Contains(stderr, "MaxConcurrency") {
+		t.Errorf("the second session to WIN20082 was not throttled: %s", stderr)
+	}
+}
