@@ -106,17 +106,14 @@ func (in *interp) newX509Object(typ string, c *Call) ([]any, error) {
 	}
 	short := typ[strings.LastIndexByte(typ, '.')+1:]
 	if typ == typeX509Store {
-		st := &x509Store{name: "My", location: "CurrentUser"}
+		// X509Store() is "MY" of CurrentUser; a string name is kept as
+		// given (the X509Store(string, StoreLocation) overload).
+		st := &x509Store{name: "MY", location: "CurrentUser"}
 		if len(args) > 2 {
 			return nil, ctorError(fmt.Sprintf(`Cannot find an overload for "%s" and the argument count: "%d".`, short, len(args)))
 		}
 		if len(args) >= 1 {
 			st.name = toStringPS(args[0])
-			for _, n := range storeNames {
-				if strings.EqualFold(n, st.name) {
-					st.name = n
-				}
-			}
 		}
 		if len(args) == 2 {
 			loc := toStringPS(args[1])

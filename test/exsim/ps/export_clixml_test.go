@@ -251,3 +251,10 @@ func TestConvertToXmlStillRefusesControlCharacters(t *testing.T) {
 		t.Errorf("Export-Clixml failed on NUL: %q %q", r.stdout, r.stderr)
 	}
 }
+
+func TestX509StoreMembers(t *testing.T) {
+	r := runEncoded(t, testHost("5.1", 120), "$a = New-Object System.Security.Cryptography.X509Certificates.X509Store; $b = New-Object Security.Cryptography.X509Certificates.X509Store('root','LocalMachine'); $a.Name + ' ' + $a.Location + ' ' + $b.Name + ' ' + $b.Location + ' ' + $b.Certificates.Count")
+	if r.stdout != "MY CurrentUser root LocalMachine 0\r\n" {
+		t.Errorf("%q %q", r.stdout, r.stderr)
+	}
+}
