@@ -154,7 +154,7 @@ func (r *render) date(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return scalar{typ: "System.DateTime", text: formatDate(t.In(r.org.loc))}
+	return ps.DateTime{Time: t.In(r.org.loc), Text: formatDate(t.In(r.org.loc))}
 }
 
 // unchanged reports a Set-* that changes nothing, with Exchange's warning

@@ -259,7 +259,7 @@ func (r *render) utc(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return scalar{typ: "System.DateTime", text: formatDate(t.UTC())}
+	return ps.DateTime{Time: t.UTC(), UTC: true, Text: formatDate(t.UTC())}
 }
 
 // exchangeServer writes Get-ExchangeServer's object (docs/exchange.md "Version strings").
