@@ -87,7 +87,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 			xs.Name(), srv.URL(), xs.FQDN(), xs.Version(), xs.Role())
 	}
 	if !o.AllowUnencrypted && !o.HTTPS {
-		diag.printf("exsim: plain HTTP without --allow-unencrypted: every request will be refused with 401, as Windows does")
+		diag.printf("exsim: plain HTTP without --allow-unencrypted: only NTLM-sealed messages are served, unencrypted ones get 401, as Windows does")
 	}
 	<-ctx.Done()
 	diag.printf("exsim: shutting down")

@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -68,6 +69,16 @@ type connState struct {
 	mu        sync.Mutex
 	challenge []byte // pending NTLM server challenge, between type 2 and type 3
 	user      string // canonical account name once NTLM succeeded
+	// ntlm is the session security of the NTLM context that authenticated
+	// the connection, when the client negotiated signing or sealing.
+	ntlm *ntlmSession
+}
+
+// sealing returns the connection's NTLM session security, or nil.
+func (c *connState) sealing() *ntlmSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ntlm
 }
 
 func connStateFrom(ctx context.Context) *connState {
@@ -80,8 +91,14 @@ func connStateFrom(ctx context.Context) *connState {
 }
 
 // authenticate returns the canonical account name of the request's user, or
-// answers 401 itself and returns "" when the request is not (yet) authenticated.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) string {
+// answers 401 itself and returns "" when the request is not (yet)
+// authenticated. A request without Authorization on an authenticated
+// connection is served as that connection's user, except an empty one: an
+// empty POST is how a client asks for a (new) security context before
+// encrypted messages, and masterzen's Encryption transport sends one,
+// anonymous first, before every message and needs the 401 to start its
+// handshake.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, empty bool) string {
 	cs := connStateFrom(r.Context())
 	header := r.Header.Get("Authorization")
 	scheme, token, _ := strings.Cut(header, " ")
@@ -90,7 +107,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) string {
 		cs.mu.Lock()
 		user := cs.user
 		cs.mu.Unlock()
-		if user != "" && s.offers(AuthNTLM) {
+		if user != "" && !empty && s.offers(AuthNTLM) {
 			return user
 		}
 	case strings.EqualFold(scheme, "Basic") && s.offers(AuthBasic):
@@ -123,19 +140,20 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState
 			return ""
 		}
 		cs.challenge = challenge
-		s.pending.add(challenge)
-		msg := buildChallenge(challenge, s.ntlmTarget(), time.Now())
+		flags := challengeFlags(negotiateFlags(data))
+		msg := buildChallenge(challenge, flags, s.ntlmTarget(), time.Now())
+		s.pending.add(challenge, flags, data, msg)
 		w.Header().Set("WWW-Authenticate", scheme+" "+base64.StdEncoding.EncodeToString(msg))
 		writeEmpty(w, http.StatusUnauthorized)
 		return ""
 	case ntlmAuthenticate:
 		own := cs.challenge
 		cs.challenge = nil
-		if user := s.verifyAuthenticate(r, data, own); user != "" {
-			cs.user = user
+		if user, session := s.verifyAuthenticate(r, data, own); user != "" {
+			cs.user, cs.ntlm = user, session
 			return user
 		}
-		cs.user = ""
+		cs.user, cs.ntlm = "", nil
 	}
 	s.unauthorized(w)
 	return ""
@@ -146,36 +164,70 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState
 // that runs requests concurrently over one connection pool (masterzen sends
 // stdin while it polls for output) can get its CHALLENGE on one kept-alive
 // connection and send the AUTHENTICATE on another. It returns the canonical
-// user, or "" after logging why not.
-func (s *Server) verifyAuthenticate(r *http.Request, data, own []byte) string {
+// user and, when the client negotiated signing or sealing, the session
+// security of the new context; or "" after logging why not.
+func (s *Server) verifyAuthenticate(r *http.Request, data, own []byte) (string, *ntlmSession) {
 	a, err := parseAuthenticate(data)
 	if err != nil {
 		s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
-		return ""
+		return "", nil
 	}
 	acct, ok := s.findAccount(a.Domain, a.User)
 	if !ok {
 		s.logf("%s: NTLM from %s: unknown user %s\\%s", s.cfg.Name, r.RemoteAddr, a.Domain, a.User)
-		return ""
+		return "", nil
 	}
-	candidates := s.pending.list(own)
-	for _, challenge := range candidates {
-		if err = verifyNTLMv2(a, acct.Password, challenge); err == nil {
-			s.pending.remove(challenge)
-			return s.canonical(acct)
+	for _, p := range s.pending.list(own) {
+		var baseKey []byte
+		if baseKey, err = verifyNTLMv2(a, acct.Password, p.challenge); err != nil {
+			continue
 		}
+		s.pending.remove(p.challenge)
+		session, err := sessionSecurity(a, p, baseKey)
+		if err != nil {
+			s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
+			return "", nil
+		}
+		return s.canonical(acct), session
 	}
 	if err == nil {
 		err = fmt.Errorf("%w: no outstanding challenge", errNTLM)
 	}
 	s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
-	return ""
+	return "", nil
+}
+
+// sessionSecurity derives the context's keys once the response verified:
+// the ExportedSessionKey, the MIC check it enables, and the signing and
+// sealing state when the flags both sides agreed on ask for it.
+func sessionSecurity(a *ntlmAuth, p issuedChallenge, baseKey []byte) (*ntlmSession, error) {
+	flags := a.Flags & p.flags
+	key, err := exportedSessionKey(flags, a.EncryptedKey, baseKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMIC(a, key, p.negotiate, p.message); err != nil {
+		return nil, err
+	}
+	if flags&(flagSign|flagSeal) == 0 {
+		return nil, nil
+	}
+	return newNTLMSession(flags, key, true)
 }
 
 // challenges are the NTLM server challenges sent and not yet answered.
 type challenges struct {
 	mu     sync.Mutex
-	issued map[string]time.Time
+	issued map[string]issuedChallenge
+}
+
+// issuedChallenge is one CHALLENGE with what the MIC covers.
+type issuedChallenge struct {
+	at        time.Time
+	challenge []byte // the 8-byte server challenge
+	flags     uint32 // the CHALLENGE's flags
+	negotiate []byte // the NEGOTIATE it answered
+	message   []byte // the CHALLENGE message
 }
 
 // challengeLifetime bounds how long a CHALLENGE can be answered.
@@ -184,33 +236,34 @@ const (
 	maxChallenges     = 1024
 )
 
-func (c *challenges) add(ch []byte) {
+func (c *challenges) add(ch []byte, flags uint32, negotiate, message []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.issued == nil {
-		c.issued = map[string]time.Time{}
+		c.issued = map[string]issuedChallenge{}
 	}
 	now := time.Now()
 	for k, t := range c.issued {
-		if now.Sub(t) > challengeLifetime || len(c.issued) >= maxChallenges {
+		if now.Sub(t.at) > challengeLifetime || len(c.issued) >= maxChallenges {
 			delete(c.issued, k)
 		}
 	}
-	c.issued[string(ch)] = now
+	c.issued[string(ch)] = issuedChallenge{at: now, challenge: ch, flags: flags,
+		negotiate: bytes.Clone(negotiate), message: message}
 }
 
 // list returns own first (when still outstanding), then the others.
-func (c *challenges) list(own []byte) [][]byte {
+func (c *challenges) list(own []byte) []issuedChallenge {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out [][]byte
-	if _, ok := c.issued[string(own)]; ok && own != nil {
-		out = append(out, own)
+	var out []issuedChallenge
+	if p, ok := c.issued[string(own)]; ok && own != nil {
+		out = append(out, p)
 	}
 	now := time.Now()
-	for k, t := range c.issued {
-		if k != string(own) && now.Sub(t) <= challengeLifetime {
-			out = append(out, []byte(k))
+	for k, p := range c.issued {
+		if k != string(own) && now.Sub(p.at) <= challengeLifetime {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -295,6 +348,7 @@ func (s *Server) offers(scheme AuthScheme) bool {
 // unauthorized answers 401 with the offered schemes, in the order Windows
 // lists them, and no body (clients then report "invalid content type").
 func (s *Server) unauthorized(w http.ResponseWriter) {
+	w.Header().Del("WWW-Authenticate")
 	if s.offers(AuthNTLM) {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
 	}

@@ -71,8 +71,10 @@ type Config struct {
 	Addr string
 	// TLS, when set, serves HTTPS; nil serves HTTP.
 	TLS *tls.Config
-	// AllowUnencrypted serves requests over plain HTTP, as the Windows
-	// listener does only with AllowUnencrypted=true.
+	// AllowUnencrypted serves unencrypted requests over plain HTTP, as the
+	// Windows listener does only with AllowUnencrypted=true. Without it,
+	// plain HTTP serves only messages sealed with NTLM session security
+	// (MS-WSMV 2.2.9.1.1); HTTPS serves both.
 	AllowUnencrypted bool
 	// Auth lists the offered schemes; empty offers both.
 	Auth []AuthScheme
@@ -243,27 +245,72 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusMethodNotAllowed)
 		return
 	}
-	user := s.authenticate(w, r)
+	user := s.authenticate(w, r, len(body) == 0)
 	if user == "" {
-		return
-	}
-	if s.cfg.TLS == nil && !s.cfg.AllowUnencrypted {
-		// Windows refuses unencrypted messages on an HTTP listener with
-		// AllowUnencrypted=false by answering 401 even after a successful
-		// NTLM handshake (packer#6205); exsim cannot seal, so it always refuses.
-		s.logf("%s: refused an unencrypted request from %s (allow-unencrypted is off)", s.cfg.Name, r.RemoteAddr)
-		s.unauthorized(w)
 		return
 	}
 	if len(body) > maxBodyBytes {
 		writeEmpty(w, http.StatusRequestEntityTooLarge)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "application/soap+xml") {
-		// Sealed (multipart/encrypted) messages are not implemented.
+	ct := r.Header.Get("Content-Type")
+	if isEncryptedType(ct) {
+		s.serveEncrypted(w, r, body, user)
+		return
+	}
+	if len(body) == 0 {
+		// An authenticated POST without a body is how pywinrm and
+		// masterzen set up the security context before their first
+		// encrypted message (winrm/transport.py setup_encryption,
+		// Encryption.PrepareRequest); Windows answers 200, empty.
+		writeEmpty(w, http.StatusOK)
+		return
+	}
+	if s.cfg.TLS == nil && !s.cfg.AllowUnencrypted {
+		// Windows refuses unencrypted messages on an HTTP listener with
+		// AllowUnencrypted=false by answering 401 even after a successful
+		// NTLM handshake (packer#6205).
+		s.logf("%s: refused an unencrypted request from %s (allow-unencrypted is off)", s.cfg.Name, r.RemoteAddr)
+		s.unauthorized(w)
+		return
+	}
+	if ct != "" && !strings.Contains(strings.ToLower(ct), "application/soap+xml") {
 		writeEmpty(w, http.StatusUnsupportedMediaType)
 		return
 	}
+	s.dispatch(w, r, body, user)
+}
+
+// serveEncrypted unseals an MS-WSMV encrypted message with the connection's
+// NTLM session security, serves it, and seals the reply. A message that
+// does not unseal or verify gets 400 and the connection is closed: its RC4
+// state no longer matches the client's.
+func (s *Server) serveEncrypted(w http.ResponseWriter, r *http.Request, body []byte, user string) {
+	session := connStateFrom(r.Context()).sealing()
+	if session == nil || !session.seals() {
+		s.logf("%s: an encrypted message from %s on a connection without an NTLM sealing context", s.cfg.Name, r.RemoteAddr)
+		w.Header().Set("Connection", "close")
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	msg, err := parseEncrypted(body)
+	var plain []byte
+	if err == nil {
+		plain, err = session.unwrap(msg.Sealed, msg.Signature)
+	}
+	if err != nil {
+		s.logf("%s: encrypted message from %s: %v", s.cfg.Name, r.RemoteAddr, err)
+		w.Header().Set("Connection", "close")
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	sw := &sealedWriter{w: w, session: session}
+	s.dispatch(sw, r, plain, user)
+	sw.finish()
+}
+
+// dispatch serves one SOAP message.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte, user string) {
 	req, err := parseRequest(body)
 	if err != nil {
 		s.fault(w, r, &request{}, faultInvalidXML(err))
