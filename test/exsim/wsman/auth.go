@@ -24,15 +24,18 @@ type Account struct {
 type AuthScheme string
 
 // The schemes exsim implements. Negotiate carries raw NTLM tokens, as the
-// masterzen (Azure/go-ntlmssp) and pywinrm (requests_ntlm) clients send them;
-// Kerberos and SPNEGO-wrapped tokens are not understood.
+// masterzen (Azure/go-ntlmssp, bodgit/ntlmssp) and pywinrm (requests_ntlm)
+// clients send them, or Kerberos: a SPNEGO NegTokenInit whose preferred
+// mechanism is Kerberos, or a bare Kerberos token (also under the Kerberos
+// scheme). SPNEGO-wrapped NTLM is not understood.
 const (
-	AuthBasic AuthScheme = "basic"
-	AuthNTLM  AuthScheme = "ntlm"
+	AuthBasic    AuthScheme = "basic"
+	AuthNTLM     AuthScheme = "ntlm"
+	AuthKerberos AuthScheme = "kerberos"
 )
 
 // ParseAuthSchemes reads the --auth flag value: a comma-separated list of
-// basic and ntlm (negotiate is accepted as a synonym of ntlm).
+// basic, ntlm and kerberos (negotiate is accepted as a synonym of ntlm).
 func ParseAuthSchemes(spec string) ([]AuthScheme, error) {
 	var out []AuthScheme
 	seen := map[AuthScheme]bool{}
@@ -43,10 +46,12 @@ func ParseAuthSchemes(spec string) ([]AuthScheme, error) {
 			s = AuthBasic
 		case "ntlm", "negotiate":
 			s = AuthNTLM
+		case "kerberos":
+			s = AuthKerberos
 		case "":
 			continue
 		default:
-			return nil, fmt.Errorf("unknown auth scheme %q (want basic, ntlm)", part)
+			return nil, fmt.Errorf("unknown auth scheme %q (want basic, ntlm, kerberos)", part)
 		}
 		if !seen[s] {
 			seen[s] = true
@@ -107,7 +112,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, empty bool
 		cs.mu.Lock()
 		user := cs.user
 		cs.mu.Unlock()
-		if user != "" && !empty && s.offers(AuthNTLM) {
+		if user != "" && !empty {
 			return user
 		}
 	case strings.EqualFold(scheme, "Basic") && s.offers(AuthBasic):
@@ -115,20 +120,62 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, empty bool
 			return user
 		}
 		s.logf("%s: Basic authentication failed from %s", s.cfg.Name, r.RemoteAddr)
-	case (strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM")) && s.offers(AuthNTLM):
-		return s.negotiate(w, r, cs, scheme, strings.TrimSpace(token))
+	case strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM") || strings.EqualFold(scheme, "Kerberos"):
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
+		if err != nil {
+			break
+		}
+		isNTLM := ntlmMessageType(data) != 0
+		switch {
+		case isNTLM && !strings.EqualFold(scheme, "Kerberos") && s.offers(AuthNTLM):
+			return s.negotiate(w, r, cs, scheme, data)
+		case !isNTLM && !strings.EqualFold(scheme, "NTLM") && s.offers(AuthKerberos):
+			return s.kerberos(w, r, cs, scheme, data)
+		case isNTLM:
+			s.logf("%s: NTLM from %s refused: the endpoint does not offer NTLM", s.cfg.Name, r.RemoteAddr)
+		default:
+			s.logf("%s: a %s token from %s that is not NTLM, and Kerberos is not offered", s.cfg.Name, scheme, r.RemoteAddr)
+		}
 	}
 	s.unauthorized(w)
 	return ""
 }
 
-// negotiate runs one leg of the NTLM handshake.
-func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState, scheme, token string) string {
-	data, err := base64.StdEncoding.DecodeString(token)
+// kerberos verifies a Kerberos AP-REQ (one leg: Kerberos needs no
+// challenge), maps its client principal to an account, authenticates the
+// connection, and puts the AP-REP in WWW-Authenticate for mutual
+// authentication (RFC 4559 section 5).
+func (s *Server) kerberos(w http.ResponseWriter, r *http.Request, cs *connState, scheme string, token []byte) string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.user, cs.ntlm = "", nil
+	logon, err := acceptKerberos(s.cfg.Keytab, token, r.RemoteAddr)
 	if err != nil {
+		s.logf("%s: Kerberos from %s: %v", s.cfg.Name, r.RemoteAddr, err)
 		s.unauthorized(w)
 		return ""
 	}
+	if !s.servesPrincipal(logon.Service) {
+		s.logf("%s: Kerberos from %s: a ticket for %s, which is not this server", s.cfg.Name, r.RemoteAddr, logon.Service)
+		s.unauthorized(w)
+		return ""
+	}
+	acct, ok := Account{}, false
+	if strings.EqualFold(logon.Realm, s.cfg.Realm) && !strings.Contains(logon.Name, "/") {
+		acct, ok = s.findAccount("", logon.Name)
+	}
+	if !ok {
+		s.logf("%s: Kerberos from %s: principal %s@%s is no account of realm %s", s.cfg.Name, r.RemoteAddr, logon.Name, logon.Realm, s.cfg.Realm)
+		s.unauthorized(w)
+		return ""
+	}
+	cs.user = s.canonical(acct)
+	w.Header().Set("WWW-Authenticate", scheme+" "+base64.StdEncoding.EncodeToString(logon.Reply))
+	return cs.user
+}
+
+// negotiate runs one leg of the NTLM handshake.
+func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState, scheme string, data []byte) string {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	switch ntlmMessageType(data) {
@@ -316,7 +363,7 @@ func (s *Server) findAccount(domain, user string) (Account, bool) {
 // form the client typed, so logs and quotas see one name per user.
 func (s *Server) canonical(a Account) string {
 	d, u := splitUser(a.Name)
-	if d == "" || strings.EqualFold(d, s.cfg.DNSDomain) {
+	if d == "" || strings.EqualFold(d, s.cfg.DNSDomain) || strings.EqualFold(d, s.cfg.Realm) {
 		d = s.cfg.NetBIOSDomain
 	}
 	if d == "" {
@@ -349,8 +396,11 @@ func (s *Server) offers(scheme AuthScheme) bool {
 // lists them, and no body (clients then report "invalid content type").
 func (s *Server) unauthorized(w http.ResponseWriter) {
 	w.Header().Del("WWW-Authenticate")
-	if s.offers(AuthNTLM) {
+	if s.offers(AuthNTLM) || s.offers(AuthKerberos) {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
+	}
+	if s.offers(AuthKerberos) {
+		w.Header().Add("WWW-Authenticate", "Kerberos")
 	}
 	if s.offers(AuthBasic) {
 		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)

@@ -1,6 +1,7 @@
 // Package wsman is exsim's WS-Management endpoint: a WinRS server (shell
-// Create, Command, Send, Receive, Signal, Delete) with Basic and NTLMv2
-// authentication, over HTTP or HTTPS, that any WinRM client can drive. It
+// Create, Command, Send, Receive, Signal, Delete) with Basic, NTLMv2 (with
+// message sealing over HTTP) and Kerberos authentication, over HTTP or
+// HTTPS, that any WinRM client can drive. It
 // runs each command through an injected Launcher and knows nothing of
 // PowerShell or Exchange; cmd/exsim wires it to the interpreter.
 package wsman
@@ -14,10 +15,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // Launcher runs one command and returns its exit code. It must return soon
@@ -76,8 +80,14 @@ type Config struct {
 	// plain HTTP serves only messages sealed with NTLM session security
 	// (MS-WSMV 2.2.9.1.1); HTTPS serves both.
 	AllowUnencrypted bool
-	// Auth lists the offered schemes; empty offers both.
+	// Auth lists the offered schemes; empty offers NTLM and Basic.
 	Auth []AuthScheme
+	// Keytab holds the keys of the server's service principals
+	// (HTTP/<fqdn>@REALM); required when Auth offers Kerberos.
+	Keytab *keytab.Keytab
+	// Realm is the Kerberos realm of the accounts; default the upper-cased
+	// DNSDomain. A client principal name@Realm is the account name.
+	Realm string
 	// Accounts are the users the endpoint accepts.
 	Accounts []Account
 	// MaxShellsPerUser is the open-shell quota per user (default 30).
@@ -131,6 +141,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if len(cfg.Auth) == 0 {
 		cfg.Auth = []AuthScheme{AuthNTLM, AuthBasic}
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = strings.ToUpper(cfg.DNSDomain)
+	}
+	if slices.Contains(cfg.Auth, AuthKerberos) && cfg.Keytab == nil {
+		return nil, fmt.Errorf("wsman: server %s offers Kerberos but has no keytab", cfg.Name)
 	}
 	if cfg.MaxShellsPerUser <= 0 {
 		cfg.MaxShellsPerUser = DefaultMaxShellsPerUser
@@ -288,7 +304,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveEncrypted(w http.ResponseWriter, r *http.Request, body []byte, user string) {
 	session := connStateFrom(r.Context()).sealing()
 	if session == nil || !session.seals() {
-		s.logf("%s: an encrypted message from %s on a connection without an NTLM sealing context", s.cfg.Name, r.RemoteAddr)
+		s.logf("%s: an encrypted message from %s on a connection without an NTLM sealing context (Kerberos sealing is not implemented)", s.cfg.Name, r.RemoteAddr)
 		w.Header().Set("Connection", "close")
 		writeEmpty(w, http.StatusBadRequest)
 		return
