@@ -47,6 +47,13 @@ type pyResult struct {
 // runPywinrm runs one pywinrm request against srv.
 func runPywinrm(srv *wsman.Server, req map[string]any) pyResult {
 	GinkgoHelper()
+	return runPywinrmEnv(srv, req, nil)
+}
+
+// runPywinrmEnv runs one pywinrm request with extra environment variables
+// (KRB5_CONFIG, KRB5CCNAME, REQUESTS_CA_BUNDLE).
+func runPywinrmEnv(srv *wsman.Server, req map[string]any, env []string) pyResult {
+	GinkgoHelper()
 	req["endpoint"] = srv.URL()
 	if _, ok := req["user"]; !ok {
 		req["user"], req["password"] = testUser, testPassword
@@ -60,7 +67,7 @@ func runPywinrm(srv *wsman.Server, req map[string]any) pyResult {
 	cmd := exec.CommandContext(ctx, systemPython, filepath.Join("testdata", "pywinrm_client.py"))
 	// The request goes on stdin: a stdin payload would overflow one argv string.
 	cmd.Stdin = bytes.NewReader(spec)
-	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	cmd.Env = append(append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"), env...)
 	cmd.Stderr = GinkgoWriter
 	out, err := cmd.Output()
 	Expect(err).NotTo(HaveOccurred(), "pywinrm client: %s", out)
