@@ -277,7 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(body) == 0 {
 		// An authenticated POST without a body is how pywinrm and
 		// masterzen set up the security context before their first
-		// encrypted message (winrm/transport.py setup_encryption,
+		// encrypted message (pywinrm's Transport.setup_encryption, masterzen's
 		// Encryption.PrepareRequest); Windows answers 200, empty.
 		writeEmpty(w, http.StatusOK)
 		return
