@@ -137,8 +137,8 @@ func (f *fakeSite) kinds() map[string][]string {
 type entryView struct {
 	Action Action
 	RunOn  string
-	Ready  string
-	Reason string
+	Ready  ConditionStatus
+	Reason Reason
 }
 
 func views(cs *ChangeSet) map[string]entryView {
@@ -149,7 +149,7 @@ func views(cs *ChangeSet) map[string]entryView {
 			c, _ := e.Status.Get(ConditionReady)
 			v.Ready, v.Reason = c.Status, c.Reason
 		}
-		out[e.Subject.String()] = v
+		out[e.Identity.String()] = v
 	}
 	return out
 }
@@ -253,7 +253,7 @@ func TestRunFirstServerUnreachable(t *testing.T) {
 	if diff := cmp.Diff(wantEntries, views(r.ChangeSet)); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
-	if len(r.ChangeSet.Errors) != 1 || r.ChangeSet.Errors[0].Server != "WIN20081" || r.ChangeSet.Errors[0].Class != string(exchange.ClassTransport) {
+	if len(r.ChangeSet.Errors) != 1 || r.ChangeSet.Errors[0].Server != "WIN20081" || r.ChangeSet.Errors[0].Class != exchange.ClassTransport {
 		t.Errorf("errors = %+v, want one Transport error of WIN20081", r.ChangeSet.Errors)
 	}
 	if !r.Failed() {
@@ -393,7 +393,7 @@ func TestRunSecretsAndScripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := findEntry(r.ChangeSet, sendSubject("Relay"))
+			e := r.ChangeSet.find(sendSubject("Relay"))
 			if diff := cmp.Diff([]string{create}, e.Calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s\nreason: the plan shows the credential redacted", diff)
 			}

@@ -1,6 +1,6 @@
 // Command exsim is the Exchange simulator: one WinRM (WS-Management) endpoint
 // per simulated Exchange server, running a strict PowerShell subset against a
-// model of one Exchange organisation. See shared/DESIGN.md ("exsim") and
+// model of one Exchange organisation. See README.md ("Quick start against exsim") and
 // test/exsim/README.md.
 //
 //	exsim --org work.com --server WIN20081=127.0.0.1:15985 [--server WIN20083=127.0.0.1:15986,role=Edge,version=2010]

@@ -44,7 +44,7 @@ func TestParseOptions(t *testing.T) {
 				Auth:    []wsman.AuthScheme{wsman.AuthBasic, wsman.AuthNTLM}, Realm: "WORK.COM", MaxShellsPerUser: 30},
 		},
 		{
-			name: "everything", reason: "every flag of DESIGN.md",
+			name: "everything", reason: "every flag of the usage in cmd/exsim/main.go",
 			args: append(base, "--server", "WIN20081=127.0.0.1:15985", "--server", "WIN20083=127.0.0.1:15986,role=Edge,version=2010",
 				"--auth", "ntlm", "--https", "--cert-dir", "/tmp/c", "--allow-unencrypted", "--state", "s.yaml", "--log", "c.jsonl",
 				"--latency", "session=2s,cmdlet=20ms", "--fault", "drop-after:3", "--fault", "Set-SendConnector:error",

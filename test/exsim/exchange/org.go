@@ -3,7 +3,7 @@
 // connectors and certificates, and the Exchange cmdlets (as ps.Command)
 // that read and change them with Exchange's rules and error texts.
 //
-// It is built from shared/exchange (params.tsv, semantics.md, defaults.md)
+// It is built from params.tsv and docs/exchange.md (public sources)
 // and the seed transcripts, never from what exreconcile sends, and imports
 // nothing of exreconcile's client: two independent readings of Exchange's
 // syntax catch each other's mistakes.
@@ -50,9 +50,9 @@ type ServerSpec struct {
 	Role    Role
 	// Subscribed marks an Edge server with an Edge Subscription: its Send
 	// connectors come from the organisation and New/Set/Remove-SendConnector
-	// are refused there (semantics §1).
+	// are refused there (docs/exchange.md "Scopes").
 	Subscribed bool
-	// AdminDisplayVersion overrides the version string (defaults.md §3.8).
+	// AdminDisplayVersion overrides the version string (docs/exchange.md "Version strings").
 	AdminDisplayVersion string
 }
 
@@ -251,7 +251,7 @@ func (o *Org) sendConnectorsOf(s *Server) *[]*sendConnector {
 }
 
 // transportConfigOf returns the TransportConfig a server sees: Edge servers
-// have their own (semantics §1).
+// have their own (docs/exchange.md "Scopes").
 func (o *Org) transportConfigOf(s *Server) *transportConfig {
 	if s.role == Edge {
 		return s.edgeConfig

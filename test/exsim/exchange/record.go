@@ -129,7 +129,7 @@ func (x *invocation) applyArgs(s *schema, rec record) error {
 
 // object writes rec as a PowerShell object: the schema's properties for the
 // version, in order, computed ones from computed. Through a remote session
-// RunspaceId comes first (defaults.md §1). The caller appends the AD tail.
+// RunspaceId comes first (docs/exchange.md "How Exchange objects print"). The caller appends the AD tail.
 func (r *render) object(s *schema, rec record, computed map[string]any) *props {
 	p := r.newObject(s.typeNames...)
 	for _, f := range s.fields {

@@ -10,7 +10,7 @@ import (
 	"github.com/exreconcile/exreconcile/test/exsim/ps"
 )
 
-// Snap-in names (semantics §7).
+// Snap-in names (docs/exchange.md "Loading the cmdlets").
 const (
 	snapin2010 = "Microsoft.Exchange.Management.PowerShell.E2010"
 	snapin2013 = "Microsoft.Exchange.Management.PowerShell.SnapIn"
@@ -63,7 +63,7 @@ func remoteErr(computer, detail, fqid string) *ps.ErrorRecord {
 
 // NewPSSession validates New-PSSession -ConfigurationName Microsoft.Exchange
 // -ConnectionUri http://<fqdn>/PowerShell/ -Authentication Kerberos
-// -Credential $cred (semantics §7) and opens a session.
+// -Credential $cred (docs/exchange.md "Loading the cmdlets") and opens a session.
 func (l *loader) NewPSSession(call *ps.Call) (*ps.RemoteSession, error) {
 	rawURI := argText(call, "ConnectionUri")
 	if rawURI == "" {
@@ -97,7 +97,7 @@ func (l *loader) NewPSSession(call *ps.Call) (*ps.RemoteSession, error) {
 	}
 	if target.role == Edge || l.srv.role == Edge {
 		// Edge has no IIS /PowerShell endpoint and is not domain-joined:
-		// its shell is local (semantics §7).
+		// its shell is local (docs/exchange.md "Loading the cmdlets").
 		return nil, remoteErr(host, "WinRM cannot complete the operation. Verify that the specified computer name is valid, that the computer is accessible over the network, "+
 			"and that a firewall exception for the WinRM service is enabled and allows access from this computer.", "WinRMOperationTimeout")
 	}

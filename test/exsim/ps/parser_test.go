@@ -162,7 +162,7 @@ func TestParseSeedCommandLines(t *testing.T) {
 		{"transport config lists", "two bareword domains",
 			`Set-TransportConfig -TLSSendDomainSecureList canoe.com -TLSReceiveDomainSecureList work.com`,
 			`Set-TransportConfig -TLSSendDomainSecureList "canoe.com" -TLSReceiveDomainSecureList "work.com"`},
-		{"bootstrap", "exreconcile's bootstrap (winrm.md §8)", bootstrap,
+		{"bootstrap", "exreconcile's bootstrap (docs/winrm.md#the-bootstrap)", bootstrap,
 			`$ErrorActionPreference = "Stop"; $ProgressPreference = "SilentlyContinue"; $b = [string]::Join("", @($input)); $s = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b)); & ([ScriptBlock]::Create($s))`},
 		{"credential positional form", "New-Object with the (...) argument list",
 			`$c = New-Object System.Management.Automation.PSCredential('WORK\admin',$ss)`,
