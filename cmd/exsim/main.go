@@ -4,7 +4,7 @@
 // test/exsim/README.md.
 //
 //	exsim --org work.com --server WIN20081=127.0.0.1:15985 [--server WIN20083=127.0.0.1:15986,role=Edge,version=2010]
-//	      --user 'WORK\admin' --password-env EXSIM_PASSWORD [--auth basic,ntlm]
+//	      --user 'WORK\admin' --password-env EXSIM_PASSWORD [--auth basic,ntlm[,kerberos] --keytab FILE [--realm WORK.COM]]
 //	      [--https --cert-dir DIR] [--allow-unencrypted] [--state state.yaml] [--log commands.jsonl]
 //	      [--latency session=2s,cmdlet=20ms,pssession=3s,import=50ms] [--fault drop-after:3]
 //	      [--fault Set-SendConnector:error] [--fault Import-ExchangeCertificate:error:25]
@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -60,6 +61,8 @@ type options struct {
 	User             string
 	Password         string
 	Auth             []wsman.AuthScheme
+	Keytab           string // --keytab: the service keys, for --auth kerberos
+	Realm            string // --realm: the Kerberos realm, default upper(--org)
 	HTTPS            bool
 	CertDir          string
 	AllowUnencrypted bool
@@ -104,7 +107,9 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	})
 	fs.StringVar(&o.User, "user", "", `the account WinRM clients log on with, DOMAIN\name (required)`)
 	fs.StringVar(&passwordEnv, "password-env", "", "the environment variable holding the account's password (required)")
-	fs.StringVar(&authSpec, "auth", "basic,ntlm", "the offered authentication schemes")
+	fs.StringVar(&authSpec, "auth", "basic,ntlm", "the offered authentication schemes: basic, ntlm, kerberos")
+	fs.StringVar(&o.Keytab, "keytab", "", "the keytab with the servers' HTTP/<fqdn> service keys (needed by --auth kerberos)")
+	fs.StringVar(&o.Realm, "realm", "", "the Kerberos realm of --user (default: --org upper-cased)")
 	fs.BoolVar(&o.HTTPS, "https", false, "serve HTTPS with certificates from --cert-dir")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "where the CA (ca.pem) and server certificates are written and reused")
 	fs.BoolVar(&o.AllowUnencrypted, "allow-unencrypted", false, "serve plain HTTP requests (Windows' AllowUnencrypted=true)")
@@ -142,6 +147,12 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	var err error
 	if o.Auth, err = wsman.ParseAuthSchemes(authSpec); err != nil {
 		problems = append(problems, "--auth: "+err.Error())
+	}
+	if slices.Contains(o.Auth, wsman.AuthKerberos) && o.Keytab == "" {
+		problems = append(problems, "--auth kerberos needs --keytab")
+	}
+	if o.Realm == "" {
+		o.Realm = strings.ToUpper(o.Org)
 	}
 	if o.Latency, o.PSSessionLatency, o.ImportLatency, err = parseLatency(latencySpec); err != nil {
 		problems = append(problems, "--latency: "+err.Error())
