@@ -16,7 +16,7 @@ import (
 func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			s.calls, s.owners = nil, nil
+			s.calls, s.owners, s.groups = nil, nil, nil
 		}
 	}
 	for _, e := range cs.Entries {
@@ -44,6 +44,9 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 			s.calls = append(s.calls, c)
 			s.owners = append(s.owners, e)
 		}
+		// One group per entry: a failed call skips only the rest of its
+		// object's calls.
+		s.groups = append(s.groups, exchange.CallGroup{Calls: append([]exchange.Call(nil), e.calls...)})
 	}
 	for _, o := range orgs {
 		if o.org.Spec.RestartTransportService != v1alpha1.RestartOnChange {
@@ -53,6 +56,7 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 			if len(s.calls) > 0 {
 				s.calls = append(s.calls, exchange.RestartTransportService())
 				s.owners = append(s.owners, nil)
+				s.groups = append(s.groups, exchange.CallGroup{Calls: []exchange.Call{exchange.RestartTransportService()}})
 			}
 		}
 	}
@@ -68,8 +72,19 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
-		res, err := s.remote.Apply(ctx, s.calls)
+		res, err := s.remote.Apply(ctx, s.groups, s.reads())
 		s.applied = true
+		// The same command verified: what the server holds after the calls.
+		switch {
+		case res != nil && res.Observation != nil:
+			s.verified = res.Observation
+		case res != nil && res.VerifyErr != nil:
+			s.verifyErr = res.VerifyErr
+		case err != nil:
+			s.verifyErr = err
+		default:
+			s.verifyErr = fmt.Errorf("the apply command returned no observation")
+		}
 		done := 0
 		// markNotApplied marks an entry whose calls did not all run,
 		// unless a failed call already did.
@@ -114,13 +129,17 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 					if cr.FullyQualifiedErrorId != "" {
 						msg += " (" + cr.FullyQualifiedErrorId + ")"
 					}
+					var cause error = err
+					if cr.Err != nil {
+						cause = cr.Err
+					}
 					r.mu.Lock()
-					errs = append(errs, newRunError(s.spec.Name, subject, cr.Call.Cmdlet, err,
+					errs = append(errs, newRunError(s.spec.Name, subject, cr.Call.Cmdlet, cause,
 						"%s after %d of %d calls: %s", errApply, done, len(s.calls), msg))
 					r.mu.Unlock()
 					err = nil
 				case exchange.CallNotRun:
-					markNotApplied(s.owners[i], ReasonNotApplied, "not run: an earlier call on "+s.spec.Name+" failed")
+					markNotApplied(s.owners[i], ReasonNotApplied, "not run: an earlier call of the same object on "+s.spec.Name+" failed")
 				}
 			}
 		}
@@ -134,8 +153,9 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 	cs.Errors = append(cs.Errors, errs...)
 }
 
-// verifyAll observes again every server apply ran on and plans its entries
-// anew: whatever still differs is Degraded.
+// verifyAll plans anew the entries of every server apply ran on, from the
+// observation the apply command itself ended with (no second command):
+// whatever still differs is Degraded.
 func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 	var touched []*orgRun
 	for _, o := range orgs {
@@ -157,7 +177,10 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "verifying")
-		obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true})
+		obs, err := s.verified, s.verifyErr
+		if err == nil && obs == nil {
+			err = fmt.Errorf("the apply command returned no observation")
+		}
 		if err == nil {
 			err = obs.Err()
 		}
@@ -226,7 +249,7 @@ func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 			if len(s.calls) == 0 {
 				continue
 			}
-			script, err := s.remote.ApplyScript(s.calls)
+			script, err := s.remote.ApplyScript(s.groups, s.reads())
 			if err != nil {
 				out[s.spec.Name] = "# cannot build the script: " + err.Error()
 				continue

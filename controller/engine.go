@@ -119,11 +119,20 @@ type serverRun struct {
 	err      error
 	readsOrg bool
 	applied  bool
-	// verifyErr is why the server could not be observed after apply.
+	// verified is the server after apply, read by the apply command
+	// itself; verifyErr is why it could not be.
+	verified  *exchange.Observation
 	verifyErr error
-	// calls are what apply runs here, with the entry each belongs to.
+	// calls are what apply runs here, with the entry each belongs to, and
+	// groups the same calls per entry (each runs in its own try/catch).
 	calls  []exchange.Call
 	owners []*Entry
+	groups []exchange.CallGroup
+}
+
+// reads is what observing this server reads: the same after apply as before.
+func (s *serverRun) reads() exchange.Reads {
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -234,7 +243,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
 		r.progress(s.spec.Name, "observing")
-		s.obs, s.err = s.remote.Observe(ctx, exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true})
+		s.obs, s.err = s.remote.Observe(ctx, s.reads())
 		if s.err == nil {
 			if err := s.obs.Err(); err != nil {
 				s.err = err

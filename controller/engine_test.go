@@ -405,7 +405,10 @@ func TestRunSecretsAndScripts(t *testing.T) {
 			if diff := cmp.Diff([]string{create}, e.Calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s\nreason: the plan shows the credential redacted", diff)
 			}
-			if !strings.Contains(r.Scripts["WIN20081"], create+" -ErrorAction 'Stop' | Out-Null") || len(r.Scripts) != 1 {
+			// The script refers to the password through the data frame:
+			// what --show-script prints is what the server records.
+			inScript := strings.Replace(create, "'<redacted>'", "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[1])))", 1)
+			if !strings.Contains(r.Scripts["WIN20081"], inScript+" -ErrorAction 'Stop' | Out-Null") || len(r.Scripts) != 1 {
 				t.Errorf("--show-script: want one script, WIN20081's, running the planned call; got %v", r.Scripts)
 			}
 			var out strings.Builder

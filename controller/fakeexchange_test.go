@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
@@ -55,6 +56,9 @@ type fakeServer struct {
 	// onApply is told the calls that completed, to change the state as
 	// Exchange would.
 	onApply func(s *fakeServer, calls []exchange.Call)
+	// failVerify, when set (by onApply), is why the apply command's
+	// verification could not be read (the output ended after the calls).
+	failVerify error
 
 	commands []fakeCommand
 }
@@ -132,6 +136,11 @@ func (f *fakeServer) Observe(_ context.Context, reads exchange.Reads) (*exchange
 	if f.down {
 		return nil, f.unreachable()
 	}
+	return f.observation(reads), nil
+}
+
+// observation is what an observe of reads returns now (f.mu held).
+func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	obs := &exchange.Observation{Server: exchange.ObservedServer{Name: f.name, Fqdn: strings.ToLower(f.name) + ".work.com",
 		AdminDisplayVersion: "Version 15.2 (Build 986.5)", Version: f.version, ServerRole: "Mailbox"}}
 	if reads.ReceiveConnectors {
@@ -147,24 +156,38 @@ func (f *fakeServer) Observe(_ context.Context, reads exchange.Reads) (*exchange
 			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...)}
 		f.org.mu.Unlock()
 	}
-	return obs, nil
+	return obs
 }
 
-func (f *fakeServer) ApplyScript(calls []exchange.Call) (string, error) {
-	s, err := exchange.ApplyScript(exchange.ApplyRequest{Target: f.target(), Calls: calls})
+func (f *fakeServer) ApplyScript(groups []exchange.CallGroup, reads exchange.Reads) (string, error) {
+	s, err := exchange.ApplyScript(exchange.ApplyRequest{Target: f.target(), Groups: groups, Verify: &reads})
 	if err != nil {
 		return "", err
 	}
 	return s.Redacted(), nil
 }
 
-func (f *fakeServer) Apply(_ context.Context, calls []exchange.Call) (*exchange.ApplyResult, error) {
-	script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: f.target(), Calls: calls})
+// Apply runs the groups as the apply script does (a failed call skips the
+// rest of its group only), then verifies in the same command: the result
+// carries the observation of reads after the calls.
+func (f *fakeServer) Apply(_ context.Context, groups []exchange.CallGroup, reads exchange.Reads) (*exchange.ApplyResult, error) {
+	script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: f.target(), Groups: groups, Verify: &reads})
 	if err != nil {
 		return nil, err
 	}
+	var calls []exchange.Call
+	for _, g := range groups {
+		calls = append(calls, g.Calls...)
+	}
 	f.mu.Lock()
-	f.commands = append(f.commands, fakeCommand{kind: "apply", calls: calls, plaintext: script.Plaintext()})
+	// What reaches the server: the script text, and the data frame's
+	// items decoded (the secrets travel there).
+	sent := script.Plaintext()
+	for _, item := range strings.Split(script.DataFrame(), ",")[1:] {
+		b, _ := base64.StdEncoding.DecodeString(item)
+		sent += "\n" + string(b)
+	}
+	f.commands = append(f.commands, fakeCommand{kind: "apply", calls: calls, plaintext: sent})
 	down := f.down
 	f.mu.Unlock()
 	if down {
@@ -172,28 +195,40 @@ func (f *fakeServer) Apply(_ context.Context, calls []exchange.Call) (*exchange.
 	}
 	res := &exchange.ApplyResult{}
 	var failure error
-	done := calls
-	for i, c := range calls {
-		cr := exchange.CallResult{Call: c, State: exchange.CallDone}
-		switch {
-		case failure != nil:
-			cr.State = exchange.CallNotRun
-		case f.failCmdlet != "" && c.Cmdlet == f.failCmdlet:
-			re := &exchange.RemoteError{Server: f.name, Class: exchange.ClassInvalid, ExitCode: 1, Record: exchange.ErrorRecord{
-				Message: f.failMessage, Command: c.Cmdlet, Category: "InvalidArgument", Reason: "ArgumentException",
-				FullyQualifiedErrorId: "[Server=" + f.name + ",RequestId=1,TimeStamp=1/1/2026 1:00:00 AM] [FailureCategory=Cmdlet-ArgumentException] 5D2B1A2F,Microsoft.Exchange.Management.SystemConfigurationTasks." + strings.ReplaceAll(c.Cmdlet, "-", "")}}
-			cr.State, cr.Err, cr.Message, cr.FullyQualifiedErrorId = exchange.CallFailed, re, re.Record.Message, re.Record.FullyQualifiedErrorId
-			failure = re
-			done = calls[:i]
+	var done []exchange.Call
+	for gi, g := range groups {
+		groupFailed := false
+		for _, c := range g.Calls {
+			cr := exchange.CallResult{Call: c, Group: gi, State: exchange.CallDone}
+			switch {
+			case groupFailed:
+				cr.State = exchange.CallNotRun
+			case f.failCmdlet != "" && c.Cmdlet == f.failCmdlet:
+				re := &exchange.RemoteError{Server: f.name, Class: exchange.ClassInvalid, ExitCode: 1, Record: exchange.ErrorRecord{
+					Message: f.failMessage, Command: c.Cmdlet, Category: "InvalidArgument", Reason: "ArgumentException",
+					FullyQualifiedErrorId: "[Server=" + f.name + ",RequestId=1,TimeStamp=1/1/2026 1:00:00 AM] [FailureCategory=Cmdlet-ArgumentException] 5D2B1A2F,Microsoft.Exchange.Management.SystemConfigurationTasks." + strings.ReplaceAll(c.Cmdlet, "-", "")}}
+				cr.State, cr.Err, cr.Message, cr.FullyQualifiedErrorId = exchange.CallFailed, re, re.Record.Message, re.Record.FullyQualifiedErrorId
+				if failure == nil {
+					failure = re
+				}
+				groupFailed = true
+			default:
+				done = append(done, c)
+			}
+			res.Calls = append(res.Calls, cr)
 		}
-		res.Calls = append(res.Calls, cr)
 	}
 	f.removeObjects(done)
+	f.mu.Lock()
 	if f.onApply != nil {
-		f.mu.Lock()
 		f.onApply(f, done)
-		f.mu.Unlock()
 	}
+	if f.failVerify != nil {
+		res.VerifyErr = f.failVerify
+	} else {
+		res.Observation = f.observation(reads)
+	}
+	f.mu.Unlock()
 	return res, failure
 }
 

@@ -188,12 +188,14 @@ func TestBuilderPairs(t *testing.T) {
 func TestServerOneCommandPerRun(t *testing.T) {
 	f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right"}
 	f.handler = func(script string) (string, string, int) {
-		if strings.Contains(script, "Get-ExchangeServer") {
-			doc := xmlDoc(object(prop("Name", "WIN20083"), prop("Fqdn", "win20083.work.com"),
-				prop("AdminDisplayVersion", "Version 14.3 (Build 123.4)"), prop("ServerRole", "Edge"), prop("IsEdgeServer", "True")))
-			return frame(serverFrame, doc) + frame(receiveConnectorFrame, xmlDoc()) + frame(certificateFrame, xmlDoc()) + markerDone + "\r\n", "", 0
+		doc := xmlDoc(object(prop("Name", "WIN20083"), prop("Fqdn", "win20083.work.com"),
+			prop("AdminDisplayVersion", "Version 14.3 (Build 123.4)"), prop("ServerRole", "Edge"), prop("IsEdgeServer", "True")))
+		observed := frame(serverFrame, doc) + frame(receiveConnectorFrame, xmlDoc()) + frame(certificateFrame, xmlDoc())
+		if strings.Contains(script, callBegin(1)) {
+			// apply, then verify in the same command
+			return strings.TrimSuffix(markers(callBegin(1), callEnd(1), callBegin(2), callEnd(2)), "\r\n") + "\r\n" + observed + markerDone + "\r\n", "", 0
 		}
-		return markers(callBegin(1), callEnd(1), callBegin(2), callEnd(2), markerDone), "", 0
+		return observed + markerDone + "\r\n", "", 0
 	}
 	_, ep := f.start(false)
 	c, err := NewClient(basicConfig(ep))
@@ -213,9 +215,9 @@ func TestServerOneCommandPerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.Apply(ctx, []Call{enable, RestartTransportService()})
-	if err != nil || res.Completed() != 2 {
-		t.Fatalf("apply: %v, %+v", err, res)
+	res, err := srv.Apply(ctx, []CallGroup{{Calls: []Call{enable}}, {Calls: []Call{RestartTransportService()}}}, Reads{ReceiveConnectors: true, Certificates: true})
+	if err != nil || res.Completed() != 2 || res.Observation == nil || res.Observation.Server.Version != Exchange2010 {
+		t.Fatalf("apply: %v, %+v; want both calls done and the verifying observation", err, res)
 	}
 	if !strings.Contains(f.scripts[1], "Add-PSSnapin -Name '"+snapIn2010+"'\n") || strings.Contains(f.scripts[1], snapIn2013) {
 		t.Errorf("apply script does not load exactly the 2010 snap-in:\n%s", f.scripts[1])

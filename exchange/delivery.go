@@ -6,17 +6,22 @@ import (
 )
 
 // bootstrap is the whole command that goes on the WinRS command line. It
-// reads the real script from stdin as base64 of UTF-8 ($input enumerates the
-// stdin lines; Join drops the line ends), decodes it and runs it as a script
-// block. So the command line is always the same ~600 characters, far under
-// cmd.exe's 8191 (masterzen runs every command through cmd.exe), and no
-// script or secret ever shows in a process listing or an audit log; base64
-// keeps stdin ASCII whatever the console code page. $ProgressPreference stops
-// the progress records that otherwise fill stderr when modules load. It uses
-// only what PowerShell 2.0 and exsim's subset both have (docs/winrm.md "The bootstrap").
+// reads two stdin lines ($input enumerates them): the real script as base64
+// of UTF-8, then the data frame, "secrets" followed by ",<base64>" per item,
+// which becomes $secrets (Select-Object -Skip 1 drops the "secrets" word, so
+// an empty frame is an empty array). Scripts refer to secrets only through
+// $secrets, so Script Block Logging (event 4104), which records the
+// bootstrap and the [ScriptBlock]::Create'd script, never sees one
+// (docs/winrm.md "The bootstrap"). The command line is always the same few
+// hundred characters, far under cmd.exe's 8191 (masterzen runs every command
+// through cmd.exe), and no script or secret ever shows in a process listing
+// or an audit log; base64 keeps stdin ASCII whatever the console code page.
+// $ProgressPreference stops the progress records that otherwise fill stderr
+// when modules load. It uses only what PowerShell 2.0 and exsim's subset
+// both have.
 const bootstrap = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';" +
-	"$b=[string]::Join('',@($input));" +
-	"$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b));" +
+	"$f=@($input);$secrets=@($f[1].Split(',')|Select-Object -Skip 1);" +
+	"$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($f[0]));" +
 	"& ([ScriptBlock]::Create($s))"
 
 // powershellPrefix starts the command line: no profile (a profile could
@@ -55,7 +60,7 @@ func DecodeCommand(b64 string) (string, error) {
 }
 
 // Stdin returns what the bootstrap reads: base64 of the script's UTF-8 text
-// with secrets, ended by CRLF so $input sees one complete line.
+// and the data frame, each ended by CRLF so $input sees complete lines.
 func Stdin(s *Script) []byte {
-	return []byte(base64.StdEncoding.EncodeToString([]byte(s.Plaintext())) + "\r\n")
+	return []byte(base64.StdEncoding.EncodeToString([]byte(s.Plaintext())) + "\r\n" + s.DataFrame() + "\r\n")
 }

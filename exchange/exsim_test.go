@@ -113,12 +113,16 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		tc, err := exchange.SetTransportConfig(v, exchange.TransportConfigChange{
 			TLSSendDomainSecureList: exchange.AddRemoveList([]string{"canoe.com"}, nil)})
 		Expect(err).NotTo(HaveOccurred())
-		res, err := srv.Apply(ctx, append(append([]exchange.Call{newSend, setSend}, newRecv...), tc))
+		before := srv.Commands()
+		res, err := srv.Apply(ctx, []exchange.CallGroup{{Calls: []exchange.Call{newSend, setSend}}, {Calls: newRecv}, {Calls: []exchange.Call{tc}}},
+			exchange.Reads{Organization: true, ReceiveConnectors: true})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Completed()).To(Equal(4))
+		Expect(srv.Commands()-before).To(Equal(1), "apply and verify are one command")
 
-		obs, err := srv.Observe(ctx, exchange.Reads{Organization: true, ReceiveConnectors: true})
-		Expect(err).NotTo(HaveOccurred())
+		Expect(res.VerifyErr).NotTo(HaveOccurred())
+		obs := res.Observation
+		Expect(obs).NotTo(BeNil())
 		Expect(obs.Err()).NotTo(HaveOccurred())
 		Expect(obs.SendConnectors).To(HaveLen(1))
 		Expect(obs.SendConnectors[0].Port).To(Equal(26))
@@ -135,8 +139,8 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		}
 		Expect(found).To(BeTrue())
 
-		res, err = srv.Apply(ctx, []exchange.Call{exchange.RemoveSendConnector("To-canoe.com"),
-			exchange.RemoveReceiveConnector(`WIN20081\From-canoe.com`)})
+		res, err = srv.Apply(ctx, []exchange.CallGroup{{Calls: []exchange.Call{exchange.RemoveSendConnector("To-canoe.com")}},
+			{Calls: []exchange.Call{exchange.RemoveReceiveConnector(`WIN20081\From-canoe.com`)}}}, exchange.Reads{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Completed()).To(Equal(2))
 	})
@@ -145,11 +149,23 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		srv, _ := connect("WIN20081", exchange.RoleMailbox)
 		_, err := srv.Observe(ctx, exchange.Reads{})
 		Expect(err).NotTo(HaveOccurred())
-		res, err := srv.Apply(ctx, []exchange.Call{exchange.RemoveSendConnector("No such connector")})
+		tc, err := exchange.SetTransportConfig(srv.Target().Version, exchange.TransportConfigChange{
+			TLSSendDomainSecureList: exchange.AddRemoveList([]string{"fabrikam.com"}, nil)})
+		Expect(err).NotTo(HaveOccurred())
+		res, err := srv.Apply(ctx, []exchange.CallGroup{
+			{Calls: []exchange.Call{exchange.RemoveSendConnector("No such connector"), exchange.RemoveSendConnector("Another")}},
+			{Calls: []exchange.Call{tc}},
+		}, exchange.Reads{Organization: true})
 		Expect(err).To(MatchError(exchange.ErrNotFound))
 		failed, ok := res.FailedCall()
 		Expect(ok).To(BeTrue())
 		Expect(failed.Message).To(ContainSubstring("No such connector"))
+		Expect(failed.Err.Class).To(Equal(exchange.ClassNotFound))
+		By("the rest of the failed object's calls do not run; the unrelated object's do, and verify still reads")
+		Expect([]exchange.CallState{res.Calls[0].State, res.Calls[1].State, res.Calls[2].State}).To(Equal(
+			[]exchange.CallState{exchange.CallFailed, exchange.CallNotRun, exchange.CallDone}))
+		Expect(res.VerifyErr).NotTo(HaveOccurred())
+		Expect(res.Observation.TransportConfig.TLSSendDomainSecureList).To(ContainElement("fabrikam.com"))
 	})
 })
 

@@ -35,6 +35,7 @@ type fakeWinRS struct {
 	deleted     int
 	commands    []string // command lines
 	scripts     []string // decoded stdin scripts
+	frames      []string // the data frames (second stdin line)
 	stdin       strings.Builder
 	stdinDone   bool
 	output      []string // pending stdout, stderr
@@ -150,7 +151,9 @@ func (f *fakeWinRS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Called with f.mu held.
 func (f *fakeWinRS) finish() {
 	f.stdinDone = true
-	in := strings.TrimSpace(f.stdin.String())
+	// The bootstrap reads two lines: the script, then the data frame.
+	in, frame, _ := strings.Cut(f.stdin.String(), "\r\n")
+	f.frames = append(f.frames, strings.TrimSpace(frame))
 	raw, err := base64.StdEncoding.DecodeString(in)
 	if err != nil {
 		f.output, f.exit = []string{"", "stdin is not base64: " + err.Error()}, 1

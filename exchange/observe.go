@@ -132,6 +132,12 @@ func ObserveScript(req ObserveRequest) (*Script, error) {
 func ParseObservation(req ObserveRequest, res *Result) (*Observation, error) {
 	stderr := DecodeStderr(res.Stderr)
 	scan, scanErr := scanStdout(res.Stdout)
+	return parseObservationScan(req, res, stderr, scan, scanErr)
+}
+
+// parseObservationScan reads the observe frames of req from output already
+// scanned (an observe script's, or an apply script's that verified).
+func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *stdoutScan, scanErr error) (*Observation, error) {
 	switch {
 	case len(stderr.Errors) > 0 || res.ExitCode != 0:
 		return nil, remoteFailure(req.Target.Name, res, stderr, scan)

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -150,15 +151,24 @@ func lexCommands(t *testing.T, src string) []Call {
 // Allowed constructs of the straight-line subset that both PowerShell 2.0
 // and exsim run (docs/winrm.md "The remote contract").
 var (
-	allowedTypes   = map[string]bool{"[Convert]": true, "[Text.Encoding]": true, "[string]": true, "[ScriptBlock]": true, "[Console]": true}
+	allowedTypes = map[string]bool{"[Convert]": true, "[Text.Encoding]": true, "[string]": true, "[ScriptBlock]": true,
+		"[Console]": true, "[IO.Path]": true, "[IO.File]": true}
+	// allowedMembers are the .NET members PowerShell 2.0 has and exsim runs:
+	// the encoding helpers, String.Split (the data frame), the temp file
+	// of Export-Clixml, and the ErrorRecord members a catch block reads.
 	allowedMembers = map[string]bool{"FromBase64String": true, "ToBase64String": true, "UTF8": true, "GetBytes": true,
-		"GetString": true, "Join": true, "Create": true, "In": true, "ReadToEnd": true}
+		"GetString": true, "Join": true, "Create": true, "In": true, "ReadToEnd": true, "Split": true,
+		"GetTempFileName": true, "ReadAllBytes": true, "Exception": true, "Message": true,
+		"FullyQualifiedErrorId": true, "CategoryInfo": true, "Category": true, "Reason": true}
+	// blockWords may open a { } block: try/catch/finally (PowerShell 2.0,
+	// about_Try_Catch_Finally), the only blocks the remote contract allows.
+	blockWords   = map[string]bool{"try": true, "catch": true, "finally": true}
+	indexPattern = regexp.MustCompile(`^\[\d+\]$`)
 	// forbiddenWords are keywords (not straight-line) and PowerShell 3.0+
 	// commands.
 	forbiddenWords = map[string]string{
 		"if": "a branch", "else": "a branch", "elseif": "a branch", "switch": "a branch", "foreach": "a loop",
-		"for": "a loop", "while": "a loop", "do": "a loop", "try": "try/catch", "catch": "try/catch",
-		"finally": "try/catch", "trap": "trap", "function": "a function", "filter": "a function",
+		"for": "a loop", "while": "a loop", "do": "a loop", "trap": "trap", "function": "a function", "filter": "a function",
 		"param": "a param block", "class": "a class (PS 5)", "using": "using (PS 5)",
 		"ConvertTo-Json": "PS 3.0", "ConvertFrom-Json": "PS 3.0", "Where-Object": "a script block",
 		"ForEach-Object": "a script block",
@@ -182,7 +192,7 @@ func lintScript(src string) []string {
 		}
 		switch tk.kind {
 		case "type":
-			if !allowedTypes[tk.text] {
+			if !allowedTypes[tk.text] && !indexPattern.MatchString(tk.text) {
 				problems = append(problems, fmt.Sprintf("type %s is not allowed ([ordered], [pscustomobject] and casts are PS 3.0 or outside exsim's subset)", tk.text))
 			}
 		case "word":
@@ -209,7 +219,7 @@ func lintScript(src string) []string {
 				problems = append(problems, "$PSItem is PS 3.0")
 			}
 		case "open":
-			if tk.text == "{" {
+			if tk.text == "{" && !(prev.kind == "word" && blockWords[strings.ToLower(prev.text)]) {
 				problems = append(problems, "a script block { } (only @{ } hashtables are straight-line)")
 			}
 		case "string":
@@ -240,6 +250,8 @@ func TestLintScript(t *testing.T) {
 		{name: "in operator", src: "$x = 'a' -in 'b'", bad: true, reason: "PS 3.0"},
 		{name: "script block", src: "Get-SendConnector | Where-Object { $_.Name }", bad: true, reason: "not straight-line"},
 		{name: "if", src: "if ($x) { 'a' }", bad: true, reason: "not straight-line"},
+		{name: "try finally", src: "try {\n  Get-SendConnector\n} catch {\n  $_.Exception.Message\n} finally {\n  Remove-PSSession $session\n}", reason: "try/catch/finally is PowerShell 2.0 and the remote contract"},
+		{name: "data frame", src: "$c = ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[0])))", reason: "an index is not a type"},
 		{name: "double quotes", src: `Set-SendConnector -Comment "x"`, bad: true, reason: "expansion"},
 	}
 	for _, tt := range tests {

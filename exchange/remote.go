@@ -15,11 +15,13 @@ import (
 type Remote interface {
 	// Observe reads the server and what reads asks for, in one command.
 	Observe(ctx context.Context, reads Reads) (*Observation, error)
-	// Apply runs calls in one command and says which ran.
-	Apply(ctx context.Context, calls []Call) (*ApplyResult, error)
-	// ApplyScript is the script Apply would run, secrets redacted
-	// (plan --show-script).
-	ApplyScript(calls []Call) (string, error)
+	// Apply runs the groups of calls (one per object) in one command, then
+	// reads the server again as reads asks, in the same command: the result
+	// says which calls ran and holds the Observation after them.
+	Apply(ctx context.Context, groups []CallGroup, reads Reads) (*ApplyResult, error)
+	// ApplyScript is the script Apply would run (plan --show-script); it
+	// holds no secret, those travel in the data frame.
+	ApplyScript(groups []CallGroup, reads Reads) (string, error)
 	// Commands counts the WinRM commands run so far.
 	Commands() int
 	// Close ends the server's WinRM shell.
@@ -64,14 +66,14 @@ func (s *Server) Observe(ctx context.Context, reads Reads) (*Observation, error)
 	return obs, nil
 }
 
-// Apply runs calls in one script.
-func (s *Server) Apply(ctx context.Context, calls []Call) (*ApplyResult, error) {
-	return Apply(ctx, s.runner, ApplyRequest{Target: s.Target(), Calls: calls})
+// Apply runs the groups and verifies with reads, in one script.
+func (s *Server) Apply(ctx context.Context, groups []CallGroup, reads Reads) (*ApplyResult, error) {
+	return Apply(ctx, s.runner, ApplyRequest{Target: s.Target(), Groups: groups, Verify: &reads})
 }
 
-// ApplyScript renders the apply script of calls with secrets redacted.
-func (s *Server) ApplyScript(calls []Call) (string, error) {
-	script, err := ApplyScript(ApplyRequest{Target: s.Target(), Calls: calls})
+// ApplyScript renders the apply script of the groups.
+func (s *Server) ApplyScript(groups []CallGroup, reads Reads) (string, error) {
+	script, err := ApplyScript(ApplyRequest{Target: s.Target(), Groups: groups, Verify: &reads})
 	if err != nil {
 		return "", err
 	}

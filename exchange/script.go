@@ -41,6 +41,11 @@ type part struct {
 	text   string
 	secret bool
 	shown  string
+	// data, when dataRef is set, travels in the script's data frame (see
+	// Stdin), never in code: inside a Script the part renders as
+	// dataRef(index), elsewhere (a plan line) as shown.
+	data    []byte
+	dataRef string
 }
 
 // Code is a fragment of PowerShell: literal values, expressions and keywords
@@ -67,16 +72,33 @@ func Int(n int64) Code { return Raw(IntLiteral(n)) }
 func Null() Code { return Raw("$null") }
 
 // SecretLit is a single-quoted literal of a secret; human renderings print
-// '<redacted>' so the redacted script still parses.
+// '<redacted>'. Scripts exreconcile sends never use it (secrets travel as
+// data, see SecretString); it remains for transport tests only.
 func SecretLit(s Secret) Code {
 	return Code{parts: []part{{text: Quote(s.Reveal()), secret: true, shown: Quote(redacted)}}}
 }
 
-// SecureString is (ConvertTo-SecureString -String '<secret>' -AsPlainText
-// -Force): the only way a straight-line script can make a SecureString, for
-// -Password and PSCredential.
+// secretStringRef is how script text reads secret N of the data frame as a
+// string: the frame holds base64 of its UTF-8 bytes (docs/winrm.md "The
+// bootstrap").
+const secretStringRef = "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[%d])))"
+
+// secretBytesRef reads secret N of the data frame as a byte[].
+const secretBytesRef = "([Convert]::FromBase64String($secrets[%d]))"
+
+// SecretString is the text of a secret as a PowerShell expression that reads
+// it from the data frame: no quoting or encoding of the secret is ever part
+// of the script, so Script Block Logging (event 4104) records only the
+// variable. Outside a script (a plan line) it prints as '<redacted>'.
+func SecretString(s Secret) Code {
+	return Code{parts: []part{{secret: true, shown: Quote(redacted), data: []byte(s.Reveal()), dataRef: secretStringRef}}}
+}
+
+// SecureString is (ConvertTo-SecureString -String <secret from the data
+// frame> -AsPlainText -Force): the only way a straight-line script can make
+// a SecureString, for -Password and PSCredential.
 func SecureString(s Secret) Code {
-	return Concat(Raw("(ConvertTo-SecureString -String "), SecretLit(s), Raw(" -AsPlainText -Force)"))
+	return Concat(Raw("(ConvertTo-SecureString -String "), SecretString(s), Raw(" -AsPlainText -Force)"))
 }
 
 // Credential is a PSCredential built from literals:
@@ -89,14 +111,16 @@ func Credential(user string, password Secret) Code {
 // Bytes is ([Convert]::FromBase64String('<base64>')), a byte[] argument such
 // as Import-ExchangeCertificate -FileData. Key material is secret: a PFX
 // holds the private key, so human renderings show only its size.
+//
+// The bytes travel in the data frame, never in code, whether secret or not
+// (a certificate file is data, and keeps the script small); outside a
+// script the part prints only the size.
 func Bytes(data []byte, secret bool) Code {
-	b64 := Quote(base64.StdEncoding.EncodeToString(data))
-	p := part{text: b64}
+	shown := fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<%d bytes>", len(data))))
 	if secret {
-		p.secret = true
-		p.shown = Quote(fmt.Sprintf("<redacted %d bytes>", len(data)))
+		shown = fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<redacted %d bytes>", len(data))))
 	}
-	return Concat(Raw("([Convert]::FromBase64String("), Code{parts: []part{p}}, Raw("))"))
+	return Code{parts: []part{{secret: secret, shown: shown, data: append([]byte(nil), data...), dataRef: secretBytesRef}}}
 }
 
 // AddRemove is @{Add='a','b'; Remove='c'}: the form that changes a
@@ -147,7 +171,7 @@ func (c Code) HasSecret() bool {
 func (c Code) render(redact bool) string {
 	var b strings.Builder
 	for _, p := range c.parts {
-		if redact && p.secret {
+		if p.dataRef != "" || redact && p.secret {
 			b.WriteString(p.shown)
 			continue
 		}
@@ -165,10 +189,70 @@ type Script struct {
 	Name  string
 	lines []Code
 	calls []Call
+	// data is the data frame: secrets and byte arrays the script reads as
+	// $secrets[i], in order.
+	data [][]byte
+	// indent is the current block depth (try/catch/finally).
+	indent int
 }
 
-// Line appends one statement.
-func (s *Script) Line(c Code) { s.lines = append(s.lines, c) }
+// Line appends one statement. Data parts are moved into the data frame and
+// replaced by the expression that reads them, so the script text holds no
+// secret in any form.
+func (s *Script) Line(c Code) {
+	out := Code{parts: []part{{text: strings.Repeat("  ", s.indent)}}}
+	for _, p := range c.parts {
+		if p.dataRef == "" {
+			out.parts = append(out.parts, p)
+			continue
+		}
+		out.parts = append(out.parts, part{text: fmt.Sprintf(p.dataRef, s.dataIndex(p.data))})
+	}
+	s.lines = append(s.lines, out)
+}
+
+// dataIndex returns the index of b in the data frame, adding it once.
+func (s *Script) dataIndex(b []byte) int {
+	for i, d := range s.data {
+		if string(d) == string(b) {
+			return i
+		}
+	}
+	s.data = append(s.data, b)
+	return len(s.data) - 1
+}
+
+// open starts a block: the line (e.g. "try {") and one indent deeper.
+func (s *Script) open(line string) {
+	s.Linef("%s", line)
+	s.indent++
+}
+
+// close ends a block with the line (e.g. "} finally {" or "}").
+func (s *Script) close(line string) {
+	s.indent--
+	s.Linef("%s", line)
+}
+
+// reopen ends a block and starts the next at the same depth ("} catch {").
+func (s *Script) reopen(line string) {
+	s.indent--
+	s.open(line)
+}
+
+// DataFrame is the second stdin line: "secrets" then ",<base64>" per item.
+func (s *Script) DataFrame() string {
+	var b strings.Builder
+	b.WriteString("secrets")
+	for _, d := range s.data {
+		b.WriteByte(',')
+		b.WriteString(base64.StdEncoding.EncodeToString(d))
+	}
+	return b.String()
+}
+
+// DataItems counts the data frame's items.
+func (s *Script) DataItems() int { return len(s.data) }
 
 // Linef appends one statement of trusted code text (no values).
 func (s *Script) Linef(format string, args ...any) { s.Line(Raw(fmt.Sprintf(format, args...))) }
@@ -179,10 +263,12 @@ func (s *Script) record(c Call) { s.calls = append(s.calls, c) }
 // Calls returns the cmdlet calls the script makes, session set-up included.
 func (s *Script) Calls() []Call { return append([]Call(nil), s.calls...) }
 
-// Plaintext is the script text with secrets, CRLF-free, ending in a newline.
+// Plaintext is the script text, CRLF-free, ending in a newline. It holds
+// no secret: those are in the data frame.
 func (s *Script) Plaintext() string { return s.render(false) }
 
-// Redacted is the script text with every secret replaced.
+// Redacted is the script text; the same as Plaintext now that secrets travel
+// as data (kept for the renderings that ask for it).
 func (s *Script) Redacted() string { return s.render(true) }
 
 // String is Redacted.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,10 +39,11 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 // TestScriptRedactionCanary builds every golden script and checks that no
-// human rendering (text, String, JSON, the calls a plan shows, errors) holds
-// a secret, while the text sent to the server holds them all.
+// secret is in any rendering of its code, in any quoting or encoding: not in
+// the text sent to the server (Script Block Logging records it), not in what
+// people see; the data frame carries every secret.
 func TestScriptRedactionCanary(t *testing.T) {
-	canaries := []string{"Pa''ss-w0rd", "smart-host-pw", "pfx-pass", base64.StdEncoding.EncodeToString([]byte("not really a PFX, but bytes"))}
+	canaries := []string{"Pa'ss-w0rd", "smart-host-pw", "pfx-pass", "not really a PFX, but bytes"}
 	seen := map[string]bool{}
 	for _, gc := range goldenCases() {
 		s := gc.script(t)
@@ -52,22 +54,37 @@ func TestScriptRedactionCanary(t *testing.T) {
 			b, _ := json.Marshal(c)
 			calls = append(calls, string(b))
 		}
-		human := strings.Join(append([]string{s.Redacted(), s.String(), fmt.Sprint(s), string(js)}, calls...), "\n")
-		plain := s.Plaintext()
+		code := strings.Join(append([]string{s.Plaintext(), s.Redacted(), s.String(), fmt.Sprint(s), string(js)}, calls...), "\n")
 		for _, c := range canaries {
-			if strings.Contains(human, c) {
-				t.Errorf("%s: a human rendering shows secret %q", gc.name, c)
+			for _, form := range secretForms(c) {
+				if strings.Contains(code, form) {
+					t.Errorf("%s: the script or a rendering holds secret %q as %q", gc.name, c, form)
+				}
 			}
-			if strings.Contains(plain, c) {
-				seen[c] = true
+		}
+		frame := strings.Split(s.DataFrame(), ",")
+		if frame[0] != "secrets" {
+			t.Fatalf("%s: data frame %q does not start with secrets", gc.name, frame[0])
+		}
+		for _, item := range frame[1:] {
+			b, err := base64.StdEncoding.DecodeString(item)
+			if err != nil {
+				t.Fatalf("%s: data frame item %q: %v", gc.name, item, err)
 			}
+			seen[string(b)] = true
 		}
 	}
 	for _, c := range canaries {
 		if !seen[c] {
-			t.Errorf("no golden script sends %q: the canary proves nothing", c)
+			t.Errorf("no golden script sends %q in its data frame: the canary proves nothing", c)
 		}
 	}
+}
+
+// secretForms are the ways a secret could show up in code: as is, quoted
+// as Quote does, and base64 of its UTF-8 and UTF-16LE bytes.
+func secretForms(s string) []string {
+	return []string{s, Quote(s), base64.StdEncoding.EncodeToString([]byte(s)), EncodeCommand(s)}
 }
 
 func TestCodeConstructors(t *testing.T) {
@@ -79,14 +96,14 @@ func TestCodeConstructors(t *testing.T) {
 		reason   string
 	}{
 		{name: "credential", code: Credential(`WORK\relay`, "p'w"),
-			plain:    `(New-Object System.Management.Automation.PSCredential -ArgumentList 'WORK\relay', (ConvertTo-SecureString -String 'p''w' -AsPlainText -Force))`,
+			plain:    `(New-Object System.Management.Automation.PSCredential -ArgumentList 'WORK\relay', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force))`,
 			redacted: `(New-Object System.Management.Automation.PSCredential -ArgumentList 'WORK\relay', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force))`,
-			reason:   "a PSCredential from literals; the redacted form still parses"},
+			reason:   "outside a script a secret never renders as code, even in Plaintext"},
 		{name: "bytes", code: Bytes([]byte{1, 2, 3}, true),
-			plain: "([Convert]::FromBase64String('AQID'))", redacted: "([Convert]::FromBase64String('<redacted 3 bytes>'))",
+			plain: "([Convert]::FromBase64String('<redacted 3 bytes>'))", redacted: "([Convert]::FromBase64String('<redacted 3 bytes>'))",
 			reason: "key material shows only its size"},
 		{name: "public bytes", code: Bytes([]byte{1, 2, 3}, false),
-			plain: "([Convert]::FromBase64String('AQID'))", redacted: "([Convert]::FromBase64String('AQID'))", reason: "not secret"},
+			plain: "([Convert]::FromBase64String('<3 bytes>'))", redacted: "([Convert]::FromBase64String('<3 bytes>'))", reason: "data, shown by size"},
 		{name: "add remove", code: AddRemove([]string{"a.com"}, []string{"b.com", "c'd"}),
 			plain: "@{Add='a.com'; Remove='b.com','c''d'}", redacted: "@{Add='a.com'; Remove='b.com','c''d'}",
 			reason: "the MultiValuedProperty change form"},
@@ -163,9 +180,13 @@ func TestCheckAndFilterCall(t *testing.T) {
 }
 
 func TestDelivery(t *testing.T) {
+	const want = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';$f=@($input);$secrets=@($f[1].Split(',')|Select-Object -Skip 1);$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($f[0]));& ([ScriptBlock]::Create($s))"
+	if bootstrap != want {
+		t.Errorf("bootstrap %q, want the data-frame bootstrap of docs/winrm.md#the-bootstrap", bootstrap)
+	}
 	cl := CommandLine()
-	if len(cl) != 610 || !strings.HasPrefix(cl, "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ") {
-		t.Errorf("command line (%d characters) %q; want the 610-character bootstrap of docs/winrm.md#the-bootstrap", len(cl), cl)
+	if !strings.HasPrefix(cl, "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ") || len(cl) > 1000 {
+		t.Errorf("command line (%d characters) %q", len(cl), cl)
 	}
 	for _, in := range []string{"", "ascii", "Zürich ‘quotes’ 東京 \U0001F600"} {
 		got, err := DecodeCommand(EncodeCommand(in))
@@ -173,9 +194,41 @@ func TestDelivery(t *testing.T) {
 			t.Errorf("EncodeCommand round trip of %q = %q, %v", in, got, err)
 		}
 	}
-	s := testScript("'Zürich'")
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(string(Stdin(s)), "\r\n"))
-	if err != nil || string(raw) != s.Plaintext() {
-		t.Errorf("Stdin does not decode to the script: %q, %v", raw, err)
+	tests := []struct {
+		name    string
+		line    Code
+		script  string
+		secrets []string
+		reason  string
+	}{
+		{"no secrets", Raw("'Zürich'"), "'Zürich'\n", nil, "an empty data frame is the word alone"},
+		{"two secrets, one twice", Concat(SecureString("p'w’$()`"), Raw(" "), SecureString("p'w’$()`"), Raw(" "), Bytes([]byte{1, 2}, true)),
+			"(ConvertTo-SecureString -String ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[0]))) -AsPlainText -Force) " +
+				"(ConvertTo-SecureString -String ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[0]))) -AsPlainText -Force) " +
+				"([Convert]::FromBase64String($secrets[1]))\n",
+			[]string{"p'w’$()`", "\x01\x02"}, "the script reads each secret by index; equal secrets share one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Script{}
+			s.Line(tt.line)
+			lines := strings.Split(string(Stdin(s)), "\r\n")
+			if len(lines) != 3 || lines[2] != "" {
+				t.Fatalf("stdin %q is not two CRLF-terminated lines", Stdin(s))
+			}
+			raw, err := base64.StdEncoding.DecodeString(lines[0])
+			if err != nil || string(raw) != tt.script || s.Plaintext() != tt.script || s.Redacted() != tt.script {
+				t.Errorf("script line %q (%v), want %q (%s)", raw, err, tt.script, tt.reason)
+			}
+			frame := strings.Split(lines[1], ",")
+			var got []string
+			for _, item := range frame[1:] {
+				b, _ := base64.StdEncoding.DecodeString(item)
+				got = append(got, string(b))
+			}
+			if frame[0] != "secrets" || !slices.Equal(got, tt.secrets) {
+				t.Errorf("data frame %q = %q, want secrets %q (%s)", lines[1], got, tt.secrets, tt.reason)
+			}
+		})
 	}
 }

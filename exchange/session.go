@@ -108,6 +108,11 @@ func openSession(s *Script, t Target, cmdlets []string) {
 		s.Line(Concat(Raw(sessionVar+" = New-PSSession -ConfigurationName "), Lit("Microsoft.Exchange"),
 			Raw(" -ConnectionUri "), Lit(uri), Raw(" -Authentication "), Lit("Kerberos"), Raw(" -Credential $cred")))
 		builtinCall(s, "New-PSSession", "ConfigurationName", "ConnectionUri", "Authentication", "Credential")
+		// From here the session exists: whatever fails, the finally block
+		// of closeSession removes it (sessions left open count against the
+		// account's PowerShellMaxConcurrency until they time out,
+		// docs/exchange.md "Loading the cmdlets").
+		s.open("try {")
 		s.Line(Concat(Raw("Import-PSSession "+sessionVar+" -CommandName "), Lits(cmdlets),
 			Raw(" -DisableNameChecking | Out-Null")))
 		builtinCall(s, "Import-PSSession", "Session", "CommandName", "DisableNameChecking")
@@ -143,13 +148,16 @@ func openSnapIn(s *Script, v Version) {
 	}
 }
 
-// closeSession removes the remote session (sessions left open count against
-// the account's quota on the server) and writes the done marker, which tells
-// the reader the whole script ran.
+// closeSession removes the remote session in the finally block that
+// openSession opened (sessions left open count against the account's quota
+// on the server, also when a call failed) and writes the done marker, which
+// tells the reader the whole script ran.
 func closeSession(s *Script, t Target, cmdlets []string) {
 	if t.Mode() == SessionRemotePowerShell && len(cmdlets) > 0 {
+		s.reopen("} finally {")
 		s.Linef("Remove-PSSession %s", sessionVar)
 		builtinCall(s, "Remove-PSSession", "Session")
+		s.close("}")
 	}
 	s.Line(Lit(markerDone))
 }
