@@ -250,7 +250,10 @@ var _ = Describe("ExchangeCertificate", func() {
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`+ ExchangeCertificate "mail" on WIN20081 (will be created)`))
 		Expect(r.Stdout).To(ContainSubstring("thumbprint: " + mail.thumbprint() + " <- (not imported)"))
-		Expect(r.Stdout).To(ContainSubstring("-Password (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force)"))
+		// The PFX and its password travel in the data frame; the script
+		// reads them from $secrets (what --show-script shows is what the
+		// server records).
+		Expect(r.Stdout).To(MatchRegexp(`-FileData \(\[Convert\]::FromBase64String\(\$secrets\[\d\]\)\) -Password \(ConvertTo-SecureString -String \(\[Text.Encoding\]::UTF8.GetString\(\[Convert\]::FromBase64String\(\$secrets\[\d\]\)\)\) -AsPlainText -Force\)`))
 		Expect(r.Stdout).To(ContainSubstring("Enable-ExchangeCertificate -Thumbprint '" + mail.thumbprint() + "' -Server 'WIN20081' -Services 'SMTP' -Force"))
 		// The server's own self-signed certificate also holds SMTP.
 		Expect(r.Stdout).To(MatchRegexp(`warning: certificate [0-9A-F]{40} \(CN=WIN20081\) is also enabled for SMTP \(OtherCertificateHoldsSMTP\)`))

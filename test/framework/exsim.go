@@ -172,6 +172,12 @@ type LogLine struct {
 	} `json:"cmdlets"`
 	ExitCode   int     `json:"exitCode"`
 	DurationMs float64 `json:"durationMs"`
+	// ScriptBlocks, StdinBytes and RedactedSecretLiterals are what Script
+	// Block Logging would record (exsim's README, "Script Block Logging
+	// fields").
+	ScriptBlocks           []string `json:"scriptBlocks"`
+	StdinBytes             int      `json:"stdinBytes"`
+	RedactedSecretLiterals int      `json:"redactedSecretLiterals"`
 }
 
 // Log reads every command exsim logged so far.
