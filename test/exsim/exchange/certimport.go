@@ -137,7 +137,7 @@ func leaf(certs []*x509.Certificate) *x509.Certificate {
 	for _, c := range certs {
 		issuer := false
 		for _, o := range certs {
-			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && o.CheckSignatureFrom(c) == nil {
+			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && signedBy(o, c) {
 				issuer = true
 			}
 		}
