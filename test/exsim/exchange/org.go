@@ -73,6 +73,10 @@ type Org struct {
 	faults   map[string]string
 	seq      int
 	saveErr  error
+	// generation counts changes; changeCh is closed at the next one
+	// (Changes, tlsselect.go).
+	generation uint64
+	changeCh   chan struct{}
 }
 
 // NewOrg builds an organisation whose servers look freshly installed:
@@ -229,6 +233,7 @@ func (o *Org) cmdletLatency(cmdlet string) time.Duration {
 
 // changed runs after every successful change (the mutex is held).
 func (o *Org) changed() {
+	o.notifyChange()
 	if o.opts.StateFile != "" {
 		o.saveErr = o.saveLocked(o.opts.StateFile)
 	}
