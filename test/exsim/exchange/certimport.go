@@ -21,7 +21,7 @@ var (
 		format: "The source data cannot be imported or the wrong password was specified."}
 	errImportDuplicate = errDef{key: "ImportDuplicate", category: "NotSpecified", exception: exInvalidOperation,
 		format: "Cannot import certificate. A certificate with the thumbprint %s already exists."}
-	// [INFER] Import -FileName reads a path on the server, which exsim does not have.
+	// [INFER] Import -FileName names a file the server does not have.
 	errImportFile = errDef{key: "ImportFile", category: "ReadError", exception: exInvalidOperation,
 		format: "Could not find file '%s'."}
 )
@@ -165,7 +165,12 @@ func importExchangeCertificate(x *invocation) ([]any, error) {
 	var data []byte
 	switch {
 	case x.has("FileName"):
-		return nil, x.fail(errImportFile, x.str("FileName"))
+		// 2013 only: a path on the server; exsim knows the files its own
+		// cmdlets wrote there (certfiles.go).
+		var ok bool
+		if data, ok = srv.readFile(x.str("FileName")); !ok {
+			return nil, x.fail(errImportFile, x.str("FileName"))
+		}
 	case x.has("Instance"):
 		for _, it := range flatten(x.call.Args["Instance"]) {
 			data = append(data, []byte(fmt.Sprint(it)+"\n")...)

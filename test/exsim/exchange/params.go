@@ -108,6 +108,7 @@ var pipelineParams = map[string]map[string]bool{
 	"get-exchangecertificate":    {"Identity": true, "Instance": true},
 	"enable-exchangecertificate": {"Identity": true, "Thumbprint": true},
 	"remove-exchangecertificate": {"Identity": true, "Thumbprint": true},
+	"new-exchangecertificate":    {"Instance": true},
 	"get-exchangeserver":         {"Identity": true},
 	"get-transportservice":       {"Identity": true},
 	"get-transportserver":        {"Identity": true},
