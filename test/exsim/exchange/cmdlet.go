@@ -39,6 +39,7 @@ var exchangeCmdlets = []*cmdSpec{
 	{name: "Import-ExchangeCertificate", class: "ImportExchangeCertificate", run: importExchangeCertificate, mutates: true, defaultSet: "FileData"},
 	{name: "Enable-ExchangeCertificate", class: "EnableExchangeCertificate", run: enableExchangeCertificate, mutates: true, defaultSet: "Thumbprint"},
 	{name: "Remove-ExchangeCertificate", class: "RemoveExchangeCertificate", run: removeExchangeCertificate, mutates: true, defaultSet: "Thumbprint"},
+	{name: "Export-ExchangeCertificate", class: "ExportExchangeCertificate", run: exportExchangeCertificate, mutates: true, defaultSet: "Thumbprint"},
 	{name: "Get-ExchangeServer", class: "GetExchangeServer", run: getExchangeServer, defaultSet: "Identity"},
 	{name: "Get-TransportService", class: "GetTransportService", run: getTransportService},
 	{name: "Get-TransportServer", class: "GetTransportServer", run: getTransportService},

@@ -124,6 +124,7 @@ func TestCommandsPerVersion(t *testing.T) {
 		{"TransportService 2013", V2013, "Get-TransportService", true, "2013+"},
 		{"TransportServer 2019", V2019, "Get-TransportServer", true, "still listed for every version"},
 		{"certificates 2010", V2010, "Import-ExchangeCertificate", true, "all versions"},
+		{"export 2010", V2010, "Export-ExchangeCertificate", true, "all versions"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
