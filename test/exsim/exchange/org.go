@@ -69,6 +69,7 @@ type Org struct {
 	send     []*sendConnector
 	config   *transportConfig
 	authCert *certificate
+	hybrid   *hybridConfig // nil until New-HybridConfiguration (hybrid.go)
 	opts     Options
 	faults   map[string]string
 	seq      int

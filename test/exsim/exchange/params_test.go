@@ -125,6 +125,8 @@ func TestCommandsPerVersion(t *testing.T) {
 		{"TransportServer 2019", V2019, "Get-TransportServer", true, "still listed for every version"},
 		{"certificates 2010", V2010, "Import-ExchangeCertificate", true, "all versions"},
 		{"export 2010", V2010, "Export-ExchangeCertificate", true, "all versions"},
+		{"hybrid 2010", V2010, "Set-HybridConfiguration", true, "all versions (2010 SP2+)"},
+		{"hybrid SE", VSE, "New-HybridConfiguration", true, "all versions"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
