@@ -24,6 +24,16 @@ var (
 	// real (Microsoft troubleshooting article "Can't remove a certificate").
 	errCertInUse = errDef{key: "CertInUse", category: "InvalidArgument", exception: exInvalidOperation, id: "23FA4F48",
 		format: "These certificates are tagged with following Send Connectors : %s. Removing and replacing certificates from Send Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Send Connector and then try this command."}
+	// [INFER] by analogy with the Send connector text: a Receive connector's
+	// TlsCertificateName, the hybrid configuration's, the Auth certificate
+	// (Get-AuthConfig's current certificate; Microsoft's guidance is to
+	// replace it with New-AuthConfig before removal).
+	errCertInUseReceive = errDef{key: "CertInUseReceive", category: "InvalidArgument", exception: exInvalidOperation,
+		format: "These certificates are tagged with following Receive Connectors : %s. Removing and replacing certificates from Receive Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Receive Connector and then try this command."}
+	errCertInUseHybrid = errDef{key: "CertInUseHybrid", category: "InvalidArgument", exception: exInvalidOperation,
+		format: "This certificate is tagged with the Hybrid Configuration (TlsCertificateName). Removing it would break the mail flow. If you still want to proceed then replace or remove this certificate from the Hybrid Configuration and then try this command."}
+	errAuthCertRemove = errDef{key: "AuthCertRemove", category: "InvalidOperation", exception: exInvalidOperation,
+		format: "The certificate with thumbprint %s is the current Exchange Server Auth certificate and can't be removed. Configure a new Auth certificate with Set-AuthConfig first."}
 	// [INFER] Federation is set with Set-FederationTrust; UM is gone in 2019 (semantics §3).
 	errServiceNotAllowed = errDef{key: "ServiceNotAllowed", category: "InvalidArgument", exception: exArgument,
 		format: "The %s service can't be enabled with this cmdlet on this server."}
@@ -257,6 +267,15 @@ func removeExchangeCertificate(x *invocation) ([]any, error) {
 		if !c.pending {
 			if names := x.org.sendConnectorsUsing(c.issuer(), c.subject()); len(names) > 0 {
 				return nil, x.rpcFail(t.srv, errCertInUse, strings.Join(names, ", "))
+			}
+			if names := t.srv.receiveConnectorsUsing(c); len(names) > 0 {
+				return nil, x.rpcFail(t.srv, errCertInUseReceive, strings.Join(names, ", "))
+			}
+			if x.org.hybridUses(c) {
+				return nil, x.rpcFail(t.srv, errCertInUseHybrid)
+			}
+			if x.org.isAuthCert(c) {
+				return nil, x.rpcFail(t.srv, errAuthCertRemove, c.thumbprint())
 			}
 		}
 		if err := x.confirm(true); err != nil {
@@ -493,3 +512,24 @@ func newExchangeCertificate(x *invocation) ([]any, error) {
 }
 
 var _ ps.Scalar = scalar{}
+
+// receiveConnectorsUsing lists the server's Receive connectors whose
+// TlsCertificateName names c.
+func (s *Server) receiveConnectorsUsing(c *certificate) []string {
+	var names []string
+	for _, rc := range s.receive {
+		if id, ok := rc.rec["TlsCertificateName"].(x509Id); ok && id.names(c) {
+			names = append(names, rc.identity())
+		}
+	}
+	return names
+}
+
+// isAuthCert: the organisation's Exchange Server Auth certificate (2013+
+// setup creates it, one for the organisation, on every Mailbox server).
+func (o *Org) isAuthCert(c *certificate) bool {
+	if o.authCert != nil {
+		return strings.EqualFold(o.authCert.thumbprint(), c.thumbprint())
+	}
+	return c.subject() == "CN=Microsoft Exchange Server Auth Certificate"
+}
