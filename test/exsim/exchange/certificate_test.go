@@ -279,7 +279,7 @@ func TestEnableAndRemove(t *testing.T) {
 			func(sh *shell, _, pfx string) error {
 				_, err := sh.run(call{name: "Enable-ExchangeCertificate", args: args{"Thumbprint": pfx, "Services": "Federation"}})
 				return err
-			}, "Federation service can't be enabled", "semantics §3"},
+			}, "Federation service can't be enabled", "docs/exchange.md#certificate-rules item 22"},
 		{"missing thumbprint", V2019, nil,
 			func(sh *shell, _, _ string) error {
 				_, err := sh.run(call{name: "Get-ExchangeCertificate", args: args{"Thumbprint": "94E711DD84BC285CD2911DAC3D0C9E3ABB29671E"}})
@@ -289,7 +289,7 @@ func TestEnableAndRemove(t *testing.T) {
 			func(sh *shell, bare, _ string) error {
 				_, err := sh.run(call{name: "Remove-ExchangeCertificate", args: args{"Thumbprint": bare}})
 				return err
-			}, "NonInteractive mode", "semantics §6"},
+			}, "NonInteractive mode", "docs/exchange.md#prompts-and-confirmation"},
 		{"remove", V2019, nil,
 			func(sh *shell, bare, _ string) error {
 				return sh.remove("Remove-ExchangeCertificate", args{"Thumbprint": bare})
@@ -349,8 +349,8 @@ func TestServicesAdditive(t *testing.T) {
 	}
 }
 
-// The certificates setup creates are self-signed with SHA-1 (defaults.md
-// §4); Go refuses SHA-1 in CheckSignatureFrom, which must not make them
+// The certificates setup creates are self-signed with SHA-1 (docs/exchange.md
+// "Default certificates"); Go refuses SHA-1 in CheckSignatureFrom, which must not make them
 // look CA-issued (IsSelfSigned, STARTTLS preference, RootCAType).
 func TestDefaultCertificatesSelfSigned(t *testing.T) {
 	o := newTestOrg(t)
