@@ -86,6 +86,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
+	report.Certificates = r.certificateExpiries(orgs)
 	return report, nil
 }
 
