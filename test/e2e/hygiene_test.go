@@ -69,7 +69,7 @@ var _ = Describe("what a real server records and keeps (issue 12)", func() {
 			Expect(r.ExitCode).To(Equal(1), "run %d: %s", i, r.Stdout+r.Stderr)
 			// Without finally the 19th would fail with Exchange's
 			// MaxConcurrency error instead of the injected one.
-			Expect(r.Stdout + r.Stderr).NotTo(ContainSubstring("MaxConcurrency"), "run %d", i)
+			Expect(r.Stdout+r.Stderr).NotTo(ContainSubstring("MaxConcurrency"), "run %d", i)
 			Expect(r.Stdout).To(ContainSubstring("Set-TransportConfig"), "run %d", i)
 		}
 		before := logLen(work)
