@@ -192,7 +192,7 @@ func ApplyScript(req ApplyRequest) (*Script, error) {
 		s.close("}")
 	}
 	for _, p := range parts {
-		p.write(s)
+		p.write(s, req.Target)
 	}
 	closeSession(s, req.Target, cmdlets)
 	return s, nil

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -285,3 +286,132 @@ func splitCategoryInfo(s string) (category, activity, reason string) {
 var commandNamePattern = regexp.MustCompile(`^[\w.-]+$`)
 
 func isCommandName(s string) bool { return commandNamePattern.MatchString(s) }
+
+// clixmlNode is one element of an Export-Clixml document (docs/exchange.md
+// "CLIXML on stderr" describes the format; about_CLIXML and PowerShell's
+// InternalSerializer write it): primitives <S>, <B>, <I32>, <I64>, <DT>,
+// ... with their text, <Nil/>, and <Obj> with <TN>/<TNRef> type names,
+// <ToString>, <Props>/<MS> members and <LST>/<IE>/<STK>/<QUE> items.
+type clixmlNode struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr   `xml:",any,attr"`
+	Text    string       `xml:",chardata"`
+	Kids    []clixmlNode `xml:",any"`
+}
+
+func (n *clixmlNode) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// decodeUTF16 returns the text of a UTF-16LE document with a BOM (what
+// Export-Clixml writes by default on Windows PowerShell 2.0-5.1), or the
+// bytes as UTF-8 text when there is no UTF-16 BOM.
+func decodeUTF16(b []byte) string {
+	switch {
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
+		b = b[2:]
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		return string(b[3:])
+	default:
+		return string(b)
+	}
+	units := make([]uint16, len(b)/2)
+	for i := range units {
+		units[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(units))
+}
+
+// isCLIXML reports whether a frame holds an Export-Clixml document.
+func isCLIXML(doc string) bool {
+	return strings.HasPrefix(doc, "\xff\xfe") || strings.HasPrefix(strings.TrimSpace(doc), "<Objs")
+}
+
+// parseCLIXML reads an Export-Clixml document into the same nodes the
+// ConvertTo-Xml reader makes, so one set of property readers serves both:
+// each top-level object's members (<MS> and <Props>) become named nodes;
+// a primitive's text (with _xHHHH_ decoded) is the value; <Nil/> is empty;
+// a collection's items are unnamed child nodes; any other object is its
+// <ToString>. <Ref> repeats the object written before with that RefId.
+func parseCLIXML(raw string) ([]xmlNode, error) {
+	doc := decodeUTF16([]byte(raw))
+	if strings.TrimSpace(doc) == "" {
+		return nil, nil
+	}
+	var objs clixmlNode
+	if err := xml.Unmarshal([]byte(doc), &objs); err != nil {
+		return nil, fmt.Errorf("%w: not Export-Clixml output: %v", ErrUnreadable, err)
+	}
+	if objs.XMLName.Local != "Objs" {
+		return nil, fmt.Errorf("%w: Export-Clixml output starts with <%s>, want <Objs>", ErrUnreadable, objs.XMLName.Local)
+	}
+	refs := map[string]*xmlNode{}
+	var out []xmlNode
+	for i := range objs.Kids {
+		out = append(out, clixmlValue(&objs.Kids[i], refs))
+	}
+	return out, nil
+}
+
+// clixmlValue converts one value element.
+func clixmlValue(n *clixmlNode, refs map[string]*xmlNode) xmlNode {
+	var out xmlNode
+	if name := n.attr("N"); name != "" {
+		out.Attrs = []xml.Attr{{Name: xml.Name{Local: "Name"}, Value: decodeCLIXMLString(name)}}
+	}
+	switch n.XMLName.Local {
+	case "Nil":
+		return out
+	case "Ref":
+		if r, ok := refs[n.attr("RefId")]; ok {
+			out.Text, out.Kids = r.Text, r.Kids
+		}
+		return out
+	case "Obj":
+	default:
+		// S, B, I32, I64, DT, TS, G, Db, U8, ... : the text is the value.
+		out.Text = decodeCLIXMLString(n.Text)
+		return out
+	}
+	var toString string
+	hasMembers, hasItems := false, false
+	for i := range n.Kids {
+		k := &n.Kids[i]
+		switch k.XMLName.Local {
+		case "ToString":
+			toString = decodeCLIXMLString(k.Text)
+		case "MS", "Props":
+			for j := range k.Kids {
+				out.Kids = append(out.Kids, clixmlValue(&k.Kids[j], refs))
+			}
+			hasMembers = hasMembers || len(k.Kids) > 0
+		case "LST", "IE", "STK", "QUE":
+			hasItems = true
+			for j := range k.Kids {
+				item := clixmlValue(&k.Kids[j], refs)
+				item.Attrs = nil
+				out.Kids = append(out.Kids, item)
+			}
+		case "TN", "TNRef", "DCT":
+		default:
+			// An enum or other primitive-backed object: <ToString> and
+			// its underlying value (<I32>); the ToString wins.
+			if toString == "" {
+				toString = decodeCLIXMLString(k.Text)
+			}
+		}
+	}
+	if !hasMembers && !hasItems {
+		out.Text = toString
+	}
+	if id := n.attr("RefId"); id != "" {
+		cp := out
+		refs[id] = &cp
+	}
+	return out
+}

@@ -70,22 +70,48 @@ type observePart struct {
 }
 
 // write emits the part: the objects, reduced to the properties the parsers
-// read (smaller output, and no property whose getter may throw), serialised
-// by ConvertTo-Xml at depth 1 (nested values as their ToString, collections
-// as items), then base64 of UTF-8 between markers. Adding $x to an empty
-// string turns the $null of an empty pipeline into an empty string, which
-// GetBytes accepts.
-func (p observePart) write(s *Script) {
+// read (smaller output, and no property whose getter may throw), then the
+// serialised document as base64 between markers.
+//
+// Through a remote session the objects are deserialised property bags, and
+// Export-Clixml (-Depth 2: the bag, its values, a collection's items) writes
+// them losslessly: control characters an administrator typed become
+// _xHHHH_, where ConvertTo-Xml throws ("hexadecimal value 0x00, is an
+// invalid character"). Export-Clixml writes only to a file, so a temp file
+// from [IO.Path]::GetTempFileName() is read back with [IO.File]::ReadAllBytes
+// (UTF-16LE with a BOM) and removed in finally (docs/exchange.md "CLIXML on
+// stderr" has the format).
+//
+// Through the snap-in the values are live .NET objects, which exsim's
+// Export-Clixml does not model; there ConvertTo-Xml at depth 1 stays
+// (nested values as their ToString, collections as items), base64 of
+// UTF-8. Adding $x to an empty string turns the $null of an empty pipeline
+// into an empty string, which GetBytes accepts.
+func (p observePart) write(s *Script, t Target) {
 	get := Call{Cmdlet: p.get.Cmdlet, Params: append([]Param(nil), p.get.Params...)}
 	get.Arg("ErrorAction", Lit("Stop"))
-	s.Line(Concat(Raw("$x = "), get.Code(), Raw(" | Select-Object -Property "), Lits(p.props),
-		Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
 	s.record(get)
 	builtinCall(s, "Select-Object", "Property")
-	builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
+	if t.Mode() == SessionSnapIn {
+		s.Line(Concat(Raw("$x = "), get.Code(), Raw(" | Select-Object -Property "), Lits(p.props),
+			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
+		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
+		s.Line(Lit(beginMarker(p.frame)))
+		s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))")
+		s.Line(Lit(endMarker(p.frame)))
+		return
+	}
+	s.Linef("$f = [IO.Path]::GetTempFileName()")
+	s.open("try {")
+	s.Line(Concat(get.Code(), Raw(" | Select-Object -Property "), Lits(p.props), Raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
+	builtinCall(s, "Export-Clixml", "LiteralPath", "Depth")
 	s.Line(Lit(beginMarker(p.frame)))
-	s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))")
+	s.Linef("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))")
 	s.Line(Lit(endMarker(p.frame)))
+	s.reopen("} finally {")
+	s.Linef("Remove-Item -LiteralPath $f")
+	builtinCall(s, "Remove-Item", "LiteralPath")
+	s.close("}")
 }
 
 func (r ObserveRequest) parts() []observePart {
@@ -119,7 +145,7 @@ func ObserveScript(req ObserveRequest) (*Script, error) {
 	cmdlets := exchangeCmdlets(gets)
 	openSession(s, req.Target, cmdlets)
 	for _, p := range parts {
-		p.write(s)
+		p.write(s, req.Target)
 	}
 	closeSession(s, req.Target, cmdlets)
 	return s, nil

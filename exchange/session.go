@@ -189,6 +189,8 @@ var builtinParams = map[string][]string{
 	"Add-PSSnapin":           {"Name", "ErrorAction"},
 	"Select-Object":          {"Property"},
 	"ConvertTo-Xml":          {"As", "Depth", "NoTypeInformation"},
+	"Export-Clixml":          {"LiteralPath", "Depth"},
+	"Remove-Item":            {"LiteralPath"},
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
 }

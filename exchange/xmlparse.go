@@ -312,7 +312,11 @@ func frameRecords(scan *stdoutScan, frame, kind, nameProp string) ([]*record, er
 	if !ok {
 		return nil, fmt.Errorf("%w: no %s frame in the output", ErrUnreadable, frame)
 	}
-	objs, err := parseConvertToXML(doc)
+	parse := parseConvertToXML
+	if isCLIXML(doc) {
+		parse = parseCLIXML
+	}
+	objs, err := parse(doc)
 	if err != nil {
 		return nil, fmt.Errorf(msgRead+": %w", kind, err)
 	}
