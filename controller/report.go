@@ -58,7 +58,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		}
 		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Identity, describe(e, r.Mode))
 		for _, f := range e.Fields {
-			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, f.Desired, f.Actual)
+			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, escapeControl(f.Desired), escapeControl(f.Actual))
 		}
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
@@ -164,3 +164,24 @@ func (r *Report) WriteYAML(w io.Writer) error {
 	_, err = w.Write(data)
 	return err
 }
+
+// escapeControl shows the control characters an administrator may have
+// typed into a value (NUL, ESC, CR, LF, ...; C0, DEL and C1) as \xHH, so a
+// value can neither break the report's lines nor drive the terminal that
+// shows it.
+func escapeControl(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }

@@ -230,3 +230,16 @@ func TestStatusSetGet(t *testing.T) {
 		t.Error("Get of an unset condition reported ok")
 	}
 }
+
+func TestEscapeControl(t *testing.T) {
+	tests := []struct{ in, want, reason string }{
+		{"plain \\ text ‘x’", "plain \\ text ‘x’", "printable text (and backslashes of identities) stays"},
+		{"nul\x00esc\x1b[1m", `nul\x00esc\x1b[1m`, "NUL and ESC cannot reach the terminal"},
+		{"a\r\nb\tc\x7f\u0085", `a\x0d\x0ab\x09c\x7f\x85`, "line breaks cannot break the report; DEL and C1 too"},
+	}
+	for _, tt := range tests {
+		if got := escapeControl(tt.in); got != tt.want {
+			t.Errorf("escapeControl(%q) = %q, want %q (%s)", tt.in, got, tt.want, tt.reason)
+		}
+	}
+}

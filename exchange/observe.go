@@ -67,6 +67,9 @@ type observePart struct {
 	frame string
 	get   Call
 	props []string
+	// convertToXML keeps this part on ConvertTo-Xml even through a remote
+	// session (see sendConnectorCredentialPart).
+	convertToXML bool
 }
 
 // write emits the part: the objects, reduced to the properties the parsers
@@ -92,7 +95,7 @@ func (p observePart) write(s *Script, t Target) {
 	get.Arg("ErrorAction", Lit("Stop"))
 	s.record(get)
 	builtinCall(s, "Select-Object", "Property")
-	if t.Mode() == SessionSnapIn {
+	if t.Mode() == SessionSnapIn || p.convertToXML {
 		s.Line(Concat(Raw("$x = "), get.Code(), Raw(" | Select-Object -Property "), Lits(p.props),
 			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
 		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
@@ -124,7 +127,11 @@ func (r ObserveRequest) parts() []observePart {
 		parts = append(parts, certificatePart(t.Name))
 	}
 	if r.Organization {
-		parts = append(parts, sendConnectorPart(), transportConfigPart())
+		parts = append(parts, sendConnectorPart(t))
+		if t.Mode() != SessionSnapIn {
+			parts = append(parts, sendConnectorCredentialPart())
+		}
+		parts = append(parts, transportConfigPart())
 	}
 	return parts
 }

@@ -46,8 +46,33 @@ const sendConnectorFrame = "sendconnectors"
 
 // sendConnectorPart lists all send connectors; a missing one is simply not
 // in the list (Get-SendConnector -Identity would fail instead).
-func sendConnectorPart() observePart {
-	return observePart{frame: sendConnectorFrame, get: *NewCall("Get-SendConnector"), props: sendConnectorProperties}
+//
+// Through a remote session AuthenticationCredential is a PSCredential, which
+// Export-Clixml does not write in exsim (its README, "Files and
+// Export-Clixml"); it is read in a frame of its own, see
+// sendConnectorCredentialPart.
+func sendConnectorPart(t Target) observePart {
+	props := sendConnectorProperties
+	if t.Mode() != SessionSnapIn {
+		props = nil
+		for _, p := range sendConnectorProperties {
+			if p != "AuthenticationCredential" {
+				props = append(props, p)
+			}
+		}
+	}
+	return observePart{frame: sendConnectorFrame, get: *NewCall("Get-SendConnector"), props: props}
+}
+
+const sendConnectorCredentialFrame = "sendconnectorcredentials"
+
+// sendConnectorCredentialPart reads whether each send connector stores a
+// smart-host credential, with ConvertTo-Xml (which writes a PSCredential as
+// its type name): only the Identity and the credential, so a control
+// character in any other property cannot break it.
+func sendConnectorCredentialPart() observePart {
+	return observePart{frame: sendConnectorCredentialFrame, get: *NewCall("Get-SendConnector"),
+		props: []string{"Identity", "AuthenticationCredential"}, convertToXML: true}
 }
 
 // protocolLoggingNumbers are ProtocolLoggingLevel's enum values, for a
@@ -85,6 +110,19 @@ func parseSendConnectors(scan *stdoutScan) ([]ObservedSendConnector, error) {
 		}
 		c.Problems = r.problems
 		out = append(out, c)
+	}
+	if _, ok := scan.frames[sendConnectorCredentialFrame]; ok {
+		creds, err := frameRecords(scan, sendConnectorCredentialFrame, "send connector", "Identity")
+		if err != nil {
+			return nil, err
+		}
+		has := map[string]bool{}
+		for _, r := range creds {
+			has[r.name] = r.has("AuthenticationCredential")
+		}
+		for i := range out {
+			out[i].HasAuthenticationCredential = has[out[i].Identity]
+		}
 	}
 	return out, nil
 }

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -84,5 +87,35 @@ var _ = Describe("what a real server records and keeps (issue 12)", func() {
 		lines, err = work.Log()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(framework.CommandsPerServer(lines, before)).To(Equal(map[string]int{"WIN20081": 1}), "an in-sync run is one command")
+	})
+
+	It("observes a server where an administrator typed control characters, and shows them escaped", func() {
+		work := startOrg("work.com", `WORK\svc-exreconcile`, workPassword, nil, "WIN20081")
+		dir := site("two-forests", work)
+		only := filepath.Join(dir, "work-com.yaml")
+		data, err := os.ReadFile(only)
+		Expect(err).NotTo(HaveOccurred())
+		declared := strings.Replace(string(data), "  domainSecureEnabled: true\n", "  domainSecureEnabled: true\n  comment: managed\n", 1)
+		Expect(declared).NotTo(Equal(string(data)))
+		Expect(os.WriteFile(only, []byte(declared), 0o600)).To(Succeed())
+		admin := framework.Admin{Endpoint: work.Endpoint("WIN20081"), CAFile: work.CAFile, User: `WORK\svc-exreconcile`,
+			Password: workPassword, FQDN: "win20081.work.com"}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// NUL through a double-quoted escape, ESC typed into the literal.
+		out, errOut, code, err := admin.Run(ctx, "New-SendConnector -Name 'to-canoe.com' -Usage 'Internet' -AddressSpaces 'SMTP:canoe.com;1' "+
+			"-DNSRoutingEnabled $true -SourceTransportServers 'WIN20081' -Comment (\"nul`0\" + 'esc\x1b[31m red')")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(0), out+errOut)
+
+		r := exreconcile("plan", "-f", only, "--exit-code")
+		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring(`comment: managed <- nul\x00esc\x1b[31m red`))
+		Expect(r.Stdout+r.Stderr).NotTo(ContainSubstring("\x1b"), "a control character reached the terminal")
+		Expect(r.Stdout + r.Stderr).NotTo(ContainSubstring("\x00"))
+		r = exreconcile("apply", "-f", only)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("diff", "-f", only, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 	})
 })
