@@ -74,6 +74,8 @@ func baselineObjects(n int) []baselineObject {
 				Banner: desiredBanner(i)},
 			baselineObject{Server: s, Kind: "ReceiveConnector",
 				Get: "Get-ReceiveConnector -Identity " + psQuote(s+`\`+connectorB) + " | ConvertTo-Xml -As String"},
+			baselineObject{Server: s, Kind: "ReceiveConnector",
+				Get: "Get-ReceiveConnector -Identity " + psQuote(s+`\`+connectorC) + " | ConvertTo-Xml -As String"},
 		)
 	}
 	for _, name := range sendConnectors {

@@ -1,7 +1,7 @@
 // Command bench measures exreconcile against exsim at 10 and 50 servers and
 // compares it with a per-resource baseline (see docs/benchmark.md):
 //
-//	go run ./hack/bench [-servers 10,50] [-latency session=2s,cmdlet=20ms] [-parallel 8] [-repeat 1] [-md FILE]
+//	go run ./hack/bench [-servers 10,50] [-latency pssession=3s,import=50ms] [-parallel 8] [-repeat 1] [-md FILE]
 //
 // For each N it starts one exsim process serving N servers of one
 // organisation (HTTPS, NTLM, injected latency), generates a site (per server
@@ -58,7 +58,7 @@ func main() {
 	var cfg config
 	var serversFlag, baselineJobFile string
 	flag.StringVar(&serversFlag, "servers", "10,50", "comma-separated server counts N")
-	flag.StringVar(&cfg.latency, "latency", "session=2s,cmdlet=20ms", "exsim --latency")
+	flag.StringVar(&cfg.latency, "latency", "pssession=3s,import=50ms", "exsim --latency")
 	flag.IntVar(&cfg.parallel, "parallel", 8, "servers at once for exreconcile (--parallel), objects at once for the baseline")
 	flag.IntVar(&cfg.repeat, "repeat", 1, "runs of each measured scenario; the median wall time is reported")
 	flag.StringVar(&cfg.md, "md", "", "also write the markdown results (machine, command, table) to this file")
@@ -100,6 +100,7 @@ type measurement struct {
 	PerMax   int
 	PerMaxAt string
 	Changes  int // Set-/New-/Remove- cmdlets exsim ran
+	Sessions int // New-PSSession calls: Exchange remote sessions opened
 	MaxRSSKB int64
 	CPU      time.Duration
 	Exit     int
@@ -363,6 +364,9 @@ func countLog(sim *framework.Exsim, from int) (measurement, error) {
 	}
 	for _, l := range lines[min(from, len(lines)):] {
 		for _, c := range l.Cmdlets {
+			if c.Name == "New-PSSession" {
+				m.Sessions++
+			}
 			if strings.HasPrefix(c.Name, "Set-") || strings.HasPrefix(c.Name, "New-") && c.Name != "New-PSSession" && c.Name != "New-Object" ||
 				strings.HasPrefix(c.Name, "Remove-") && c.Name != "Remove-PSSession" {
 				m.Changes++
@@ -462,8 +466,8 @@ func printResults(w io.Writer, cfg config, rows []measurement, total time.Durati
 	fmt.Fprintf(w, "- exsim --latency %s, HTTPS + NTLM, one exsim process, exreconcile --parallel %d, baseline %d objects at once, %d run(s) per scenario (median wall time)\n",
 		cfg.latency, cfg.parallel, cfg.parallel, cfg.repeat)
 	fmt.Fprintf(w, "- total benchmark time %s\n\n", total.Round(time.Second))
-	fmt.Fprintf(w, "| N | scenario | tool | wall time | WinRM commands | per server (avg / max) | changes | peak RSS | CPU user+sys | vs baseline (commands / time) |\n")
-	fmt.Fprintf(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(w, "| N | scenario | tool | wall time | WinRM commands | per server (avg / max) | sessions per server | changes | peak RSS | CPU user+sys | vs baseline (commands / time) |\n")
+	fmt.Fprintf(w, "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	base := map[string]measurement{}
 	for _, m := range rows {
 		if m.Tool == "baseline" {
@@ -483,9 +487,9 @@ func printResults(w io.Writer, cfg config, rows []measurement, total time.Durati
 				float64(m.Commands)/float64(b.Commands), m.wall().Seconds()/b.wall().Seconds(),
 				float64(b.Commands)/float64(m.Commands), b.wall().Seconds()/m.wall().Seconds())
 		}
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %d | %.2f / %d (%s) | %d | %.1f MiB | %s | %s |\n",
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %d | %.2f / %d (%s) | %.2f | %d | %.1f MiB | %s | %s |\n",
 			m.N, m.Scenario, m.Tool, wall, m.Commands, float64(m.Commands)/float64(m.N), m.PerMax, m.PerMaxAt,
-			m.Changes, float64(m.MaxRSSKB)/1024, fmtDur(m.CPU), ratio)
+			float64(m.Sessions)/float64(m.N), m.Changes, float64(m.MaxRSSKB)/1024, fmtDur(m.CPU), ratio)
 	}
 	fmt.Fprintf(w, "\nReproduce: `go run ./hack/bench -servers %s -latency %s -parallel %d -repeat %d`\n",
 		joinInts(cfg.servers), cfg.latency, cfg.parallel, cfg.repeat)

@@ -19,6 +19,7 @@ const (
 	// connectorA carries the change of the apply scenario (its Banner).
 	connectorA = "Bench Partner A"
 	connectorB = "Bench Relay B"
+	connectorC = "Bench Client C"
 	// driftBanner is the out-of-band value the apply scenario repairs.
 	driftBanner = "220 changed by hand"
 )
@@ -100,7 +101,20 @@ spec:
   permissionGroups: [ExchangeUsers]
   maxMessageSize: 25MB
   protocolLoggingLevel: Verbose
-`, serverName(i), connectorA, connectorB, i, serverFQDN(i), desiredBanner(i))
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata:
+  name: %[7]s
+spec:
+  server: %[1]s
+  usage: Custom
+  bindings: ["10.0.%[4]d.3:587"]
+  remoteIPRanges: ["10.40.%[4]d.0/24"]
+  fqdn: %[5]s
+  authMechanism: [Tls, Integrated, BasicAuth, BasicAuthRequireTLS]
+  permissionGroups: [ExchangeUsers]
+`, serverName(i), connectorA, connectorB, i, serverFQDN(i), desiredBanner(i), connectorC)
 	}
 
 	first := serverName(1)
