@@ -10,13 +10,17 @@
 //	srv := exchange.NewServer(exchange.Target{...}, c)
 //	obs, _ := srv.Observe(ctx, exchange.Reads{...})              // one WinRM command
 //	call, _ := exchange.SetSendConnector(obs.Server.Version, ...) // typed builders
-//	res, _ := srv.Apply(ctx, []exchange.Call{call})               // one WinRM command
+//	res, _ := srv.Apply(ctx, []exchange.CallGroup{{Calls: []exchange.Call{call}}}, reads)
+//	// one WinRM command: the calls, then res.Observation (verify)
 //	c.Close(ctx)
 //
 // Every command line is the same bootstrap (see CommandLine): the script
-// travels on stdin as base64 of UTF-8, so no script or secret is ever on a
-// command line. Scripts are straight-line PowerShell 2.0 that exsim's subset
-// also runs; values enter them only through Quote.
+// travels on stdin as base64 of UTF-8, and secrets in a separate data frame
+// the script reads as $secrets[N], so no secret is ever on a command line or
+// in script text (Script Block Logging records the latter). Scripts are
+// straight-line PowerShell 2.0 that exsim's subset also runs, with
+// try/finally around the Exchange session and try/catch around each
+// object's calls; values enter them only through Quote.
 //
 // The Exchange version decides which snap-in an Edge (or SnapIn-mode)
 // server loads and which parameters a call may pass. The first observation
@@ -29,8 +33,8 @@
 // scripts that follow, which load exactly one snap-in and are checked
 // against params.tsv for that version.
 //
-// Output comes back as ConvertTo-Xml documents framed by marker lines as
-// base64 of UTF-8; stderr's CLIXML is decoded into ErrorRecords and sorted by
+// Output comes back framed by marker lines as base64: Export-Clixml
+// documents through a remote session (ConvertTo-Xml through the snap-in); stderr's CLIXML is decoded into ErrorRecords and sorted by
 // Classify. Parsers accept both shapes a multi-valued property can arrive in
 // and enums as names or numbers, and list what they cannot read as
 // PropertyErrors instead of guessing.

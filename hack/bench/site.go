@@ -94,7 +94,7 @@ metadata:
 spec:
   server: %[1]s
   usage: Custom
-  bindings: ["10.0.%[4]d.2:2525"]
+  bindings: ["10.0.%[4]d.2:2526"]
   remoteIPRanges: ["10.20.%[4]d.0/24", "10.30.%[4]d.1"]
   fqdn: %[5]s
   authMechanism: [Tls, BasicAuth, BasicAuthRequireTLS]
@@ -109,7 +109,7 @@ metadata:
 spec:
   server: %[1]s
   usage: Custom
-  bindings: ["10.0.%[4]d.3:587"]
+  bindings: ["10.0.%[4]d.3:2587"]
   remoteIPRanges: ["10.40.%[4]d.0/24"]
   fqdn: %[5]s
   authMechanism: [Tls, Integrated, BasicAuth, BasicAuthRequireTLS]
