@@ -24,6 +24,12 @@ import (
 // with exreconcile's client; Run creates a shell, runs one command
 // (powershell.exe -EncodedCommand) and deletes the shell.
 
+// endSession removes the Exchange remote session each baseline command opens,
+// as a careful per-resource tool does: Exchange counts open sessions against
+// the account's PowerShellMaxConcurrency (18), and the baseline reads every
+// organisation-wide object through the same server.
+const endSession = "Remove-PSSession $s"
+
 // baselineJob is what the child reads from the -baseline-job file.
 type baselineJob struct {
 	Servers  map[string]baselineServer `json:"servers"`
@@ -118,7 +124,7 @@ func runBaselineJob(path string) error {
 	banners := make([]string, len(job.Objects))
 	pool(len(job.Objects), job.Parallel, func(i int) {
 		o := job.Objects[i]
-		stdout, stderr, code, err := admin(o.Server).Run(ctx, o.Get)
+		stdout, stderr, code, err := admin(o.Server).Run(ctx, "$x = "+o.Get, endSession, "$x")
 		mu.Lock()
 		res.Reads++
 		mu.Unlock()
@@ -147,7 +153,7 @@ func runBaselineJob(path string) error {
 	pool(len(todo), job.Parallel, func(k int) {
 		o := job.Objects[todo[k]]
 		line := fmt.Sprintf(o.Set, psQuote(o.Banner))
-		_, stderr, code, err := admin(o.Server).Run(ctx, line)
+		_, stderr, code, err := admin(o.Server).Run(ctx, line, endSession)
 		mu.Lock()
 		res.Sets++
 		mu.Unlock()

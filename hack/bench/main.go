@@ -243,7 +243,7 @@ func benchN(cfg config, bins framework.Binaries, self string, n int) ([]measurem
 			a := framework.Admin{Endpoint: sim.Endpoint(serverName(i)), CAFile: sim.CAFile, User: orgUser,
 				Password: benchPassword, FQDN: serverFQDN(i)}
 			_, se, code, err := a.Run(ctx, fmt.Sprintf("Set-ReceiveConnector -Identity %s -Banner %s",
-				psQuote(serverName(i)+`\`+connectorA), psQuote(driftBanner)))
+				psQuote(serverName(i)+`\`+connectorA), psQuote(driftBanner)), endSession)
 			if err != nil || code != 0 {
 				errs[k] = fmt.Errorf("out-of-band change on %s: exit %d, %v, %s", serverName(i), code, err, firstLine(se))
 			}
@@ -368,7 +368,7 @@ func countLog(sim *framework.Exsim, from int) (measurement, error) {
 				m.Sessions++
 			}
 			if strings.HasPrefix(c.Name, "Set-") || strings.HasPrefix(c.Name, "New-") && c.Name != "New-PSSession" && c.Name != "New-Object" ||
-				strings.HasPrefix(c.Name, "Remove-") && c.Name != "Remove-PSSession" {
+				strings.HasPrefix(c.Name, "Remove-") && c.Name != "Remove-PSSession" && c.Name != "Remove-Item" {
 				m.Changes++
 			}
 		}
