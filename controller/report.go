@@ -46,7 +46,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
 		}
-		if e.refused != "" && r.Mode == ModeApply {
+		if e.refused != "" {
 			fmt.Fprintf(&b, "    refused: %s\n", e.refused)
 		}
 		if e.Status != nil && r.Mode == ModeApply {
