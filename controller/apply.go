@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
 )
 
@@ -16,7 +15,7 @@ import (
 func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			s.calls, s.owners = nil, nil
+			s.calls, s.owners, s.restarts = nil, nil, nil
 		}
 	}
 	for _, e := range cs.Entries {
@@ -45,17 +44,34 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 			s.owners = append(s.owners, e)
 		}
 	}
-	for _, o := range orgs {
-		if o.org.Spec.RestartTransportService != v1alpha1.RestartOnChange {
+	for _, rs := range cs.Restarts {
+		o := orgOf(orgs, rs.Organization)
+		if o == nil {
 			continue
 		}
-		for _, s := range o.servers {
-			if len(s.calls) > 0 {
-				s.calls = append(s.calls, exchange.RestartTransportService())
-				s.owners = append(s.owners, nil)
-			}
+		if s := o.serverByName(rs.Server); s != nil && len(s.calls) > 0 {
+			s.calls = append(s.calls, exchange.RestartTransportService(rs.Service))
+			s.owners = append(s.owners, nil)
+			s.restarts = append(s.restarts, rs)
 		}
 	}
+}
+
+// restartAt is the planned restart behind call i of s (nil for an entry's call).
+func (s *serverRun) restartAt(i int) *Restart {
+	if s.owners[i] != nil {
+		return nil
+	}
+	n := 0
+	for j := 0; j < i; j++ {
+		if s.owners[j] == nil {
+			n++
+		}
+	}
+	if n < len(s.restarts) {
+		return s.restarts[n]
+	}
+	return nil
 }
 
 // applyAll runs each server's calls as one WinRM command, servers in
@@ -84,8 +100,9 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			}
 		}
 		if res == nil && err != nil {
-			for _, e := range s.owners {
+			for i, e := range s.owners {
 				markNotApplied(e, ReasonApplyFailed, err.Error())
+				s.restartOutcome(i, RestartSkipped, err.Error())
 			}
 		}
 		if res != nil {
@@ -94,13 +111,18 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 				switch cr.State {
 				case exchange.CallDone:
 					done++
+					s.restartOutcome(i, RestartDone, "")
 					if e != nil {
 						r.mu.Lock()
 						e.status().Actions = append(e.status().Actions, cr.Call.Redacted())
 						r.mu.Unlock()
 					}
 				case exchange.CallFailed, exchange.CallInterrupted:
-					subject := "MSExchangeTransport"
+					subject := ""
+					if rs := s.restartAt(i); rs != nil {
+						subject = rs.Service
+						s.restartOutcome(i, RestartFailed, cr.Message)
+					}
 					if e != nil {
 						subject = e.Identity.String()
 						r.mu.Lock()
@@ -121,6 +143,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 					err = nil
 				case exchange.CallNotRun:
 					markNotApplied(s.owners[i], ReasonNotApplied, "not run: an earlier call on "+s.spec.Name+" failed")
+					s.restartOutcome(i, RestartSkipped, "not run: an earlier call on "+s.spec.Name+" failed")
 				}
 			}
 		}
@@ -235,6 +258,13 @@ func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 		}
 	}
 	return out
+}
+
+// restartOutcome records what happened to the restart behind call i, if any.
+func (s *serverRun) restartOutcome(i int, o RestartOutcome, msg string) {
+	if rs := s.restartAt(i); rs != nil {
+		rs.Outcome, rs.Message = o, msg
+	}
 }
 
 func orgOf(orgs []*orgRun, name string) *orgRun {

@@ -263,10 +263,10 @@ func TestRunPruneAndRestart(t *testing.T) {
 	got := map[string][]string{"WIN20081": f.servers["WIN20081"].applied(), "WIN20082": w2.applied()}
 	want := map[string][]string{
 		"WIN20081": {"Remove-SendConnector -Identity 'Old Route' -Confirm:$false", "Restart-Service -Name 'MSExchangeTransport' -Force"},
-		"WIN20082": {`Remove-ReceiveConnector -Identity 'WIN20082\Old Partner' -Confirm:$false`, "Restart-Service -Name 'MSExchangeTransport' -Force"},
+		"WIN20082": {`Remove-ReceiveConnector -Identity 'WIN20082\Old Partner' -Confirm:$false`, "Restart-Service -Name 'MSExchangeFrontEndTransport' -Force"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("applied (-want +got):\n%s\nreason: --prune removes only marked, undeclared, non-default connectors; the transport service restarts once per changed server", diff)
+		t.Errorf("applied (-want +got):\n%s\nreason: --prune removes only marked, undeclared, non-default connectors; the service that reads the changed connectors restarts once per changed server (FrontendTransport on 2019: MSExchangeFrontEndTransport)", diff)
 	}
 	if r.Failed() || r.ChangeSet.Count()[OutcomeRemoved] != 2 {
 		t.Errorf("failed %v, %d removals, errors %v", r.Failed(), r.ChangeSet.Count()[OutcomeRemoved], errorTexts(r.ChangeSet))

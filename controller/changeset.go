@@ -104,6 +104,9 @@ func (e *Entry) status() *Status {
 // exactly it, diff exits on it, -o json|yaml is this struct.
 type ChangeSet struct {
 	Entries []*Entry `json:"entries"`
+	// Restarts are the transport service restarts apply runs after the
+	// calls of their server (restartTransportService: OnChange).
+	Restarts []*Restart `json:"restarts,omitempty"`
 	// Errors are the failures of the run: a server that could not be
 	// observed, a refused replacement, a failed call.
 	Errors []RunError `json:"errors,omitempty"`

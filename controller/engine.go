@@ -76,6 +76,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
+	r.planRestarts(orgs, cs)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
@@ -124,6 +125,8 @@ type serverRun struct {
 	// calls are what apply runs here, with the entry each belongs to.
 	calls  []exchange.Call
 	owners []*Entry
+	// restarts are the planned restarts behind the calls owned by nil, in order.
+	restarts []*Restart
 }
 
 func (r *runner) progress(server, format string, args ...any) {

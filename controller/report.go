@@ -57,6 +57,16 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			}
 		}
 	}
+	for _, rs := range cs.Restarts {
+		fmt.Fprintf(&b, "%s\n", rs)
+		if r.Mode == ModeApply {
+			if rs.Message != "" {
+				fmt.Fprintf(&b, "    %s: %s\n", rs.Outcome, rs.Message)
+			} else {
+				fmt.Fprintf(&b, "    %s\n", rs.Outcome)
+			}
+		}
+	}
 	// Servers in name order: a map's order would change the text from one
 	// run to the next.
 	for _, srv := range sortedServers(r.Scripts) {

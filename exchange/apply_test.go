@@ -213,7 +213,7 @@ func TestServerOneCommandPerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.Apply(ctx, []Call{enable, RestartTransportService()})
+	res, err := srv.Apply(ctx, []Call{enable, RestartTransportService(TransportServiceName)})
 	if err != nil || res.Completed() != 2 {
 		t.Fatalf("apply: %v, %+v", err, res)
 	}

@@ -179,15 +179,19 @@ spec:
 })
 
 var _ = Describe("restartTransportService: OnChange", func() {
-	It("restarts MSExchangeTransport once per changed server, after its changes, and not when in sync", func() {
+	It("restarts each transport service the changes need once per changed server, after its changes, as planned, and not when in sync", func() {
 		sim, dir, _ := corpSite()
 		manifest := filepath.Join(dir, "site.yaml")
 		data, err := os.ReadFile(manifest)
 		Expect(err).NotTo(HaveOccurred())
 		patched := strings.Replace(string(data), "  tls:\n", "  restartTransportService: OnChange\n  tls:\n", 1)
 		Expect(os.WriteFile(manifest, []byte(patched), 0o600)).To(Succeed())
-		r := exreconcile("apply", "-f", dir)
+		r := exreconcile("plan", "-f", dir)
+		Expect(r.Stdout).To(ContainSubstring("! restart MSExchange"), "the plan shows the restart before apply runs it")
+		Expect(r.Stdout).To(ContainSubstring("(interrupts mail flow)"))
+		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(MatchRegexp(`! restart MSExchange\w+ on \S+ \(interrupts mail flow\)\n    restarted`))
 		restarts := func() int {
 			lines, err := sim.Log()
 			Expect(err).NotTo(HaveOccurred())
@@ -201,9 +205,12 @@ var _ = Describe("restartTransportService: OnChange", func() {
 			}
 			return n
 		}
-		Expect(restarts()).To(Equal(1))
+		planned := strings.Count(r.Stdout, "! restart ")
+		Expect(planned).To(BeNumerically(">=", 1))
+		Expect(restarts()).To(Equal(planned), r.Stdout)
 		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(restarts()).To(Equal(1))
+		Expect(r.Stdout).NotTo(ContainSubstring("! restart "))
+		Expect(restarts()).To(Equal(planned))
 	})
 })
