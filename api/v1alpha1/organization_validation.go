@@ -25,6 +25,7 @@ const (
 	RuleOrgTLSSkipVerifyCA = "OrganizationTLS"
 	RuleOrgUnusedAllowHTTP = "OrganizationAllowUnencryptedUnused"
 	RuleOrgKerberos        = "OrganizationKerberos"
+	RuleOrgOwner           = "OrganizationOwner"
 )
 
 // WinRM's default ports, named in endpoint errors, and the longest computer name.
@@ -45,6 +46,7 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
 	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
 	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
+	{RuleOrgOwner, "owner is letters, digits, '.', '_', '-' and '/', at most 64 characters: it goes into the connectors' Comment marker.", checkOrgOwner},
 	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
 }
 
@@ -58,6 +60,16 @@ func checkOrgKerberos(c *checker, o *ExchangeOrganization) {
 		c.errorf("spec.auth.method", "method kerberos needs spec.auth.kerberos with realm (e.g. WORK.COM) and krb5Conf (the krb5.conf naming its KDCs)")
 	case a.Method != AuthKerberos && a.Kerberos != nil:
 		c.warnf("spec.auth.kerberos", "spec.auth.kerberos is used only with method kerberos (method is %s)", a.Method)
+	}
+}
+
+// ownerID is what an owner id may hold: nothing that could end the
+// [managed-by: exreconcile owner=<id>] marker or hide in a Comment.
+var ownerID = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,64}$`)
+
+func checkOrgOwner(c *checker, o *ExchangeOrganization) {
+	if o.Spec.Owner != "" && !ownerID.MatchString(o.Spec.Owner) {
+		c.errorf("spec.owner", "invalid owner %q: use letters, digits, '.', '_', '-' and '/' (at most 64), such as the repository name", o.Spec.Owner)
 	}
 }
 

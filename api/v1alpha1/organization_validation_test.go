@@ -65,6 +65,18 @@ var organizationCases = map[string]ruleCase{
   auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
 		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
 	},
+	"OwnerValid": {
+		reason: "An owner id such as a repository name is kept in the connectors' marker.",
+		noOrg:  true,
+		docs:   []string{org(`{owner: corp/exchange-site-a, servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"OwnerWithBracket": {
+		reason: "An owner with ']' or a space would end or split the marker in the Comment.",
+		noOrg:  true,
+		docs:   []string{org(`{owner: "site a]", servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationOwner spec.owner"},
+	},
 	"KerberosNeedsRealm": {
 		reason: "A Kerberos login needs the realm and the krb5.conf naming its KDCs.",
 		noOrg:  true,
