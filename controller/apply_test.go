@@ -249,12 +249,12 @@ func TestRunReplacement(t *testing.T) {
 }
 
 func TestRunPruneAndRestart(t *testing.T) {
-	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  auth:\n", 1))
+	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  owner: site-a\n  auth:\n", 1))
 	f := newFakeSite()
-	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownershipMarker }),
+	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownerMarker("site-a") }),
 		sendObj("Hand Made"))
 	w2 := f.servers["WIN20082"]
-	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownershipMarker }
+	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownerMarker("site-a") }
 	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", marked), receiveObj("WIN20082", "Default Frontend WIN20082", marked))
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Prune: true, Connect: f.connect})
 	if err != nil {

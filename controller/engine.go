@@ -31,6 +31,9 @@ type Options struct {
 	// Prune removes connectors that carry exreconcile's ownership marker
 	// and are no longer declared.
 	Prune bool
+	// AdoptUnowned lets --prune remove connectors carrying the marker
+	// without an owner that exreconcile wrote before spec.owner existed.
+	AdoptUnowned bool
 	// AllowReplace lets apply remove and recreate a connector whose
 	// creation-only usage differs.
 	AllowReplace bool
@@ -59,6 +62,14 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	if opts.Connect == nil {
 		opts.Connect = Dial
+	}
+	if opts.Prune {
+		for _, org := range site.Organizations() {
+			if org.Spec.Owner == "" {
+				return nil, fmt.Errorf("%w: --prune: ExchangeOrganization %q declares no spec.owner; set spec.owner to this site's id "+
+					"(for example the repository name) so that --prune removes only the connectors this site created", ErrRefused, org.Name)
+			}
+		}
 	}
 	log := logr.FromContextOrDiscard(ctx)
 	r := &runner{site: site, opts: opts, log: log, sem: make(chan struct{}, opts.Parallel)}

@@ -177,9 +177,17 @@ func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to f
 			return show(*want(d)), show(userComment(have(o))), *want(d) == userComment(have(o))
 		},
 		set: func(d *D, o *O, c *C) {
+			// The marker stays as it is: a comment change never changes
+			// who owns the connector. Creation marks it (create).
 			v := *want(d)
-			if o == nil || hasMarker(have(o)) {
-				v = withMarker(v)
+			if m := markerOf(deref(func() *string {
+				if o == nil {
+					return nil
+				}
+				h := have(o)
+				return &h
+			}())); m != "" {
+				v = withMarker(v, m)
 			}
 			*to(c) = &v
 		},
@@ -208,12 +216,15 @@ func intPtr(p *int32) *int {
 // connector is the resource of a connector-like kind, built from its field
 // table and the few operations that differ per kind.
 type connector[D, O, C any] struct {
-	id    v1alpha1.Identity
-	decl  *D // nil for a pruned object
-	cur   *O // nil when not observed
-	gone  bool
-	v     exchange.Version
-	ops   *connectorOps[D, O, C]
+	id   v1alpha1.Identity
+	decl *D // nil for a pruned object
+	cur  *O // nil when not observed
+	gone bool
+	v    exchange.Version
+	ops  *connectorOps[D, O, C]
+	// owner is the organisation's spec.owner, named by the marker of
+	// what create makes.
+	owner string
 	extra []Note
 	// pending is the spec of the fields diff found different.
 	pending C
@@ -233,7 +244,7 @@ type connectorOps[D, O, C any] struct {
 	// refuses to change, with the note that says why.
 	adjust func(id v1alpha1.Identity, diffs []FieldDiff, change *C) ([]FieldDiff, []Note)
 	// create, set and remove build the calls for version v.
-	create func(id v1alpha1.Identity, d *D, want C, v exchange.Version) ([]exchange.Call, error)
+	create func(id v1alpha1.Identity, d *D, want C, v exchange.Version, marker string) ([]exchange.Call, error)
 	set    func(id v1alpha1.Identity, o *O, change C, v exchange.Version) ([]exchange.Call, error)
 	remove func(id v1alpha1.Identity, o *O) []exchange.Call
 }
@@ -275,7 +286,7 @@ func (c *connector[D, O, C]) replacement() (Note, bool) {
 func (c *connector[D, O, C]) created() []FieldDiff { return c.ops.fields.created(c.decl) }
 
 func (c *connector[D, O, C]) create() ([]exchange.Call, error) {
-	return c.ops.create(c.id, c.decl, c.ops.fields.all(c.decl), c.v)
+	return c.ops.create(c.id, c.decl, c.ops.fields.all(c.decl), c.v, ownerMarker(c.owner))
 }
 
 func (c *connector[D, O, C]) change() ([]exchange.Call, error) {

@@ -108,8 +108,8 @@ var sendOps = &connectorOps[sendDecl, sendObs, sendSpec]{
 	fields:      sendFields,
 	replacement: sendUsageImplies,
 	companions:  sendCompanions,
-	create: func(id v1alpha1.Identity, d *sendDecl, want sendSpec, v exchange.Version) ([]exchange.Call, error) {
-		want.Comment = ptr(withMarker(deref(d.Comment)))
+	create: func(id v1alpha1.Identity, d *sendDecl, want sendSpec, v exchange.Version, marker string) ([]exchange.Call, error) {
+		want.Comment = ptr(withMarker(deref(d.Comment), marker))
 		usage := ""
 		if d.Usage != nil {
 			usage = string(*d.Usage)
@@ -141,7 +141,7 @@ func bindSendConnectors(b *binding) []resource {
 		}
 		d := &sendDecl{SendConnectorSpec: &sc.Spec, cred: b.org.creds[strings.ToLower(sc.Name)]}
 		out = append(out, &connector[sendDecl, sendObs, sendSpec]{id: b.identity(sc), decl: d,
-			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps})
+			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps, owner: b.org.org.Spec.Owner})
 	}
 	if b.obs == nil || !b.r.opts.Prune {
 		return out
@@ -151,7 +151,7 @@ func bindSendConnectors(b *binding) []resource {
 			continue
 		}
 		id := v1alpha1.Identity{Kind: v1alpha1.KindSendConnector, Organization: b.org.org.Name, Name: c.Name}
-		out = append(out, pruned(id, &observed[i], sendOps))
+		out = append(out, prunable(b, id, c.Comment, &observed[i], sendOps))
 	}
 	return out
 }

@@ -17,6 +17,7 @@ type reconcileFlags struct {
 	output       outputFormat
 	parallel     int
 	prune        bool
+	adoptUnowned bool
 	allowReplace bool
 	showScript   bool
 	exitCode     bool
@@ -26,7 +27,8 @@ type reconcileFlags struct {
 func (f *reconcileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil, "manifest file, folder (recursive *.yaml, *.yml) or - for stdin; repeatable")
 	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
-	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors exreconcile created that are no longer declared")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors with this site's marker (spec.owner) that are no longer declared")
+	cmd.Flags().BoolVar(&f.adoptUnowned, "adopt-unowned", false, "with --prune, treat connectors with the marker without an owner as this site's")
 	addOutputFlag(cmd, &f.output)
 }
 
@@ -108,7 +110,7 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	}
 	var mu sync.Mutex
 	tty := a.color(a.err)
-	opts := controller.Options{Mode: mode, Prune: f.prune, AllowReplace: f.allowReplace, Parallel: f.parallel,
+	opts := controller.Options{Mode: mode, Prune: f.prune, AdoptUnowned: f.adoptUnowned, AllowReplace: f.allowReplace, Parallel: f.parallel,
 		ShowScript: f.showScript, Connect: a.connect,
 		Progress: func(server, msg string) {
 			mu.Lock()

@@ -43,6 +43,17 @@ func corpSite(extra ...string) (*framework.Exsim, string, framework.Admin) {
 	return sim, dir, admin
 }
 
+// setOwner declares spec.owner on the organisation of the site in dir.
+func setOwner(dir, owner string) {
+	GinkgoHelper()
+	manifest := filepath.Join(dir, "site.yaml")
+	data, err := os.ReadFile(manifest)
+	Expect(err).NotTo(HaveOccurred())
+	patched := strings.Replace(string(data), "\n  servers:\n", "\n  owner: "+owner+"\n  servers:\n", 1)
+	Expect(patched).NotTo(Equal(string(data)))
+	Expect(os.WriteFile(manifest, []byte(patched), 0o600)).To(Succeed())
+}
+
 func adminRun(a framework.Admin, lines ...string) {
 	GinkgoHelper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -134,6 +145,7 @@ spec:
 	})
 
 	It("prunes only connectors it created, never an administrator's own", func() {
+		setOwner(dir, "corp-site")
 		adminRun(admin, "New-SendConnector -Name 'Hand Made' -Usage Custom -AddressSpaces 'handmade.example' -SourceTransportServers EX2016")
 		write("extra.yaml", `apiVersion: exreconcile.io/v1alpha1
 kind: SendConnector
@@ -155,6 +167,54 @@ spec:
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 		r = exreconcile("diff", "-f", dir, "--prune", "--exit-code")
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+	})
+
+	It("refuses --prune without spec.owner, and says what to declare", func() {
+		r := exreconcile("plan", "-f", dir, "--prune")
+		Expect(r.ExitCode).To(Equal(1), r.Stdout+r.Stderr)
+		Expect(r.Stderr).To(ContainSubstring("spec.owner"))
+	})
+
+	It("lets two sites manage one organisation, each pruning only its own connectors", func() {
+		dirB := filepath.Join(GinkgoT().TempDir(), "site-b")
+		Expect(os.CopyFS(dirB, os.DirFS(dir))).To(Succeed())
+		setOwner(dir, "site-a")
+		setOwner(dirB, "site-b")
+		route := func(name, domain string) string {
+			return `apiVersion: exreconcile.io/v1alpha1
+kind: SendConnector
+metadata: {name: ` + name + `}
+spec:
+  addressSpaces: ["` + domain + `"]
+  sourceTransportServers: [EX2016]
+`
+		}
+		write("a.yaml", route("Route A", "a.example"))
+		Expect(os.WriteFile(filepath.Join(dirB, "b.yaml"), []byte(route("Route B", "b.example")), 0o600)).To(Succeed())
+		r := exreconcile("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		r = exreconcile("apply", "-f", dirB)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		// Each site sees the other's connector only as owned elsewhere.
+		r = exreconcile("plan", "-f", dir, "--prune")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).NotTo(ContainSubstring(`- SendConnector "Route B"`))
+		Expect(r.Stdout).To(ContainSubstring(`owned by "site-b"`))
+		// Site A drops its route: only Route A goes.
+		Expect(os.Remove(filepath.Join(dir, "a.yaml"))).To(Succeed())
+		r = exreconcile("apply", "-f", dir, "--prune")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring(`- SendConnector "Route A" (removed)`))
+		Expect(r.Stdout).NotTo(ContainSubstring(`- SendConnector "Route B"`))
+		r = exreconcile("diff", "-f", dirB, "--prune", "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).NotTo(ContainSubstring("Route A"))
+		// Site B drops its route: Route B goes, nothing of site A's.
+		Expect(os.Remove(filepath.Join(dirB, "b.yaml"))).To(Succeed())
+		r = exreconcile("apply", "-f", dirB, "--prune")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring(`- SendConnector "Route B" (removed)`))
+		Expect(strings.Count(r.Stdout, "(removed)")).To(Equal(1), r.Stdout)
 	})
 
 	It("never removes or rebinds a default receive connector, and says why", func() {
