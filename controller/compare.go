@@ -43,13 +43,17 @@ func hasMarker(comment string) bool { return markerPattern.MatchString(comment) 
 // markerOf is the ownership marker text of a comment, "" when it has none.
 func markerOf(comment string) string { return markerPattern.FindString(comment) }
 
-// userComment is the observed comment without exreconcile's markers.
+// userComment is the observed comment without exreconcile's markers (the
+// ownership marker and the credential fingerprint).
 func userComment(comment string) string {
-	return strings.TrimSpace(markerPattern.ReplaceAllString(comment, ""))
+	return strings.TrimSpace(credentialPattern.ReplaceAllString(markerPattern.ReplaceAllString(comment, ""), ""))
 }
 
 // withMarker joins a user's comment and a marker.
 func withMarker(comment, marker string) string {
+	if marker == "" {
+		return comment
+	}
 	return strings.TrimSpace(strings.TrimSpace(comment) + " " + marker)
 }
 

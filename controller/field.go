@@ -169,7 +169,8 @@ func foldSetField[D, O, C any](name string, want func(*D) []string, have func(*O
 }
 
 // commentField is a connector's Comment: compared without exreconcile's
-// ownership marker, and set keeping the marker on a connector that has it.
+// markers (ownership, credential fingerprint), and set keeping those the
+// connector has.
 func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to func(*C) **string) field[D, O, C] {
 	return field[D, O, C]{name: "comment",
 		declared: func(d *D) bool { return want(d) != nil },
@@ -177,17 +178,13 @@ func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to f
 			return show(*want(d)), show(userComment(have(o))), *want(d) == userComment(have(o))
 		},
 		set: func(d *D, o *O, c *C) {
-			// The marker stays as it is: a comment change never changes
-			// who owns the connector. Creation marks it (create).
+			// The markers stay as they are: a comment change never changes
+			// who owns the connector, nor the credential's fingerprint.
+			// Creation marks it (create).
 			v := *want(d)
-			if m := markerOf(deref(func() *string {
-				if o == nil {
-					return nil
-				}
-				h := have(o)
-				return &h
-			}())); m != "" {
-				v = withMarker(v, m)
+			if o != nil {
+				cur := have(o)
+				v = withMarker(withMarker(v, markerOf(cur)), credentialMarkerOf(cur))
 			}
 			*to(c) = &v
 		},

@@ -217,6 +217,52 @@ spec:
 		Expect(strings.Count(r.Stdout, "(removed)")).To(Equal(1), r.Stdout)
 	})
 
+	It("pushes a rotated smart-host password, and is in sync with the same one", func() {
+		write("relay.yaml", `apiVersion: exreconcile.io/v1alpha1
+kind: SendConnector
+metadata: {name: To Relay}
+spec:
+  addressSpaces: ["relay.example"]
+  dnsRoutingEnabled: false
+  smartHosts: [smtp.relay.example]
+  smartHostAuthMechanism: BasicAuthRequireTLS
+  authenticationCredential:
+    username: relay-user
+    passwordFrom: {env: RELAY_PASSWORD}
+  sourceTransportServers: [EX2016]
+  comment: relay
+`)
+		with := func(pw string, args ...string) framework.Result {
+			return runWith([]string{"RELAY_PASSWORD=" + pw}, args...)
+		}
+		r := with("Relay-Old-1", "apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).NotTo(ContainSubstring("Relay-Old-1"))
+		r = with("Relay-Old-1", "diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), "the same secret is in sync: "+r.Stdout+r.Stderr)
+		r = with("Relay-New-2", "diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("authenticationCredential: (rotated)"))
+		from := logLen(sim)
+		r = with("Relay-New-2", "apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(strings.Join(cmdletsRun(sim, from), " ")).To(ContainSubstring("Set-SendConnector"))
+		lines, err := sim.Log()
+		Expect(err).NotTo(HaveOccurred())
+		sent := false
+		for _, l := range lines[from:] {
+			for _, c := range l.Cmdlets {
+				if c.Name == "Set-SendConnector" && strings.Contains(strings.Join(c.Parameters, " "), "AuthenticationCredential") {
+					sent = true
+				}
+			}
+		}
+		Expect(sent).To(BeTrue(), "apply sends -AuthenticationCredential")
+		r = with("Relay-New-2", "diff", "-f", dir, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).NotTo(ContainSubstring("comment"), "the fingerprint is not the user's comment")
+	})
+
 	It("never removes or rebinds a default receive connector, and says why", func() {
 		write("default.yaml", `apiVersion: exreconcile.io/v1alpha1
 kind: ReceiveConnector
