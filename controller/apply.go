@@ -223,7 +223,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		case now != nil && now.Changed():
 			var fields []string
 			for _, f := range now.Fields {
-				fields = append(fields, fmt.Sprintf("%s: %s <- %s", f.Field, f.Desired, f.Actual))
+				fields = append(fields, fmt.Sprintf("%s: %s -> %s", f.Field, f.Actual, f.Desired))
 			}
 			msg := "still differs after apply"
 			if len(fields) > 0 {
@@ -239,10 +239,11 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 // scripts renders, per server, the apply script the plan would run, with
 // secrets redacted (--show-script).
 func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
-	saved := r.opts.Mode
-	r.opts.Mode = ModePlan
+	// The script of a replacement is shown as --allow-replace would run it.
+	saved, allow := r.opts.Mode, r.opts.AllowReplace
+	r.opts.Mode, r.opts.AllowReplace = ModePlan, true
 	r.schedule(orgs, cs)
-	r.opts.Mode = saved
+	r.opts.Mode, r.opts.AllowReplace = saved, allow
 	out := map[string]string{}
 	for _, o := range orgs {
 		for _, s := range o.servers {

@@ -64,7 +64,7 @@ func TestRunVerifySeesDrift(t *testing.T) {
 	tc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: "work-com", Name: "transport"})
 	deg, _ := tc.Status.Get(ConditionDegraded)
 	want := Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonStillDiffersAfterApply,
-		Message: "still differs after apply: tlsSendDomainSecureList: [canoe.com] <- []"}
+		Message: "still differs after apply: tlsSendDomainSecureList: [] -> [canoe.com]"}
 	if diff := cmp.Diff(want, deg); diff != "" {
 		t.Errorf("(-want +got):\n%s\nreason: what verify still sees is Degraded", diff)
 	}

@@ -20,6 +20,10 @@ type FieldDiff struct {
 	Field   string `json:"field"`
 	Desired string `json:"desired"`
 	Actual  string `json:"actual"`
+	// Added and Removed are, for a field compared as a set, the elements
+	// the change adds and removes, as declared and as observed.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
 }
 
 // Note is something a reader of the plan must know that is not a change:

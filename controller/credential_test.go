@@ -74,7 +74,7 @@ func TestCredentialField(t *testing.T) {
 			desired: `CANOE\relay (password set)`, have: "(set)", equal: true},
 		{name: "Rotated", reason: "the secret changed: rotated",
 			obs:     sendObs{HasAuthenticationCredential: true, Comment: strings.Replace(fp, "AAECAwQFBgcICQoLDA0ODw==", "AAAAAAAAAAAAAAAAAAAAAA==", 1)},
-			desired: "(rotated)", have: "(set)"},
+			desired: "(rotated)", have: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,5 +94,28 @@ func TestCommentIgnoresMarkers(t *testing.T) {
 		if got := userComment(c); got != "relay" {
 			t.Errorf("userComment(%q) = %q, want relay: neither marker is the user's comment", c, got)
 		}
+	}
+}
+
+func TestSetFieldElements(t *testing.T) {
+	tests := []struct {
+		name           string
+		reason         string
+		want, have     []string
+		added, removed []string
+	}{
+		{name: "AddAndRemove", reason: "each element is listed once, as declared or as observed",
+			want: []string{"a.example", "B.example"}, have: []string{"b.example", "c.example"},
+			added: []string{"a.example"}, removed: []string{"c.example"}},
+		{name: "OnlyAdded", reason: "nothing removed", want: []string{"a"}, added: []string{"a"}},
+		{name: "Same", reason: "equal sets have no elements to show", want: []string{"a"}, have: []string{"A"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			added, removed := setChanges(tt.want, tt.have, strings.EqualFold, func(s string) string { return s })
+			if strings.Join(added, ",") != strings.Join(tt.added, ",") || strings.Join(removed, ",") != strings.Join(tt.removed, ",") {
+				t.Errorf("added %v removed %v, want %v %v\nreason: %s", added, removed, tt.added, tt.removed, tt.reason)
+			}
+		})
 	}
 }

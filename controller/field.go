@@ -25,6 +25,9 @@ type field[D, O, C any] struct {
 	// set copies the declared value into the spec; o is the observed
 	// object, nil at creation.
 	set func(d *D, o *O, c *C)
+	// elements, for a field compared as a set, lists the declared
+	// elements the object lacks and the observed ones not declared.
+	elements func(d *D, o *O) (added, removed []string)
 }
 
 // fields is a kind's field table.
@@ -54,7 +57,11 @@ func (fs fields[D, O, C]) diff(d *D, o *O) ([]FieldDiff, C) {
 		if equal {
 			continue
 		}
-		out = append(out, FieldDiff{Field: f.name, Desired: want, Actual: have})
+		fd := FieldDiff{Field: f.name, Desired: want, Actual: have}
+		if f.elements != nil {
+			fd.Added, fd.Removed = f.elements(d, o)
+		}
+		out = append(out, fd)
 		f.set(d, o, &c)
 	}
 	return out, c
@@ -148,13 +155,41 @@ func valueField[D, O, C any, T interface {
 
 // setField is a list compared as a set by equal.
 func setField[D, O, C any, T fmt.Stringer](name string, want func(*D) []T, have func(*O) []T, equal func(a, b []T) bool, to func(*C) *[]T) field[D, O, C] {
+	same := func(a, b T) bool { return equal([]T{a}, []T{b}) }
 	return field[D, O, C]{name: name,
 		declared: func(d *D) bool { return want(d) != nil },
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(showList(want(d))), show(showList(have(o))), equal(want(d), have(o))
 		},
 		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		elements: func(d *D, o *O) ([]string, []string) {
+			return setChanges(want(d), have(o), same, T.String)
+		},
 	}
+}
+
+// setChanges lists the elements of want missing from have and those of
+// have missing from want, printed by str.
+func setChanges[T any](want, have []T, same func(a, b T) bool, str func(T) string) (added, removed []string) {
+	in := func(x T, list []T) bool {
+		for _, y := range list {
+			if same(x, y) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, x := range want {
+		if !in(x, have) {
+			added = append(added, str(x))
+		}
+	}
+	for _, y := range have {
+		if !in(y, want) {
+			removed = append(removed, str(y))
+		}
+	}
+	return added, removed
 }
 
 // foldSetField is a list of names compared as a case-insensitive set.
@@ -165,6 +200,9 @@ func foldSetField[D, O, C any](name string, want func(*D) []string, have func(*O
 			return show(want(d)), show(have(o)), value.EqualFoldSets(want(d), have(o))
 		},
 		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		elements: func(d *D, o *O) ([]string, []string) {
+			return setChanges(want(d), have(o), strings.EqualFold, func(s string) string { return s })
+		},
 	}
 }
 

@@ -68,3 +68,15 @@ func TestRefusedOutcomeIsReported(t *testing.T) {
 		})
 	}
 }
+
+func TestShowScriptOfReplacement(t *testing.T) {
+	site := loadSite(t, replaceSite)
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, ShowScript: true, Connect: newFakeSite().connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := r.Scripts["WIN20082"]
+	if !strings.Contains(script, `Remove-ReceiveConnector -Identity 'WIN20082\From Canoe'`) || !strings.Contains(script, "New-ReceiveConnector -Name 'From Canoe'") {
+		t.Errorf("script of WIN20082:\n%s\nreason: plan --show-script shows the Remove + New of a replacement, as --allow-replace runs it", script)
+	}
+}

@@ -85,8 +85,8 @@ var receiveOps = &connectorOps[receiveDecl, receiveObs, receiveSpec]{
 			kept = append(kept, d)
 		}
 		return kept, []Note{errorNote(ReasonDefaultConnectorProtected,
-			`"%s\%s" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: %s <- %s; declare a connector of your own for other bindings)`,
-			id.Server, id.Name, refused.Desired, refused.Actual)}
+			`"%s\%s" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: %s -> %s; declare a connector of your own for other bindings)`,
+			id.Server, id.Name, refused.Actual, refused.Desired)}
 	},
 	create: func(id v1alpha1.Identity, d *receiveDecl, want receiveSpec, v exchange.Version, marker string) ([]exchange.Call, error) {
 		usage := "Custom"

@@ -29,19 +29,33 @@ type Report struct {
 	Commands map[string]int `json:"winrmCommands,omitempty"`
 }
 
-// WriteText writes the terraform-like report: one block per object that
-// changes (or, with verbose, every object), per-field `desired <- actual`,
-// then the summary line.
+// Legend explains every symbol of the text report; it heads any report
+// that lists an object or a restart.
+const Legend = "Symbols: + create, ~ change, - remove, ± replace (remove, then create), ? not observed (nothing known),\n" +
+	"! restart (interrupts mail flow). Fields: actual -> declared; in a list, + element added, - element removed;\n" +
+	"under + the fields it is created with.\n\n"
+
+// WriteText writes the terraform-like report: the legend, one block per
+// object that changes (or, with verbose, every object), per field
+// `actual -> declared` (lists element by element, creations with their
+// fields), the planned restarts, then the summary line.
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	cs := r.ChangeSet
+	legend := len(cs.Restarts) > 0
+	for _, e := range cs.Entries {
+		legend = legend || e.Changed() || verbose || len(e.Notes) > 0 || e.Action == ActionUnknown
+	}
+	if legend {
+		b.WriteString(Legend)
+	}
 	for _, e := range cs.Entries {
 		if !e.Changed() && !verbose && len(e.Notes) == 0 && e.Action != ActionUnknown {
 			continue
 		}
 		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Identity, describe(e, r.Mode))
 		for _, f := range e.Fields {
-			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, f.Desired, f.Actual)
+			writeField(&b, e.Action, f)
 		}
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
@@ -79,6 +93,29 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeField writes one field of an entry: under a creation the value it
+// is created with, in a list the elements added and removed, otherwise
+// `actual -> declared` (terraform's order).
+func writeField(b *strings.Builder, a Action, f FieldDiff) {
+	switch {
+	case a == ActionCreate:
+		fmt.Fprintf(b, "    + %s: %s\n", f.Field, f.Desired)
+	case f.Actual == "":
+		// Nothing to show of the actual value: a rotated credential.
+		fmt.Fprintf(b, "    %s: %s\n", f.Field, f.Desired)
+	case len(f.Added)+len(f.Removed) > 0:
+		fmt.Fprintf(b, "    %s:\n", f.Field)
+		for _, x := range f.Added {
+			fmt.Fprintf(b, "      + %s\n", x)
+		}
+		for _, x := range f.Removed {
+			fmt.Fprintf(b, "      - %s\n", x)
+		}
+	default:
+		fmt.Fprintf(b, "    %s: %s -> %s\n", f.Field, f.Actual, f.Desired)
+	}
 }
 
 // Summary is the report's last line: counts per outcome.

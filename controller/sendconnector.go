@@ -75,7 +75,7 @@ var credentialField = field[sendDecl, sendObs, sendSpec]{name: "authenticationCr
 			return d.cred.Username + " (password set)", "(none)", false
 		}
 		if match, known := credentialMatches(o.Comment, d.cred); known && !match {
-			return "(rotated)", "(set)", false
+			return "(rotated)", "", false
 		}
 		return d.cred.Username + " (password set)", "(set)", true
 	},

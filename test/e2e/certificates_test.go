@@ -249,7 +249,7 @@ var _ = Describe("ExchangeCertificate", func() {
 		r := runWith(nil, "plan", "-f", dir, "--exit-code", "--show-script")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`+ ExchangeCertificate "mail" on WIN20081 (will be created)`))
-		Expect(r.Stdout).To(ContainSubstring("thumbprint: " + mail.thumbprint() + " <- (not imported)"))
+		Expect(r.Stdout).To(ContainSubstring("+ thumbprint: " + mail.thumbprint()))
 		Expect(r.Stdout).To(ContainSubstring("-Password (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force)"))
 		Expect(r.Stdout).To(ContainSubstring("Enable-ExchangeCertificate -Thumbprint '" + mail.thumbprint() + "' -Server 'WIN20081' -Services 'SMTP' -Force"))
 		// The server's own self-signed certificate also holds SMTP.
@@ -392,7 +392,7 @@ var _ = Describe("ExchangeCertificate", func() {
 		r = runWith(nil, "plan", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`~ ExchangeCertificate "mail" on WIN20081 (will be changed)`))
-		Expect(r.Stdout).To(ContainSubstring("services: SMTP <- None"))
+		Expect(r.Stdout).To(ContainSubstring("services: None -> SMTP"))
 		Expect(r.Stdout).To(ContainSubstring(`+ ExchangeCertificate "mail" on WIN20082 (will be created)`))
 		Expect(r.Stdout).To(ContainSubstring("Plan: 1 to create, 1 to change"))
 

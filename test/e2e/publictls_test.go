@@ -81,7 +81,7 @@ var _ = Describe("the public-tls scenario (seed 003) on Exchange 2016", Ordered,
 		Expect(r.Stdout).To(ContainSubstring(`+ SendConnector "TLS Required Partners"`))
 		Expect(r.Stdout).To(ContainSubstring(`+ SendConnector "No TLS Broken Domains"`))
 		Expect(r.Stdout).To(ContainSubstring(`~ SendConnector "Internet Opportunistic TLS"`))
-		Expect(r.Stdout).To(ContainSubstring("fqdn: mail.example.org <- "))
+		Expect(r.Stdout).To(ContainSubstring(" -> mail.example.org"))
 		Expect(r.Stdout).To(ContainSubstring(`~ ReceiveConnector "EX2016\Default Frontend EX2016"`))
 	})
 
@@ -100,7 +100,7 @@ var _ = Describe("the public-tls scenario (seed 003) on Exchange 2016", Ordered,
 		adminRun(admin, "Set-SendConnector 'TLS Required Partners' -RequireTLS $false -TlsAuthLevel $null")
 		r := exreconcile("diff", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(ContainSubstring("requireTLS: true <- false"))
+		Expect(r.Stdout).To(ContainSubstring("requireTLS: false -> true"))
 		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 		r = exreconcile("diff", "-f", dir, "--exit-code")
@@ -311,12 +311,12 @@ var _ = Describe("restartTransportService: OnChange", func() {
 			}
 			return n
 		}
-		planned := strings.Count(r.Stdout, "! restart ")
+		planned := strings.Count(r.Stdout, "! restart MSExchange")
 		Expect(planned).To(BeNumerically(">=", 1))
 		Expect(restarts()).To(Equal(planned), r.Stdout)
 		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(r.Stdout).NotTo(ContainSubstring("! restart "))
+		Expect(r.Stdout).NotTo(ContainSubstring("! restart MSExchange"))
 		Expect(restarts()).To(Equal(planned))
 	})
 })
