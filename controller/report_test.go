@@ -22,7 +22,7 @@ func sampleChangeSet() *ChangeSet {
 				Notes: []Note{{Severity: "warning", Reason: ReasonExpiring, Message: "certificate 4113 on WIN20081 expires on 2026-05-11, in 10 days"}}},
 			{Identity: sendSubject("To Canoe"), Action: ActionCreate, RunOn: "WIN20081",
 				Fields: []FieldDiff{{Field: "addressSpaces", Desired: "[canoe.com]", Actual: "(none)"}},
-				Calls: []string{"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}},
+				Calls:  []string{"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}},
 			{Identity: sendSubject("Unchanged"), Action: ActionUnchanged, RunOn: "WIN20081"},
 			{Identity: receiveSubject("From Canoe"), Action: ActionChange, RunOn: "WIN20081",
 				Fields: []FieldDiff{{Field: "bindings", Desired: "[191.121.0.200:26]", Actual: "[0.0.0.0:26]",
