@@ -88,7 +88,8 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	cs.Sort()
 	r.planRestarts(orgs, cs)
-	report := &Report{Mode: opts.Mode, ChangeSet: cs}
+	started := time.Now().UTC().Truncate(time.Second)
+	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
 	}
@@ -98,6 +99,8 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
+	finished := time.Now().UTC().Truncate(time.Second)
+	report.FinishedAt = &finished
 	return report, nil
 }
 

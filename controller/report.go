@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 
 	"sigs.k8s.io/yaml"
 )
@@ -19,10 +22,28 @@ const (
 	ModeDiff  Mode = "diff"
 )
 
+// ReportAPIVersion and ReportKind head -o json|yaml: the schema of the
+// machine output (README "Machine output"). Fields are only ever added
+// within one version.
+const (
+	ReportAPIVersion = "exreconcile.io/v1alpha1"
+	ReportKind       = "Report"
+)
+
 // Report is what plan, apply and diff print.
 type Report struct {
-	Mode      Mode       `json:"mode"`
-	ChangeSet *ChangeSet `json:"changeSet"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Mode       Mode   `json:"mode"`
+	// StartedAt and FinishedAt bound the run (RFC 3339, UTC).
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Summary counts the entries per outcome; set when the report is written.
+	Totals *Summary `json:"summary"`
+	// Diagnostics are the validation errors and warnings of the manifests
+	// (file, line, column, field); a run that fails validation has only these.
+	Diagnostics []v1alpha1.Diagnostic `json:"diagnostics"`
+	ChangeSet   *ChangeSet            `json:"changeSet"`
 	// Scripts are the PowerShell scripts per server (--show-script), secrets redacted.
 	Scripts map[string]string `json:"scripts,omitempty"`
 	// Commands counts WinRM commands per server during the run.
@@ -178,15 +199,59 @@ func describe(e *Entry, m Mode) string {
 	return "unchanged"
 }
 
-// WriteJSON writes the report as indented JSON.
+// Summary is the machine-readable summary line.
+type Summary struct {
+	// Outcomes counts entries per outcome; every outcome is present.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// Changes is whether anything differs from the declaration (diff
+	// --exit-code's 2).
+	Changes bool `json:"changes"`
+	// Restarts counts the planned transport service restarts.
+	Restarts int `json:"restarts"`
+	// Errors counts the run's errors; Failed is whether it exits 1.
+	Errors int  `json:"errors"`
+	Failed bool `json:"failed"`
+}
+
+// prepare fills what the machine output always carries.
+func (r *Report) prepare() {
+	r.APIVersion, r.Kind = ReportAPIVersion, ReportKind
+	if r.ChangeSet == nil {
+		r.ChangeSet = &ChangeSet{}
+	}
+	if r.ChangeSet.Entries == nil {
+		r.ChangeSet.Entries = []*Entry{}
+	}
+	if r.Diagnostics == nil {
+		r.Diagnostics = []v1alpha1.Diagnostic{}
+	}
+	n := r.ChangeSet.count(r.Mode)
+	sum := &Summary{Outcomes: map[Outcome]int{}, Changes: r.ChangeSet.HasChanges(), Restarts: len(r.ChangeSet.Restarts),
+		Errors: len(r.ChangeSet.Errors), Failed: r.Failed()}
+	for _, o := range Outcomes {
+		sum.Outcomes[o] = n[o]
+	}
+	for _, d := range r.Diagnostics {
+		if d.Severity == v1alpha1.SeverityError {
+			sum.Failed = true
+		}
+	}
+	r.Totals = sum
+}
+
+// WriteJSON writes the report as indented JSON, without HTML escaping
+// (a banner's <> stays as written).
 func (r *Report) WriteJSON(w io.Writer) error {
+	r.prepare()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
 }
 
 // WriteYAML writes the report as YAML.
 func (r *Report) WriteYAML(w io.Writer) error {
+	r.prepare()
 	data, err := yaml.Marshal(r)
 	if err != nil {
 		return err

@@ -101,8 +101,26 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	ctx := cmd.Context()
 	log := logr.FromContextOrDiscard(ctx)
 	site, diags := v1alpha1.Loader{Stdin: a.in}.LoadAndValidate(f.files...)
+	// -o json|yaml always prints a report, with the diagnostics, even when
+	// the run stops before reaching a server.
+	early := func(runErr error) error {
+		if f.output == outputText {
+			return nil
+		}
+		rep := &controller.Report{Mode: mode, Diagnostics: diags}
+		if runErr != nil {
+			rep.ChangeSet = &controller.ChangeSet{Errors: []controller.RunError{{Message: runErr.Error(), Err: runErr}}}
+		}
+		if f.output == outputJSON {
+			return rep.WriteJSON(a.out)
+		}
+		return rep.WriteYAML(a.out)
+	}
 	if diags.HasErrors() {
 		writeDiagnostics(a.err, v1alpha1.NewReport(diags, len(site.Objects)), a.color(a.err))
+		if err := early(nil); err != nil {
+			return err
+		}
 		return exitCodeError(exitError)
 	}
 	for _, d := range diags {
@@ -129,8 +147,12 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 		fmt.Fprint(a.err, "\r\x1b[K")
 	}
 	if err != nil {
+		if werr := early(err); werr != nil {
+			return werr
+		}
 		return err
 	}
+	report.Diagnostics = diags
 	for srv, n := range report.Commands {
 		log.V(1).Info("WinRM commands", "server", srv, "commands", n)
 	}
