@@ -7,6 +7,7 @@
 //	      --user 'WORK\admin' --password-env EXSIM_PASSWORD [--auth basic,ntlm]
 //	      [--https --cert-dir DIR] [--allow-unencrypted] [--state state.yaml] [--log commands.jsonl]
 //	      [--latency session=2s,cmdlet=20ms] [--fault drop-after:3] [--fault Set-SendConnector:error]
+//	      [--smtp]
 package main
 
 import (
@@ -65,6 +66,8 @@ type options struct {
 	Latency          wsman.Latency
 	Faults           wsman.Faults
 	MaxShellsPerUser int
+	// SMTP starts the SMTP front end (test/exsim/smtp).
+	SMTP bool
 }
 
 // NetBIOSDomain is the domain part of --user, or the first label of --org
@@ -101,6 +104,7 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	fs.StringVar(&o.LogFile, "log", "", "append one JSON line per WinRM command to this file")
 	fs.StringVar(&latencySpec, "latency", "", "injected latency, e.g. session=2s,cmdlet=20ms")
 	fs.Func("fault", "an injected fault: drop-after:N or Cmdlet-Name:error (repeatable)", o.Faults.Add)
+	fs.BoolVar(&o.SMTP, "smtp", false, "answer SMTP on one loopback port per receive connector binding (announced on stdout)")
 	fs.IntVar(&o.MaxShellsPerUser, "max-shells-per-user", wsman.DefaultMaxShellsPerUser, "the WinRS MaxShellsPerUser quota")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

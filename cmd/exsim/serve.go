@@ -86,6 +86,13 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 		fmt.Fprintf(stdout, "exsim: %s ready at %s (fqdn %s, version %s, role %s)\n",
 			xs.Name(), srv.URL(), xs.FQDN(), xs.Version(), xs.Role())
 	}
+	if o.SMTP {
+		front, err := startSMTP(org, stdout, diag)
+		if err != nil {
+			return err
+		}
+		defer front.Close()
+	}
 	if !o.AllowUnencrypted && !o.HTTPS {
 		diag.printf("exsim: plain HTTP without --allow-unencrypted: every request will be refused with 401, as Windows does")
 	}
