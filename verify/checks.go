@@ -102,7 +102,7 @@ func startTLSChecks(p Probe, o *observation, now time.Time) []Check {
 		return []Check{offered, skipped(CheckTLSVersion), skipped(CheckCertificateSelected), skipped(CheckCertificateCoversFQDN), skipped(CheckCertificateValid)}
 	}
 	offered.Result, offered.Message = CheckPassed, "the EHLO response lists STARTTLS"
-	offered.Evidence = []string{offered.Evidence[0], o.transcript[o.ehlo.at], extensionLine(o.ehlo, "STARTTLS")}
+	offered.Evidence = []string{offered.Evidence[0], o.transcript[o.ehlo.at], "S: " + extensionLine(o.ehlo, "STARTTLS")}
 	out := []Check{offered}
 	handshake := from(o, o.startAt, o.startTLS)
 	if o.tls == nil {

@@ -184,9 +184,13 @@ func (o *Org) SMTPCertificate(server, connector string) *tls.Certificate {
 	return &tls.Certificate{Certificate: [][]byte{best.der}, PrivateKey: best.key, Leaf: best.cert}
 }
 
+// betterCert prefers a CA-issued certificate (issuer differs from subject:
+// selfSigned also wants a CA basic constraint, which setup's certificates
+// lack) over a self-signed one, then the newest.
 func betterCert(a, b *certificate) bool {
-	if a.selfSigned() != b.selfSigned() {
-		return !a.selfSigned()
+	sa, sb := string(a.cert.RawSubject) == string(a.cert.RawIssuer), string(b.cert.RawSubject) == string(b.cert.RawIssuer)
+	if sa != sb {
+		return !sa
 	}
 	return a.cert.NotBefore.After(b.cert.NotBefore)
 }
