@@ -26,8 +26,9 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		if e.Action == ActionReplace && !r.opts.AllowReplace {
 			if r.opts.Mode == ModeApply {
 				msg := "not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace"
-				cs.Errors = append(cs.Errors, RunError{Server: e.RunOn, Subject: e.Subject.String(), Class: "Refused", Message: msg})
-				ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonReplaceRefused, Message: msg})
+				e.refused = msg
+				cs.Errors = append(cs.Errors, newRunError(e.RunOn, e.Identity.String(), "", ErrRefused, "%s", msg))
+				e.status().Set(conditionIsFalse(ConditionSynced, ReasonReplacementNotAllowed, msg))
 			}
 			continue
 		}
@@ -72,14 +73,14 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		done := 0
 		// markNotApplied marks an entry whose calls did not all run,
 		// unless a failed call already did.
-		markNotApplied := func(e *Entry, reason, msg string) {
+		markNotApplied := func(e *Entry, reason Reason, msg string) {
 			if e == nil {
 				return
 			}
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			if c, ok := ensureStatus(e).Get(ConditionSynced); !ok || c.Status != "False" {
-				ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: reason, Message: msg})
+			if !e.status().Is(ConditionSynced, ConditionFalse) {
+				e.status().Set(conditionIsFalse(ConditionSynced, reason, msg))
 			}
 		}
 		if res == nil && err != nil {
@@ -95,15 +96,15 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 					done++
 					if e != nil {
 						r.mu.Lock()
-						ensureStatus(e).Actions = append(ensureStatus(e).Actions, cr.Call.Redacted())
+						e.status().Actions = append(e.status().Actions, cr.Call.Redacted())
 						r.mu.Unlock()
 					}
 				case exchange.CallFailed, exchange.CallInterrupted:
 					subject := "MSExchangeTransport"
 					if e != nil {
-						subject = e.Subject.String()
+						subject = e.Identity.String()
 						r.mu.Lock()
-						ensureStatus(e).Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: cr.Message})
+						e.status().Set(conditionIsFalse(ConditionSynced, ReasonApplyFailed, cr.Message))
 						r.mu.Unlock()
 					}
 					msg := cr.Message
@@ -114,8 +115,8 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 						msg += " (" + cr.FullyQualifiedErrorId + ")"
 					}
 					r.mu.Lock()
-					errs = append(errs, RunError{Server: s.spec.Name, Subject: subject, Cmdlet: cr.Call.Cmdlet, Class: string(exchange.ClassOf(err)),
-						Message: fmt.Sprintf("%s after %d of %d calls: %s", errApply, done, len(s.calls), msg)})
+					errs = append(errs, newRunError(s.spec.Name, subject, cr.Call.Cmdlet, err,
+						"%s after %d of %d calls: %s", errApply, done, len(s.calls), msg))
 					r.mu.Unlock()
 					err = nil
 				case exchange.CallNotRun:
@@ -125,8 +126,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		}
 		if err != nil {
 			r.mu.Lock()
-			errs = append(errs, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(err)),
-				Message: fmt.Sprintf("%s after %d of %d calls: %v", errApply, done, len(s.calls), err)})
+			errs = append(errs, newRunError(s.spec.Name, "", "", err, "%s after %d of %d calls: %v", errApply, done, len(s.calls), err))
 			r.mu.Unlock()
 		}
 		r.progress(s.spec.Name, "applied %d of %d calls", done, len(s.calls))
@@ -163,7 +163,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		}
 		if err != nil {
 			r.mu.Lock()
-			cs.Errors = append(cs.Errors, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(err)), Message: fmt.Sprintf("%s: %v", errVerify, err)})
+			cs.Errors = append(cs.Errors, newRunError(s.spec.Name, "", "", err, "%s: %v", errVerify, err))
 			r.mu.Unlock()
 			s.verifyErr = err
 			return
@@ -186,18 +186,17 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		if s == nil || !s.applied {
 			continue
 		}
-		st := ensureStatus(e)
+		st := e.status()
 		if s.verifyErr != nil {
 			// What the server held before apply says nothing about
 			// the change.
-			st.Set(Condition{Type: ConditionDegraded, Status: "Unknown", Reason: ReasonVerifyFailed,
-				Message: fmt.Sprintf("%s: %v", errVerify, s.verifyErr)})
+			st.Set(conditionIsUnknown(ConditionDegraded, ReasonVerifyFailed, fmt.Sprintf("%s: %v", errVerify, s.verifyErr)))
 			continue
 		}
-		now := findEntry(after, e.Subject)
+		now := after.find(e.Identity)
 		switch {
 		case now == nil && e.Action != ActionRemove:
-			st.Set(Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyFailed, Message: "not found after apply"})
+			st.Set(conditionIsTrue(ConditionDegraded, ReasonVerifyFailed, "not found after apply"))
 		case now != nil && now.Changed():
 			var fields []string
 			for _, f := range now.Fields {
@@ -207,9 +206,9 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			if len(fields) > 0 {
 				msg += ": " + strings.Join(fields, "; ")
 			}
-			st.Set(Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyMismatch, Message: msg})
+			st.Set(conditionIsTrue(ConditionDegraded, ReasonStillDiffersAfterApply, msg))
 		default:
-			st.Set(Condition{Type: ConditionDegraded, Status: "False", Reason: ReasonApplied})
+			st.Set(conditionIsFalse(ConditionDegraded, ReasonApplied, ""))
 		}
 	}
 }
@@ -227,37 +226,21 @@ func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 			if len(s.calls) == 0 {
 				continue
 			}
-			script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: s.remote.Target(), Calls: s.calls})
+			script, err := s.remote.ApplyScript(s.calls)
 			if err != nil {
 				out[s.spec.Name] = "# cannot build the script: " + err.Error()
 				continue
 			}
-			out[s.spec.Name] = script.Redacted()
+			out[s.spec.Name] = script
 		}
 	}
 	return out
-}
-
-func ensureStatus(e *Entry) *Status {
-	if e.Status == nil {
-		e.Status = &Status{}
-	}
-	return e.Status
 }
 
 func orgOf(orgs []*orgRun, name string) *orgRun {
 	for _, o := range orgs {
 		if o.org.Name == name {
 			return o
-		}
-	}
-	return nil
-}
-
-func findEntry(cs *ChangeSet, s Subject) *Entry {
-	for _, e := range cs.Entries {
-		if e.Kind == s.Kind && e.Organization == s.Organization && strings.EqualFold(e.Server, s.Server) && strings.EqualFold(e.Name, s.Name) {
-			return e
 		}
 	}
 	return nil

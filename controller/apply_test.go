@@ -2,12 +2,14 @@ package controller
 
 import (
 	"context"
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/exreconcile/exreconcile/exchange"
+	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
 func TestRunApplyAndVerify(t *testing.T) {
@@ -35,10 +37,10 @@ func TestRunApplyAndVerify(t *testing.T) {
 		t.Errorf("applied calls (-want +got):\n%s", diff)
 	}
 	got := views(r.ChangeSet)[`TransportConfig "transport"`]
-	if diff := cmp.Diff(entryView{Action: ActionConfigure, RunOn: "WIN20081", Ready: "True", Reason: ReasonInSync}, got); diff != "" {
+	if diff := cmp.Diff(entryView{Action: ActionChange, RunOn: "WIN20081", Ready: "True", Reason: ReasonInSync}, got); diff != "" {
 		t.Errorf("TransportConfig (-want +got):\n%s\nreason: verified after apply", diff)
 	}
-	tc := findEntry(r.ChangeSet, Subject{Kind: transportConfigKind, Organization: "work-com", Name: "transport"})
+	tc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: "work-com", Name: "transport"})
 	if deg, _ := tc.Status.Get(ConditionDegraded); deg.Status != "False" || deg.Reason != ReasonApplied {
 		t.Errorf("Degraded = %+v, want False/Applied", deg)
 	}
@@ -59,9 +61,9 @@ func TestRunVerifySeesDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := findEntry(r.ChangeSet, Subject{Kind: transportConfigKind, Organization: "work-com", Name: "transport"})
+	tc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: "work-com", Name: "transport"})
 	deg, _ := tc.Status.Get(ConditionDegraded)
-	want := Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyMismatch,
+	want := Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonStillDiffersAfterApply,
 		Message: "still differs after apply: tlsSendDomainSecureList: [canoe.com] <- []"}
 	if diff := cmp.Diff(want, deg); diff != "" {
 		t.Errorf("(-want +got):\n%s\nreason: what verify still sees is Degraded", diff)
@@ -83,7 +85,7 @@ func TestRunFailingServerDoesNotStopOthers(t *testing.T) {
 		}
 	}
 	w2 := f.servers["WIN20082"]
-	w2.receive[1] = w2.receive[1].with(p("Banner", "220 old"))
+	w2.receive[1].Banner = "220 old"
 	w2.failCmdlet = "Set-ReceiveConnector"
 	w2.failMessage = "The value of Banner is not valid."
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect})
@@ -98,7 +100,7 @@ func TestRunFailingServerDoesNotStopOthers(t *testing.T) {
 	if v := got[`TransportConfig "transport"`]; v.Ready != "True" {
 		t.Errorf("TransportConfig on the healthy server: %+v, want ready", v)
 	}
-	rc := findEntry(r.ChangeSet, Subject{Kind: receiveConnectorKind, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"})
+	rc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"})
 	synced, _ := rc.Status.Get(ConditionSynced)
 	if diff := cmp.Diff(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: "The value of Banner is not valid."}, synced); diff != "" {
 		t.Errorf("failed entry Synced (-want +got):\n%s", diff)
@@ -108,7 +110,7 @@ func TestRunFailingServerDoesNotStopOthers(t *testing.T) {
 	}
 	var errs []string
 	for _, e := range r.ChangeSet.Errors {
-		errs = append(errs, e.Server+"|"+e.Cmdlet+"|"+e.Class)
+		errs = append(errs, e.Server+"|"+e.Cmdlet+"|"+string(e.Class))
 	}
 	if diff := cmp.Diff([]string{"WIN20082|Set-ReceiveConnector|InvalidArgument"}, errs); diff != "" {
 		t.Errorf("errors (-want +got):\n%s\n%v", diff, errorTexts(r.ChangeSet))
@@ -132,7 +134,7 @@ func TestRunVerifyUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := findEntry(r.ChangeSet, Subject{Kind: transportConfigKind, Organization: "work-com", Name: "transport"})
+	tc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: "work-com", Name: "transport"})
 	deg, _ := tc.Status.Get(ConditionDegraded)
 	deg.Message = strings.SplitN(deg.Message, ":", 2)[0]
 	want := Condition{Type: ConditionDegraded, Status: "Unknown", Reason: ReasonVerifyFailed, Message: "cannot verify"}
@@ -151,21 +153,21 @@ func TestRunCallsNotRunAreNotApplied(t *testing.T) {
 	site := loadSite(t, engineSite)
 	f := newFakeSite()
 	w2 := f.servers["WIN20082"]
-	w2.certs[0] = w2.certs[0].with(p("Services", "IIS"))
-	w2.receive[1] = w2.receive[1].with(p("Banner", "220 old"))
+	w2.certs[0].Services = value.ServiceIIS
+	w2.receive[1].Banner = "220 old"
 	w2.failCmdlet = "Enable-ExchangeCertificate"
 	w2.failMessage = "The certificate is not valid for use with Exchange Server."
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect})
 	if err != nil {
 		t.Fatal(err)
 	}
-	synced := func(s Subject) Condition {
-		c, _ := findEntry(r.ChangeSet, s).Status.Get(ConditionSynced)
+	synced := func(s v1alpha1.Identity) Condition {
+		c, _ := r.ChangeSet.find(s).Status.Get(ConditionSynced)
 		return c
 	}
 	got := []Condition{
-		synced(Subject{Kind: certificateKind, Organization: "work-com", Server: "WIN20082", Name: "mail"}),
-		synced(Subject{Kind: receiveConnectorKind, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"}),
+		synced(v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: "work-com", Server: "WIN20082", Name: "mail"}),
+		synced(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"}),
 	}
 	want := []Condition{
 		{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: "The certificate is not valid for use with Exchange Server."},
@@ -179,9 +181,9 @@ func TestRunCallsNotRunAreNotApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, line := range []string{
-		`~ ExchangeCertificate "mail" on WIN20082 (not changed)`,
-		`~ ReceiveConnector "WIN20082\From Canoe" (not changed)`,
-		"Applied: 0 created, 0 changed, 0 removed, 0 replaced, 3 unchanged, 2 failed.",
+		`~ ExchangeCertificate "mail" on WIN20082 (failed)`,
+		`~ ReceiveConnector "WIN20082\From Canoe" (skipped)`,
+		"Applied: 0 created, 0 changed, 0 removed, 0 replaced, 3 unchanged, 1 failed, 1 skipped.",
 	} {
 		if !strings.Contains(text.String(), line+"\n") {
 			t.Errorf("the apply report lacks %q:\n%s", line, text.String())
@@ -204,9 +206,9 @@ func TestRunReplacement(t *testing.T) {
 		wantErrors   []string
 	}{
 		{name: "Refused", reason: "without --allow-replace apply refuses, runs nothing on the server and says so",
-			wantSynced: Condition{Type: ConditionSynced, Status: "False", Reason: ReasonReplaceRefused,
+			wantSynced: Condition{Type: ConditionSynced, Status: "False", Reason: ReasonReplacementNotAllowed,
 				Message: "not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace"},
-			wantLine:   `± ReceiveConnector "WIN20082\From Canoe" (not replaced)`,
+			wantLine:   `± ReceiveConnector "WIN20082\From Canoe" (refused)`,
 			wantErrors: []string{`WIN20082: ReceiveConnector "WIN20082\From Canoe": not replaced: its usage differs and can only be set by removing and recreating it; rerun apply with --allow-replace`}},
 		{name: "Allowed", reason: "with --allow-replace the connector is removed and created again with the declared usage",
 			allowReplace: true,
@@ -227,7 +229,7 @@ func TestRunReplacement(t *testing.T) {
 			if diff := cmp.Diff(tt.wantApplied, f.servers["WIN20082"].applied(), entryOpts); diff != "" {
 				t.Errorf("applied (-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}
-			rc := findEntry(r.ChangeSet, Subject{Kind: receiveConnectorKind, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"})
+			rc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: "work-com", Server: "WIN20082", Name: "From Canoe"})
 			synced, _ := rc.Status.Get(ConditionSynced)
 			if diff := cmp.Diff(tt.wantSynced, synced); diff != "" {
 				t.Errorf("Synced (-want +got):\n%s\nreason: %s", diff, tt.reason)
@@ -249,10 +251,11 @@ func TestRunReplacement(t *testing.T) {
 func TestRunPruneAndRestart(t *testing.T) {
 	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  auth:\n", 1))
 	f := newFakeSite()
-	f.org.send = append(f.org.send, sendObj("Old Route", p("Comment", "retired "+ownershipMarker)), sendObj("Hand Made"))
+	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownershipMarker }),
+		sendObj("Hand Made"))
 	w2 := f.servers["WIN20082"]
-	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", p("Comment", ownershipMarker)),
-		receiveObj("WIN20082", "Default Frontend WIN20082", p("Comment", ownershipMarker)))
+	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownershipMarker }
+	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", marked), receiveObj("WIN20082", "Default Frontend WIN20082", marked))
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Prune: true, Connect: f.connect})
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +268,7 @@ func TestRunPruneAndRestart(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("applied (-want +got):\n%s\nreason: --prune removes only marked, undeclared, non-default connectors; the transport service restarts once per changed server", diff)
 	}
-	if r.Failed() || r.ChangeSet.Count().Remove != 2 {
-		t.Errorf("failed %v, %d removals, errors %v", r.Failed(), r.ChangeSet.Count().Remove, errorTexts(r.ChangeSet))
+	if r.Failed() || r.ChangeSet.Count()[OutcomeRemoved] != 2 {
+		t.Errorf("failed %v, %d removals, errors %v", r.Failed(), r.ChangeSet.Count()[OutcomeRemoved], errorTexts(r.ChangeSet))
 	}
 }

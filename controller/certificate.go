@@ -21,22 +21,27 @@ import (
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
-// certificateKind is the kind name in reports.
-const certificateKind = "ExchangeCertificate"
-
 // expiryWarning is how long before NotAfter a certificate is reported as expiring.
 const expiryWarning = 30 * 24 * time.Hour
 
-// Certificate reasons.
+// Reasons of certificate notes.
 const (
-	ReasonPrivateKeyMissing = "PrivateKeyMissing"
-	ReasonStatusNotValid    = "StatusNotValid"
-	ReasonExpiring          = "Expiring"
-	ReasonExpired           = "Expired"
-	ReasonExtraServices     = "ServicesBeyondDeclared"
-	ReasonOtherSMTP         = "OtherCertificateHoldsSMTP"
-	ReasonNoSource          = "MissingWithoutSource"
-	ReasonPFXEncryption     = "PFXEncryptionUnsupported"
+	// ReasonPrivateKeyMissing: Exchange cannot use the certificate for TLS.
+	ReasonPrivateKeyMissing Reason = "PrivateKeyMissing"
+	// ReasonStatusNotValid: Exchange reports a Status other than Valid.
+	ReasonStatusNotValid Reason = "StatusNotValid"
+	// ReasonExpiring: the certificate is close to its NotAfter.
+	ReasonExpiring Reason = "Expiring"
+	// ReasonExpired: the certificate is past its NotAfter.
+	ReasonExpired Reason = "Expired"
+	// ReasonServicesBeyondDeclared: enabled for more than declared.
+	ReasonServicesBeyondDeclared Reason = "ServicesBeyondDeclared"
+	// ReasonOtherCertificateHoldsSMTP: another certificate is enabled for SMTP too.
+	ReasonOtherCertificateHoldsSMTP Reason = "OtherCertificateHoldsSMTP"
+	// ReasonMissingWithoutSource: missing and nothing to import it from.
+	ReasonMissingWithoutSource Reason = "MissingWithoutSource"
+	// ReasonPFXEncryptionUnsupported: the PFX's encryption is too new for the server.
+	ReasonPFXEncryptionUnsupported Reason = "PFXEncryptionUnsupported"
 )
 
 // certSource is a certificate file read before any server is contacted,
@@ -233,21 +238,15 @@ func certificateServers(o *orgRun, c *v1alpha1.ExchangeCertificate) []string {
 	return out
 }
 
-// planCertificates plans every certificate declared for server s.
-func (r *runner) planCertificates(o *orgRun, s *serverRun) []*Entry {
-	var out []*Entry
+// bindCertificates binds every certificate declared for b's server.
+func bindCertificates(b *binding) []resource {
+	var out []resource
+	r, o := b.r, b.org
 	for _, c := range r.site.ExchangeCertificates() {
-		if r.site.Organization(c) != o.org || !certificateDeclaredOn(o, c, s.spec.Name) {
+		if r.site.Organization(c) != o.org || !certificateDeclaredOn(o, c, b.server.spec.Name) {
 			continue
 		}
-		e := &Entry{Subject: Subject{Kind: certificateKind, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name}, Action: ActionUnchanged}
-		if s.err == nil {
-			planCertificate(e, c, s.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now())
-			if cur := findCertificate(s.obs.Certificates, c.Spec.Thumbprint); cur != nil {
-				ensureStatus(e).Observed = observedCertificate(cur)
-			}
-		}
-		out = append(out, e)
+		out = append(out, newCertificate(b.identity(c), c, b.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now()))
 	}
 	return out
 }
@@ -312,90 +311,124 @@ func hasPendingRequest(obs *exchange.Observation) bool {
 	return false
 }
 
-// planCertificate fills e for one certificate on one server: import it when
-// missing, enable the declared services, and report what Exchange cannot
-// change (extra services) or what needs a person (a missing private key).
-func planCertificate(e *Entry, c *v1alpha1.ExchangeCertificate, obs *exchange.Observation, src *certSource, now time.Time) {
-	thumb := strings.ToUpper(c.Spec.Thumbprint)
-	server := e.Server
-	want := value.ServiceNone
+// certificate is the resource of an ExchangeCertificate on one server:
+// import it when missing, enable the declared services, and report what
+// Exchange cannot change (extra services) or what needs a person (a missing
+// private key). Exchange cannot take a service away, and exreconcile never
+// removes a certificate it was not asked to.
+type certificate struct {
+	id    v1alpha1.Identity
+	decl  *v1alpha1.ExchangeCertificate
+	obs   *exchange.Observation
+	src   *certSource
+	now   time.Time
+	thumb string
+	want  value.AllowedServices
+	cur   *exchange.ObservedCertificate
+	extra []Note
+}
+
+func newCertificate(id v1alpha1.Identity, c *v1alpha1.ExchangeCertificate, obs *exchange.Observation, src *certSource, now time.Time) *certificate {
+	res := &certificate{id: id, decl: c, obs: obs, src: src, now: now, thumb: strings.ToUpper(c.Spec.Thumbprint), want: value.ServiceNone}
 	if c.Spec.Services != nil {
-		want = *c.Spec.Services
+		res.want = *c.Spec.Services
 	}
-	cur := findCertificate(obs.Certificates, thumb)
-	if cur == nil {
-		planCertificateImport(e, obs, src, thumb, want, now)
-		return
+	if obs != nil {
+		res.cur = findCertificate(obs.Certificates, res.thumb)
 	}
+	return res
+}
+
+func (c *certificate) identity() v1alpha1.Identity { return c.id }
+func (c *certificate) absent() bool                { return false }
+func (c *certificate) exists() bool                { return c.cur != nil }
+func (c *certificate) protected() string           { return "" }
+func (c *certificate) replacement() (Note, bool)   { return Note{}, false }
+func (c *certificate) remove() []exchange.Call     { return nil }
+func (c *certificate) notes() []Note               { return c.extra }
+
+func (c *certificate) observed() map[string]string {
+	if c.cur == nil {
+		return nil
+	}
+	return observedCertificate(c.cur)
+}
+
+func (c *certificate) created() []FieldDiff {
+	return []FieldDiff{{Field: "thumbprint", Desired: c.thumb, Actual: "(not imported)"}}
+}
+
+func (c *certificate) note(n Note) { c.extra = append(c.extra, n) }
+
+func (c *certificate) diff() []FieldDiff {
+	cur, server := c.cur, c.id.Server
 	if !cur.HasPrivateKey {
-		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonPrivateKeyMissing,
-			Message: fmt.Sprintf("certificate %s on %s has no private key, so Exchange cannot use it for TLS and nothing is enabled on it; on %s run: certutil -repairstore my %s",
-				thumb, server, server, cur.SerialNumber)})
-		return
+		c.note(errorNote(ReasonPrivateKeyMissing,
+			"certificate %s on %s has no private key, so Exchange cannot use it for TLS and nothing is enabled on it; on %s run: certutil -repairstore my %s",
+			c.thumb, server, server, cur.SerialNumber))
+		return nil
 	}
 	if !strings.EqualFold(cur.Status, "Valid") && cur.Status != "" {
-		msg := fmt.Sprintf("certificate %s on %s has status %s", thumb, server, cur.Status)
+		msg := fmt.Sprintf("certificate %s on %s has status %s", c.thumb, server, cur.Status)
 		if strings.EqualFold(cur.Status, "RevocationCheckFailure") {
 			msg += ": the server cannot reach the CRL distribution point named in the certificate (seed 001: make the CA's DNS name resolvable from the server)"
 		}
-		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonStatusNotValid, Message: msg})
+		c.note(warningNote(ReasonStatusNotValid, "%s", msg))
 	}
-	e.Notes = append(e.Notes, expiryNotes(fmt.Sprintf("certificate %s on %s", thumb, server), cur.NotAfter, now)...)
-	if extra := cur.Services &^ want; c.Spec.Services != nil && extra != 0 {
-		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonExtraServices,
-			Message: fmt.Sprintf("also enabled for %s; Exchange cannot remove a service from a certificate (enable another certificate for it, then remove this one)", extra)})
+	c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s on %s", c.thumb, server), cur.NotAfter, c.now)...)
+	if extra := cur.Services &^ c.want; c.decl.Spec.Services != nil && extra != 0 {
+		c.note(warningNote(ReasonServicesBeyondDeclared,
+			"also enabled for %s; Exchange cannot remove a service from a certificate (enable another certificate for it, then remove this one)", extra))
 	}
-	if want.Has(value.ServiceSMTP) {
-		e.Notes = append(e.Notes, otherSMTPNotes(obs, thumb)...)
+	if c.want.Has(value.ServiceSMTP) {
+		c.extra = append(c.extra, otherSMTPNotes(c.obs, c.thumb)...)
 	}
-	if missing := want &^ cur.Services; missing != 0 {
-		e.Action = ActionConfigure
-		e.Fields = append(e.Fields, FieldDiff{Field: "services", Desired: want.String(), Actual: cur.Services.String()})
-		en, err := exchange.EnableExchangeCertificate(obs.Server.Version, server, thumb, missing)
-		if err != nil {
-			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonApplyFailed, Message: err.Error()})
-			e.Action = ActionUnchanged
-			return
-		}
-		e.setCalls(en)
+	if missing := c.want &^ cur.Services; missing != 0 {
+		return []FieldDiff{{Field: "services", Desired: c.want.String(), Actual: cur.Services.String()}}
 	}
+	return nil
 }
 
-// planCertificateImport plans a certificate the server lacks: import it from
-// its source, then enable the declared services, unless the plan can tell
-// that the imported certificate will have no private key.
-func planCertificateImport(e *Entry, obs *exchange.Observation, src *certSource, thumb string, want value.AllowedServices, now time.Time) {
-	server := e.Server
-	v := obs.Server.Version
+func (c *certificate) change() ([]exchange.Call, error) {
+	en, err := exchange.EnableExchangeCertificate(c.obs.Server.Version, c.id.Server, c.thumb, c.want&^c.cur.Services)
+	if err != nil {
+		return nil, err
+	}
+	return []exchange.Call{en}, nil
+}
+
+// create plans a certificate the server lacks: import it from its source,
+// then enable the declared services, unless the plan can tell that the
+// imported certificate will have no private key.
+func (c *certificate) create() ([]exchange.Call, error) {
+	server, src, thumb, want := c.id.Server, c.src, c.thumb, c.want
+	v := c.obs.Server.Version
 	if src == nil {
-		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonNoSource,
-			Message: fmt.Sprintf("certificate %s is not on %s and the manifest gives no source to import it from", thumb, server)})
-		return
+		c.note(errorNote(ReasonMissingWithoutSource, "certificate %s is not on %s and the manifest gives no source to import it from", thumb, server))
+		return nil, nil
 	}
 	imp, err := exchange.ImportExchangeCertificate(v, server, src.data, exchange.ImportOptions{Password: src.password})
 	if err != nil {
-		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonApplyFailed, Message: err.Error()})
-		return
+		c.note(errorNote(ReasonPlanFailed, "%v", err))
+		return nil, nil
 	}
-	e.Action = ActionCreate
-	e.Fields = append(e.Fields, FieldDiff{Field: "thumbprint", Desired: thumb, Actual: "(not imported)"})
 	calls := []exchange.Call{imp}
 	if src.aes && v.Known() && v <= exchange.Exchange2016 {
-		e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonPFXEncryption,
-			Message: fmt.Sprintf("%s is encrypted with AES; the Windows Server versions Exchange %s runs on (2016 and older) reject such PFX files "+
+		c.note(warningNote(ReasonPFXEncryptionUnsupported,
+			"%s is encrypted with AES; the Windows Server versions Exchange %s runs on (2016 and older) reject such PFX files "+
 				"(\"The source data cannot be imported or the wrong password was specified\"): export it again with TripleDES-SHA1 "+
-				"(openssl pkcs12 -export -legacy, or Export-PfxCertificate -CryptoAlgorithmOption TripleDES_SHA1)", src.file, v)})
+				"(openssl pkcs12 -export -legacy, or Export-PfxCertificate -CryptoAlgorithmOption TripleDES_SHA1)", src.file, v))
 	}
 	if src.cert != nil {
-		e.Notes = append(e.Notes, expiryNotes(fmt.Sprintf("certificate %s in %s", thumb, src.file), src.cert.NotAfter, now)...)
+		c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s in %s", thumb, src.file), src.cert.NotAfter, c.now)...)
 	}
 	// An issued certificate finds its key only in a request pending on the
-	// same server (seed 000: the CSR is made on the machine that installs the
+	// same server (the CSR is made on the machine that installs the
 	// certificate). Without one, Import succeeds with HasPrivateKey False
 	// and Enable fails with PrivateKeyMissing, which would stop every later
 	// call on the server: import it (certutil -repairstore needs it in the
 	// store) but enable nothing.
-	if src.keyless && !hasPendingRequest(obs) {
+	if src.keyless && !hasPendingRequest(c.obs) {
 		serial := "<serial number>"
 		if src.cert != nil {
 			serial = strings.ToUpper(hex.EncodeToString(src.cert.SerialNumber.Bytes()))
@@ -407,9 +440,8 @@ func planCertificateImport(e *Entry, obs *exchange.Observation, src *certSource,
 		}
 		msg += fmt.Sprintf("; if %s holds the key, run there: certutil -repairstore my %s; otherwise declare a pfxFile with the key, "+
 			"or make the request on %s and have it issued again", server, serial, server)
-		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonPrivateKeyMissing, Message: msg})
-		e.setCalls(calls...)
-		return
+		c.note(errorNote(ReasonPrivateKeyMissing, "%s", msg))
+		return calls, nil
 	}
 	if want != value.ServiceNone {
 		if en, err := exchange.EnableExchangeCertificate(v, server, thumb, want); err == nil {
@@ -417,9 +449,9 @@ func planCertificateImport(e *Entry, obs *exchange.Observation, src *certSource,
 		}
 	}
 	if want.Has(value.ServiceSMTP) {
-		e.Notes = append(e.Notes, otherSMTPNotes(obs, thumb)...)
+		c.extra = append(c.extra, otherSMTPNotes(c.obs, thumb)...)
 	}
-	e.setCalls(calls...)
+	return calls, nil
 }
 
 // expiryNotes warns within expiryWarning of notAfter and errs past it.
@@ -429,11 +461,9 @@ func expiryNotes(what string, notAfter, now time.Time) []Note {
 	}
 	switch left := notAfter.Sub(now); {
 	case left <= 0:
-		return []Note{{Severity: "error", Reason: ReasonExpired,
-			Message: fmt.Sprintf("%s expired on %s", what, notAfter.Format(time.DateOnly))}}
+		return []Note{errorNote(ReasonExpired, "%s expired on %s", what, notAfter.Format(time.DateOnly))}
 	case left < expiryWarning:
-		return []Note{{Severity: "warning", Reason: ReasonExpiring,
-			Message: fmt.Sprintf("%s expires on %s, in %d days", what, notAfter.Format(time.DateOnly), int(left.Hours()/24))}}
+		return []Note{warningNote(ReasonExpiring, "%s expires on %s, in %d days", what, notAfter.Format(time.DateOnly), int(left.Hours()/24))}
 	}
 	return nil
 }
@@ -443,8 +473,7 @@ func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 	var out []Note
 	for _, other := range obs.Certificates {
 		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) {
-			out = append(out, Note{Severity: "warning", Reason: ReasonOtherSMTP,
-				Message: fmt.Sprintf("certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject)})
+			out = append(out, warningNote(ReasonOtherCertificateHoldsSMTP, "certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject))
 		}
 	}
 	return out

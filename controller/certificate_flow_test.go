@@ -190,7 +190,7 @@ func TestPlanCertificateImport(t *testing.T) {
 		" -Password (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force)"
 	enable := "Enable-ExchangeCertificate -Thumbprint '" + thumb + "' -Server 'WIN20081' -Services 'SMTP' -Force"
 	field := []FieldDiff{{Field: "thumbprint", Desired: thumb, Actual: "(not imported)"}}
-	subject := Subject{Kind: certificateKind, Organization: testOrg, Server: "WIN20081", Name: "mail"}
+	subject := v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: testOrg, Server: "WIN20081", Name: "mail"}
 	tests := []struct {
 		name     string
 		reason   string
@@ -201,7 +201,7 @@ func TestPlanCertificateImport(t *testing.T) {
 	}{
 		{name: "CERWithoutRequest", reason: "seed 000 appendix: imported without a key, so nothing is enabled, and the plan gives the remedy",
 			version: exchange.Exchange2010, src: cer,
-			want: &Entry{Subject: subject, Action: ActionCreate, Fields: field, Calls: []string{importCER},
+			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importCER},
 				Notes: []Note{{Severity: "error", Reason: ReasonPrivateKeyMissing,
 					Message: "issued.cer holds no private key and WIN20081 has no pending request (New-ExchangeCertificate -GenerateRequest) for it to complete, " +
 						"so certificate " + thumb + " is imported with HasPrivateKey False and nothing is enabled on it (SMTP stays disabled); " +
@@ -209,20 +209,20 @@ func TestPlanCertificateImport(t *testing.T) {
 						"or make the request on WIN20081 and have it issued again"}}}},
 		{name: "CERCompletingRequest", reason: "a pending request on the server holds the key: import, then enable",
 			version: exchange.Exchange2010, src: cer, observed: []exchange.ObservedCertificate{pending},
-			want: &Entry{Subject: subject, Action: ActionCreate, Fields: field, Calls: []string{importCER, enable}}},
+			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importCER, enable}}},
 		{name: "AESPFXOn2010", reason: "Windows Server 2008 R2 to 2016 cannot read AES PFX files",
 			version: exchange.Exchange2010, src: aesPFX,
-			want: &Entry{Subject: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable},
-				Notes: []Note{{Severity: "warning", Reason: ReasonPFXEncryption,
+			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable},
+				Notes: []Note{{Severity: "warning", Reason: ReasonPFXEncryptionUnsupported,
 					Message: "mail.pfx is encrypted with AES; the Windows Server versions Exchange 2010 runs on (2016 and older) reject such PFX files " +
 						`("The source data cannot be imported or the wrong password was specified"): export it again with TripleDES-SHA1 ` +
 						"(openssl pkcs12 -export -legacy, or Export-PfxCertificate -CryptoAlgorithmOption TripleDES_SHA1)"}}}},
 		{name: "AESPFXOn2019", reason: "Windows Server 2019 reads AES PFX files",
 			version: exchange.Exchange2019, src: aesPFX,
-			want: &Entry{Subject: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable}}},
+			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable}}},
 		{name: "ExpiringSource", reason: "a file that expires within 30 days is imported with a warning",
 			version: exchange.Exchange2019, src: &certSource{data: []byte("pfx"), password: &pw, thumbprint: thumb, file: "mail.pfx", cert: expiring.leaf},
-			want: &Entry{Subject: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable},
+			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable},
 				Notes: []Note{{Severity: "warning", Reason: ReasonExpiring,
 					Message: "certificate " + thumb + " in mail.pfx expires on " + expiring.leaf.NotAfter.Format(time.DateOnly) + ", in 12 days"}}}},
 	}
@@ -231,7 +231,7 @@ func TestPlanCertificateImport(t *testing.T) {
 			c := &v1alpha1.ExchangeCertificate{ObjectMeta: v1alpha1.ObjectMeta{Name: "mail"},
 				Spec: v1alpha1.ExchangeCertificateSpec{Thumbprint: thumb, Services: &smtp}}
 			obs := &exchange.Observation{Server: exchange.ObservedServer{Name: "WIN20081", Version: tt.version}, Certificates: tt.observed}
-			got := &Entry{Subject: subject, Action: ActionUnchanged}
+			got := &Entry{Identity: subject, Action: ActionUnchanged}
 			planCertificate(got, c, obs, tt.src, ccNow)
 			if diff := cmp.Diff(tt.want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
@@ -251,7 +251,9 @@ func TestPlanCertificatesUsesOptionsNow(t *testing.T) {
 	s := &serverRun{spec: o.org.Spec.Servers[0], obs: obs}
 	o.servers = []*serverRun{s}
 	r := &runner{site: site, opts: Options{Now: func() time.Time { return time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC) }}}
-	entries := r.planCertificates(o, s)
+	cs := &ChangeSet{}
+	r.planKind(kinds[kindRank(v1alpha1.KindExchangeCertificate)], &binding{r: r, org: o, server: s, obs: obs, perServer: true}, "", cs)
+	entries := cs.Entries
 	if len(entries) != 1 || len(entries[0].Notes) != 1 || entries[0].Notes[0].Reason != ReasonExpiring {
 		t.Fatalf("entries %+v: want one Expiring warning measured against Options.Now, not the wall clock", entries)
 	}

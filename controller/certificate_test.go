@@ -45,7 +45,7 @@ func TestPlanCertificate(t *testing.T) {
 	}
 	pw := exchange.Secret("pfx-password")
 	src := &certSource{data: []byte("0123456789"), password: &pw, thumbprint: thumbMail}
-	subject := Subject{Kind: certificateKind, Organization: testOrg, Server: "WIN20081", Name: "mail"}
+	subject := v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: testOrg, Server: "WIN20081", Name: "mail"}
 	importCall := "Import-ExchangeCertificate -Server 'WIN20081' -FileData ([Convert]::FromBase64String('<redacted 10 bytes>'))" +
 		" -Password (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force)"
 	tests := []struct {
@@ -59,66 +59,66 @@ func TestPlanCertificate(t *testing.T) {
 	}{
 		{name: "InSync", reason: "present, healthy, services enabled",
 			services: &smtp, observed: []exchange.ObservedCertificate{healthy(nil)},
-			want: &Entry{Subject: subject, Action: ActionUnchanged}},
+			want: &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "ThumbprintCase", reason: "thumbprints compare case-insensitively",
 			services: &smtp, thumb: strings.ToLower(thumbMail), observed: []exchange.ObservedCertificate{healthy(nil)},
-			want: &Entry{Subject: subject, Action: ActionUnchanged}},
+			want: &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "MissingWithSource", reason: "a missing certificate is imported, then its services enabled with -Force",
 			services: &smtpIIS, src: src,
-			want: &Entry{Subject: subject, Action: ActionCreate,
+			want: &Entry{Identity: subject, Action: ActionCreate,
 				Fields: []FieldDiff{{Field: "thumbprint", Desired: thumbMail, Actual: "(not imported)"}},
 				Calls: []string{importCall,
 					"Enable-ExchangeCertificate -Thumbprint '" + thumbMail + "' -Server 'WIN20081' -Services 'IIS','SMTP' -Force"}}},
 		{name: "MissingWithSourceNoServices", reason: "without services only the import runs",
 			src: src,
-			want: &Entry{Subject: subject, Action: ActionCreate,
+			want: &Entry{Identity: subject, Action: ActionCreate,
 				Fields: []FieldDiff{{Field: "thumbprint", Desired: thumbMail, Actual: "(not imported)"}},
 				Calls:  []string{importCall}}},
 		{name: "MissingWithoutSource", reason: "nothing to import from is an error, not a change",
 			services: &smtp, observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.Thumbprint = thumbOther })},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonNoSource,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonMissingWithoutSource,
 				Message: "certificate " + thumbMail + " is not on WIN20081 and the manifest gives no source to import it from"}}}},
 		{name: "NoPrivateKey", reason: "seed 000: the remedy is certutil -repairstore; nothing is enabled on a key-less certificate",
 			services: &smtpIIS, src: src,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) {
 				c.HasPrivateKey, c.Services = false, value.ServiceNone
 			})},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonPrivateKeyMissing,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonPrivateKeyMissing,
 				Message: "certificate " + thumbMail + " on WIN20081 has no private key, so Exchange cannot use it for TLS and nothing is enabled on it;" +
 					" on WIN20081 run: certutil -repairstore my " + serialMail}}}},
 		{name: "RevocationCheckFailure", reason: "seed 001: a status other than Valid is a warning with its cause",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.Status = "RevocationCheckFailure" })},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonStatusNotValid,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonStatusNotValid,
 				Message: "certificate " + thumbMail + " on WIN20081 has status RevocationCheckFailure: the server cannot reach the CRL distribution point" +
 					" named in the certificate (seed 001: make the CA's DNS name resolvable from the server)"}}}},
 		{name: "Untrusted", reason: "another status is named as is",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.Status = "Untrusted" })},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonStatusNotValid,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonStatusNotValid,
 				Message: "certificate " + thumbMail + " on WIN20081 has status Untrusted"}}}},
 		{name: "Expiring", reason: "within 30 days of NotAfter is a warning",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = now.AddDate(0, 0, 10) })},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonExpiring,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonExpiring,
 				Message: "certificate " + thumbMail + " on WIN20081 expires on 2026-05-11, in 10 days"}}}},
 		{name: "NotYetExpiring", reason: "31 days left is healthy",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = now.AddDate(0, 0, 31) })},
-			want:     &Entry{Subject: subject, Action: ActionUnchanged}},
+			want:     &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "Expired", reason: "a past NotAfter is an error",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = now.AddDate(0, 0, -2) })},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonExpired,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "error", Reason: ReasonExpired,
 				Message: "certificate " + thumbMail + " on WIN20081 expired on 2026-04-29"}}}},
 		{name: "UnreadExpiry", reason: "an unreadable NotAfter (zero) is not reported as expired",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = time.Time{} })},
-			want:     &Entry{Subject: subject, Action: ActionUnchanged}},
+			want:     &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "MissingServices", reason: "only the missing services are enabled (Enable is additive), with -Force against the SMTP prompt",
 			services: &smtpIIS,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.Services = value.ServiceIIS })},
-			want: &Entry{Subject: subject, Action: ActionConfigure,
+			want: &Entry{Identity: subject, Action: ActionChange,
 				Fields: []FieldDiff{{Field: "services", Desired: "IIS, SMTP", Actual: "IIS"}},
 				Calls:  []string{"Enable-ExchangeCertificate -Thumbprint '" + thumbMail + "' -Server 'WIN20081' -Services 'SMTP' -Force"}}},
 		{name: "ExtraServices", reason: "Exchange cannot take a service away: extra services are a warning, not a change",
@@ -126,11 +126,11 @@ func TestPlanCertificate(t *testing.T) {
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) {
 				c.Services = value.ServiceSMTP | value.ServiceIIS | value.ServicePOP
 			})},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonExtraServices,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonServicesBeyondDeclared,
 				Message: "also enabled for POP, IIS; Exchange cannot remove a service from a certificate (enable another certificate for it, then remove this one)"}}}},
 		{name: "ServicesNotManaged", reason: "without declared services, enabled ones are neither checked nor changed",
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.Services = value.ServiceIIS })},
-			want:     &Entry{Subject: subject, Action: ActionUnchanged}},
+			want:     &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "OtherCertificateHoldsSMTP", reason: "another certificate enabled for SMTP may be the one Exchange picks",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{
@@ -139,7 +139,7 @@ func TestPlanCertificate(t *testing.T) {
 				}),
 				healthy(nil),
 			},
-			want: &Entry{Subject: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonOtherSMTP,
+			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonOtherCertificateHoldsSMTP,
 				Message: "certificate " + thumbOther + " (CN=WIN20081) is also enabled for SMTP"}}}},
 	}
 	for _, tt := range tests {
@@ -152,7 +152,7 @@ func TestPlanCertificate(t *testing.T) {
 				Spec: v1alpha1.ExchangeCertificateSpec{Thumbprint: thumb, Services: tt.services}}
 			obs := &exchange.Observation{Server: exchange.ObservedServer{Name: "WIN20081", Version: exchange.Exchange2019},
 				Certificates: tt.observed}
-			got := &Entry{Subject: subject, Action: ActionUnchanged}
+			got := &Entry{Identity: subject, Action: ActionUnchanged}
 			planCertificate(got, c, obs, tt.src, now)
 			if diff := cmp.Diff(tt.want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)

@@ -1,68 +1,19 @@
 // Package controller turns declared objects and observed servers into a
 // change set (observe -> compare -> plan), executes it (apply), re-reads
-// (verify) and reports. Each kind has one file that maps its spec onto the
-// Exchange calls; the engine in run.go decides what to do with them.
+// (verify) and reports. Each kind implements one contract (kind.go); the
+// engine (engine.go) decides the action of every object of every kind with
+// one skeleton and knows no kind by name.
 package controller
 
 import (
+	"errors"
 	"fmt"
-
-	"github.com/exreconcile/exreconcile/exchange"
 	"sort"
 	"strings"
+
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/exchange"
 )
-
-// Action is what a plan does to one object.
-type Action string
-
-// Actions, in the order a report lists them.
-const (
-	ActionCreate    Action = "create"
-	ActionConfigure Action = "configure"
-	ActionRemove    Action = "remove"
-	ActionReplace   Action = "requires-replacement"
-	ActionUnchanged Action = "unchanged"
-	// ActionUnknown: the object's server could not be read, so nothing is known.
-	ActionUnknown Action = "unknown"
-)
-
-// Symbol is the one-character marker of a report line.
-func (a Action) Symbol() string {
-	switch a {
-	case ActionCreate:
-		return "+"
-	case ActionConfigure:
-		return "~"
-	case ActionRemove:
-		return "-"
-	case ActionReplace:
-		return "±"
-	case ActionUnknown:
-		return "?"
-	}
-	return " "
-}
-
-// Subject names one object of one organisation (and server, for per-server kinds).
-type Subject struct {
-	Kind         string `json:"kind"`
-	Organization string `json:"organization"`
-	Server       string `json:"server,omitempty"`
-	Name         string `json:"name"`
-}
-
-// String is how reports name the subject.
-func (s Subject) String() string {
-	// Names are quoted as Exchange prints identities, not with Go
-	// escaping: a receive connector is "SERVER\Name".
-	if s.Server != "" && s.Kind == "ReceiveConnector" {
-		return fmt.Sprintf(`%s "%s\%s"`, s.Kind, s.Server, s.Name)
-	}
-	if s.Server != "" {
-		return fmt.Sprintf(`%s "%s" on %s`, s.Kind, s.Name, s.Server)
-	}
-	return fmt.Sprintf(`%s "%s"`, s.Kind, s.Name)
-}
 
 // FieldDiff is one declared field whose actual value differs.
 type FieldDiff struct {
@@ -74,26 +25,39 @@ type FieldDiff struct {
 // Note is something a reader of the plan must know that is not a change:
 // a health finding, an unmanageable difference, a refused action.
 type Note struct {
-	Severity string `json:"severity"` // warning | error
-	Reason   string `json:"reason"`
-	Message  string `json:"message"`
+	Severity Severity `json:"severity"`
+	Reason   Reason   `json:"reason"`
+	Message  string   `json:"message"`
+}
+
+// warningNote and errorNote build notes.
+func warningNote(r Reason, format string, args ...any) Note {
+	return Note{Severity: SeverityWarning, Reason: r, Message: fmt.Sprintf(format, args...)}
+}
+
+func errorNote(r Reason, format string, args ...any) Note {
+	return Note{Severity: SeverityError, Reason: r, Message: fmt.Sprintf(format, args...)}
 }
 
 // Entry is the plan for one object.
 type Entry struct {
-	Subject `json:",inline"`
-	Action  Action      `json:"action"`
+	v1alpha1.Identity `json:",inline"`
+	Action            Action `json:"action"`
+	// Outcome is what the run did (apply) or proposes (plan, diff).
+	Outcome Outcome     `json:"outcome"`
 	Fields  []FieldDiff `json:"fields,omitempty"`
 	// Calls are the PowerShell lines apply runs for this entry, secrets redacted.
 	Calls []string `json:"calls,omitempty"`
 	Notes []Note   `json:"notes,omitempty"`
-	// Server is where the calls run (the organisation's chosen server for
+	// RunOn is where the calls run (the organisation's chosen server for
 	// organisation-wide objects).
 	RunOn  string  `json:"runOn,omitempty"`
 	Status *Status `json:"status,omitempty"`
 
 	// calls are the typed calls behind Calls, in order.
 	calls []exchange.Call
+	// refused says why apply must not run the calls ("" when it may).
+	refused string
 }
 
 // setCalls records the calls of the entry and their redacted text.
@@ -106,24 +70,78 @@ func (e *Entry) setCalls(calls ...exchange.Call) {
 }
 
 // Changed reports whether the entry needs any call.
-func (e *Entry) Changed() bool { return e.Action != ActionUnchanged && e.Action != ActionUnknown }
+func (e *Entry) Changed() bool { return e.Action.Changes() }
+
+// outcome is the entry's outcome; for an entry the engine has not
+// finished (a fixture, a partial report) it is derived from its action and
+// status.
+func (e *Entry) outcome(m Mode) Outcome {
+	if e.Outcome == "" {
+		return entryOutcome(e, m)
+	}
+	return e.Outcome
+}
+
+// hasError reports whether a note of the entry is an error.
+func (e *Entry) hasError() bool {
+	for _, n := range e.Notes {
+		if n.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// status returns the entry's status, creating it.
+func (e *Entry) status() *Status {
+	if e.Status == nil {
+		e.Status = &Status{}
+	}
+	return e.Status
+}
 
 // ChangeSet is the whole plan of a run: plan prints it, apply executes
 // exactly it, diff exits on it, -o json|yaml is this struct.
 type ChangeSet struct {
 	Entries []*Entry `json:"entries"`
-	// Errors are failures that are not tied to one object (a server that
-	// could not be observed, a refused replacement).
+	// Errors are the failures of the run: a server that could not be
+	// observed, a refused replacement, a failed call.
 	Errors []RunError `json:"errors,omitempty"`
 }
 
-// RunError is a failure of a run, named by server and, where known, object and cmdlet.
+// RunError is a failure of a run, named by server and, where known, object
+// and cmdlet. It keeps the error it reports: errors.Is and errors.As reach
+// exchange's sentinels and types through it.
 type RunError struct {
 	Server  string `json:"server,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	Cmdlet  string `json:"cmdlet,omitempty"`
-	Class   string `json:"class,omitempty"`
-	Message string `json:"message"`
+	// Class is exchange's classification of the cause, or Refused for
+	// what exreconcile itself declined to do.
+	Class     exchange.Class `json:"class,omitempty"`
+	Retryable bool           `json:"retryable"`
+	Message   string         `json:"message"`
+	// Err is the cause.
+	Err error `json:"-"`
+}
+
+// ClassRefused is the class of what exreconcile declined to do (as opposed
+// to what Exchange refused).
+const ClassRefused exchange.Class = "Refused"
+
+// ErrRefused is the sentinel of refusals: errors.Is(err, ErrRefused).
+var ErrRefused = errors.New("refused")
+
+// newRunError builds a RunError from its cause: the class and whether it
+// may pass by itself come from exchange's classification.
+func newRunError(server, subject, cmdlet string, err error, format string, args ...any) RunError {
+	msg := fmt.Sprintf(format, args...)
+	class := exchange.ClassOf(err)
+	if errors.Is(err, ErrRefused) {
+		class = ClassRefused
+	}
+	return RunError{Server: server, Subject: subject, Cmdlet: cmdlet, Class: class,
+		Retryable: exchange.Retryable(err), Message: msg, Err: err}
 }
 
 func (e RunError) Error() string {
@@ -143,52 +161,71 @@ func (e RunError) Error() string {
 	return strings.Join(parts, ": ") + ": " + e.Message
 }
 
-// Counts is the summary line of a plan.
-type Counts struct{ Create, Change, Remove, Replace, Unchanged, Unknown int }
+// Unwrap returns the cause.
+func (e RunError) Unwrap() error { return e.Err }
 
-// Count tallies the entries by action.
-func (c *ChangeSet) Count() Counts {
-	var n Counts
+// Err joins every error of the change set, nil when there is none.
+func (c *ChangeSet) Err() error {
+	var errs []error
+	for _, e := range c.Errors {
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// Counts tallies entries by outcome.
+type Counts map[Outcome]int
+
+// Count tallies the entries by outcome.
+func (c *ChangeSet) Count() Counts { return c.count(ModePlan) }
+
+func (c *ChangeSet) count(m Mode) Counts {
+	n := Counts{}
 	for _, e := range c.Entries {
-		switch e.Action {
-		case ActionCreate:
-			n.Create++
-		case ActionConfigure:
-			n.Change++
-		case ActionRemove:
-			n.Remove++
-		case ActionReplace:
-			n.Replace++
-		case ActionUnknown:
-			n.Unknown++
-		default:
-			n.Unchanged++
-		}
+		n[e.outcome(m)]++
 	}
 	return n
 }
 
-// HasChanges reports whether anything differs from the declaration.
-func (c *ChangeSet) HasChanges() bool {
-	n := c.Count()
-	return n.Create+n.Change+n.Remove+n.Replace > 0
+// Pending is how many entries propose a change.
+func (n Counts) Pending() int {
+	return n[OutcomeCreated] + n[OutcomeChanged] + n[OutcomeRemoved] + n[OutcomeReplaced]
 }
 
-// Sort orders entries as they run: organisation, then certificates,
-// connectors, TransportConfig, then by server and name.
+// HasChanges reports whether anything differs from the declaration.
+func (c *ChangeSet) HasChanges() bool {
+	for _, e := range c.Entries {
+		if e.Changed() {
+			return true
+		}
+	}
+	return false
+}
+
+// Sort orders entries as they run: organisation, then kinds in the order
+// of the kinds table, then by server and name.
 func (c *ChangeSet) Sort() {
-	rank := map[string]int{"ExchangeCertificate": 0, "SendConnector": 1, "ReceiveConnector": 2, "TransportConfig": 3}
 	sort.SliceStable(c.Entries, func(i, j int) bool {
 		a, b := c.Entries[i], c.Entries[j]
 		if a.Organization != b.Organization {
 			return a.Organization < b.Organization
 		}
-		if rank[a.Kind] != rank[b.Kind] {
-			return rank[a.Kind] < rank[b.Kind]
+		if ra, rb := kindRank(a.Kind), kindRank(b.Kind); ra != rb {
+			return ra < rb
 		}
 		if a.Server != b.Server {
 			return a.Server < b.Server
 		}
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
+}
+
+// find returns the entry of an identity, nil when there is none.
+func (c *ChangeSet) find(id v1alpha1.Identity) *Entry {
+	for _, e := range c.Entries {
+		if e.Key() == id.Key() {
+			return e
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,48 +9,19 @@ import (
 	"github.com/exreconcile/exreconcile/exchange"
 )
 
-func TestSubjectString(t *testing.T) {
-	tests := []struct {
-		name    string
-		reason  string
-		subject Subject
-		want    string
-	}{
-		{name: "OrganisationWide", reason: "send connectors are named alone",
-			subject: Subject{Kind: "SendConnector", Organization: "work-com", Name: "To Canoe"},
-			want:    `SendConnector "To Canoe"`},
-		{name: "ReceiveConnectorIdentity", reason: "a receive connector is named by its Exchange identity, which a reader can paste into -Identity as printed",
-			subject: Subject{Kind: "ReceiveConnector", Organization: "work-com", Server: "WIN20081", Name: "From Canoe"},
-			want:    `ReceiveConnector "WIN20081\From Canoe"`},
-		{name: "PerServer", reason: "a certificate is named with its server",
-			subject: Subject{Kind: "ExchangeCertificate", Organization: "work-com", Server: "WIN20081", Name: "mail-2026"},
-			want:    `ExchangeCertificate "mail-2026" on WIN20081`},
-		{name: "NonASCII", reason: "names are printed as written",
-			subject: Subject{Kind: "SendConnector", Organization: "work-com", Name: "Zürich – ‘partner’"},
-			want:    `SendConnector "Zürich – ‘partner’"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, tt.subject.String()); diff != "" {
-				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
-			}
-		})
-	}
-}
-
 func TestActionSymbol(t *testing.T) {
 	got := map[Action]string{}
-	for _, a := range []Action{ActionCreate, ActionConfigure, ActionRemove, ActionReplace, ActionUnchanged} {
+	for _, a := range []Action{ActionCreate, ActionChange, ActionRemove, ActionReplace, ActionUnchanged} {
 		got[a] = a.Symbol()
 	}
-	want := map[Action]string{ActionCreate: "+", ActionConfigure: "~", ActionRemove: "-", ActionReplace: "±", ActionUnchanged: " "}
+	want := map[Action]string{ActionCreate: "+", ActionChange: "~", ActionRemove: "-", ActionReplace: "±", ActionUnchanged: " "}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s\nreason: the terraform-like markers of DESIGN.md", diff)
+		t.Errorf("(-want +got):\n%s\nreason: the terraform-like markers of the README (Commands)", diff)
 	}
 }
 
 func TestChangeSetCount(t *testing.T) {
-	entry := func(a Action) *Entry { return &Entry{Action: a} }
+	entry := func(a Action) *Entry { return &Entry{Action: a, Outcome: plannedOutcome(a)} }
 	tests := []struct {
 		name        string
 		reason      string
@@ -59,13 +31,13 @@ func TestChangeSetCount(t *testing.T) {
 	}{
 		{name: "Empty", reason: "nothing declared is in sync", want: Counts{}},
 		{name: "InSync", reason: "unchanged entries are no change",
-			entries: []*Entry{entry(ActionUnchanged), entry(ActionUnchanged)}, want: Counts{Unchanged: 2}},
+			entries: []*Entry{entry(ActionUnchanged), entry(ActionUnchanged)}, want: Counts{OutcomeUnchanged: 2}},
 		{name: "Mixed", reason: "each action has its own count",
-			entries: []*Entry{entry(ActionCreate), entry(ActionConfigure), entry(ActionConfigure), entry(ActionRemove),
+			entries: []*Entry{entry(ActionCreate), entry(ActionChange), entry(ActionChange), entry(ActionRemove),
 				entry(ActionReplace), entry(ActionUnchanged)},
-			want: Counts{Create: 1, Change: 2, Remove: 1, Replace: 1, Unchanged: 1}, wantChanges: true},
+			want: Counts{OutcomeCreated: 1, OutcomeChanged: 2, OutcomeRemoved: 1, OutcomeReplaced: 1, OutcomeUnchanged: 1}, wantChanges: true},
 		{name: "ReplaceOnly", reason: "a pending replacement is a change",
-			entries: []*Entry{entry(ActionReplace)}, want: Counts{Replace: 1}, wantChanges: true},
+			entries: []*Entry{entry(ActionReplace)}, want: Counts{OutcomeReplaced: 1}, wantChanges: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +54,7 @@ func TestChangeSetCount(t *testing.T) {
 
 func TestChangeSetSort(t *testing.T) {
 	s := func(org, kind, server, name string) *Entry {
-		return &Entry{Subject: Subject{Kind: kind, Organization: org, Server: server, Name: name}}
+		return &Entry{Identity: v1alpha1.Identity{Kind: kind, Organization: org, Server: server, Name: name}}
 	}
 	cs := &ChangeSet{Entries: []*Entry{
 		s("work-com", "TransportConfig", "", "transport"),
@@ -112,7 +84,7 @@ func TestChangeSetSort(t *testing.T) {
 		"work-com/TransportConfig//transport",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s\nreason: organisation, then certificates, connectors, TransportConfig (DESIGN.md step 3), then server and name ignoring case", diff)
+		t.Errorf("(-want +got):\n%s\nreason: organisation, then certificates, connectors, TransportConfig (docs/winrm.md#the-remote-contract), then server and name ignoring case", diff)
 	}
 }
 

@@ -8,10 +8,11 @@ import (
 	"github.com/exreconcile/exreconcile/exchange"
 )
 
-// Dial is the ConnectFunc of a real run: a WinRM client for the server's
-// endpoint with the organisation's authentication and TLS settings. It does
-// not connect; the first command does.
-func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Runner, error) {
+// Dial is the ConnectFunc of a real run: an Exchange server driven over a
+// WinRM client for the server's endpoint with the organisation's
+// authentication and TLS settings. It does not connect; the first command
+// does.
+func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Remote, error) {
 	if _, err := url.Parse(srv.Endpoint); err != nil {
 		return nil, fmt.Errorf("endpoint %q: %w", srv.Endpoint, err)
 	}
@@ -29,5 +30,11 @@ func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exch
 		cfg.CAFile = t.CAFile
 		cfg.InsecureSkipVerify = t.InsecureSkipVerify
 	}
-	return exchange.NewClient(cfg)
+	client, err := exchange.NewClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := exchange.Target{Name: srv.Name, FQDN: srv.FQDN, Role: exchange.Role(srv.Role),
+		Session: exchange.SessionMode(org.Spec.Session), Username: org.Spec.Auth.Username, Password: password}
+	return exchange.NewServer(t, client), nil
 }

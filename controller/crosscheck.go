@@ -13,12 +13,16 @@ import (
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
-// Cross-check reasons.
+// Reasons of the cross-object checks.
 const (
-	ReasonFqdnNotCovered     = "NoCertificateForFqdn"
-	ReasonTLSCertificateName = "TlsCertificateNameUnknown"
-	ReasonDomainSecureNoCert = "DomainSecureWithoutValidCertificate"
-	ReasonCertificateUnused  = "CertificateUnusedByConnectors"
+	// ReasonNoCertificateForFqdn: no SMTP certificate covers a connector's FQDN.
+	ReasonNoCertificateForFqdn Reason = "NoCertificateForFqdn"
+	// ReasonTlsCertificateNameUnknown: tlsCertificateName names no SMTP certificate.
+	ReasonTlsCertificateNameUnknown Reason = "TlsCertificateNameUnknown"
+	// ReasonDomainSecureWithoutValidCertificate: domain security without a Valid SMTP certificate.
+	ReasonDomainSecureWithoutValidCertificate Reason = "DomainSecureWithoutValidCertificate"
+	// ReasonCertificateUnusedByConnectors: an SMTP certificate no connector answers with.
+	ReasonCertificateUnusedByConnectors Reason = "CertificateUnusedByConnectors"
 )
 
 // What a refused receive connector's notes add.
@@ -76,7 +80,7 @@ func (r *runner) crossCheck(o *orgRun, cs *ChangeSet) {
 			continue
 		}
 		s := o.serverByName(rc.Spec.Server)
-		e := findEntry(cs, Subject{Kind: receiveConnectorKind, Organization: o.org.Name, Server: rc.Spec.Server, Name: rc.Name})
+		e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: o.org.Name, Server: rc.Spec.Server, Name: rc.Name})
 		if s == nil || s.err != nil || e == nil || !receiveOffersTLS(rc, findReceive(s.obs.ReceiveConnectors, rc.Name)) {
 			continue
 		}
@@ -97,7 +101,7 @@ func (r *runner) crossCheck(o *orgRun, cs *ChangeSet) {
 		if r.site.Organization(sc) != o.org || sc.Spec.Ensure == v1alpha1.EnsureAbsent || o.orgServer == nil {
 			continue
 		}
-		e := findEntry(cs, Subject{Kind: sendConnectorKind, Organization: o.org.Name, Name: sc.Name})
+		e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindSendConnector, Organization: o.org.Name, Name: sc.Name})
 		cur := findSend(o.orgServer.obs.SendConnectors, sc.Name)
 		if e == nil || !sendOffersTLS(sc, cur) {
 			continue
@@ -135,7 +139,7 @@ func checkConnectorTLS(spec connectorTLS, server string, v exchange.Version, cer
 			}
 		}
 		if len(candidates) == 0 {
-			notes = append(notes, Note{Severity: "error", Reason: ReasonFqdnNotCovered,
+			notes = append(notes, Note{Severity: SeverityError, Reason: ReasonNoCertificateForFqdn,
 				Message: fmt.Sprintf("no SMTP certificate on %s covers fqdn %s%s: Exchange offers STARTTLS with a certificate for the connector's FQDN only; "+
 					"declare an ExchangeCertificate for %s with services [SMTP] whose domains include %s, or change fqdn",
 					server, fqdn, knownDomains(certs), server, fqdn)})
@@ -148,7 +152,7 @@ func checkConnectorTLS(spec connectorTLS, server string, v exchange.Version, cer
 			found = found || (ok && sameDN(c.issuer, issuer) && sameDN(c.subject, subject))
 		}
 		if !found {
-			notes = append(notes, Note{Severity: "error", Reason: ReasonTLSCertificateName,
+			notes = append(notes, Note{Severity: SeverityError, Reason: ReasonTlsCertificateNameUnknown,
 				Message: fmt.Sprintf("tlsCertificateName %s names no SMTP certificate on %s%s", *spec.certName, server, knownNames(certs))})
 		}
 	}
@@ -163,7 +167,7 @@ func checkConnectorTLS(spec connectorTLS, server string, v exchange.Version, cer
 			}
 			why = strings.Join(st, ", ")
 		}
-		notes = append(notes, Note{Severity: "error", Reason: ReasonDomainSecureNoCert,
+		notes = append(notes, Note{Severity: SeverityError, Reason: ReasonDomainSecureWithoutValidCertificate,
 			Message: fmt.Sprintf("domain security (mutual TLS) needs a Valid SMTP certificate on %s, and %s", server, why)})
 	}
 	return notes
@@ -180,6 +184,7 @@ func refuseReceive(e *Entry) bool {
 		return false
 	}
 	e.setCalls()
+	e.refused = "no SMTP certificate gives it the TLS identity it declares"
 	return true
 }
 
@@ -250,8 +255,8 @@ func (r *runner) smtpCertificates(o *orgRun, s *serverRun, cs *ChangeSet) []smtp
 		if slices.ContainsFunc(out, func(x smtpCertificate) bool { return x.thumbprint == thumb }) {
 			continue
 		}
-		e := findEntry(cs, Subject{Kind: certificateKind, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name})
-		if e == nil || hasError(e) {
+		e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name})
+		if e == nil || e.hasError() {
 			continue
 		}
 		if cur := findCertificate(s.obs.Certificates, thumb); cur != nil {
@@ -288,8 +293,8 @@ func (r *runner) checkCertificatesUsed(o *orgRun, cs *ChangeSet) {
 				!certificateDeclaredOn(o, c, s.spec.Name) {
 				continue
 			}
-			e := findEntry(cs, Subject{Kind: certificateKind, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name})
-			if e == nil || hasError(e) {
+			e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: o.org.Name, Server: s.spec.Name, Name: c.Name})
+			if e == nil || e.hasError() {
 				continue
 			}
 			var domains []string
@@ -301,7 +306,7 @@ func (r *runner) checkCertificatesUsed(o *orgRun, cs *ChangeSet) {
 			if len(domains) == 0 || slices.ContainsFunc(fqdns, func(f string) bool { return coversAny(domains, f) }) {
 				continue
 			}
-			e.Notes = append(e.Notes, Note{Severity: "warning", Reason: ReasonCertificateUnused,
+			e.Notes = append(e.Notes, Note{Severity: SeverityWarning, Reason: ReasonCertificateUnusedByConnectors,
 				Message: fmt.Sprintf("certificate %s is declared for SMTP on %s, but no connector there answers with one of its domains (%s), "+
 					"so Exchange offers it on none; set the fqdn of the connector it is meant for to one of them (seed 003)",
 					strings.ToUpper(c.Spec.Thumbprint), s.spec.Name, strings.Join(domains, ", "))})
@@ -393,11 +398,6 @@ func certificateDomains(c *x509.Certificate) []string {
 		}
 	}
 	return out
-}
-
-// hasError reports whether the plan of e found an error.
-func hasError(e *Entry) bool {
-	return slices.ContainsFunc(e.Notes, func(n Note) bool { return n.Severity == "error" })
 }
 
 // knownDomains lists the domains of certs for an error message.

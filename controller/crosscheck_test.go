@@ -141,11 +141,11 @@ func ccViews(cs *ChangeSet, kinds ...string) map[string]ccView {
 		}
 		v := ccView{Calls: len(e.calls) > 0}
 		for _, n := range e.Notes {
-			if n.Reason != ReasonOtherSMTP {
-				v.Notes = append(v.Notes, n.Severity+" "+n.Reason)
+			if n.Reason != ReasonOtherCertificateHoldsSMTP {
+				v.Notes = append(v.Notes, string(n.Severity)+" "+string(n.Reason))
 			}
 		}
-		out[e.Subject.String()] = v
+		out[e.Identity.String()] = v
 	}
 	return out
 }
@@ -183,7 +183,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 			want:      map[string]ccView{rcSubject: {Calls: true}}},
 		{name: "NotCovered", reason: "no SMTP certificate covers the FQDN: an error, and the connector is not created",
 			manifests: receive("  fqdn: mail.x.com\n"),
-			want:      map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}}}},
+			want:      map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}}}},
 		{name: "CoveredByObservedCertificate", reason: "a certificate enabled for SMTP by hand counts",
 			manifests: receive("  fqdn: mail.x.com\n"),
 			observe: func(o *exchange.Observation) {
@@ -197,7 +197,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 				c.Services = value.ServiceIIS
 				o.Certificates = append(o.Certificates, c)
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}}}},
 		{name: "ObservedWithoutKey", reason: "a certificate without its private key cannot be offered",
 			manifests: receive("  fqdn: mail.x.com\n"),
 			observe: func(o *exchange.Observation) {
@@ -205,7 +205,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 				c.HasPrivateKey = false
 				o.Certificates = append(o.Certificates, c)
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}}}},
 		{name: "WildcardOneLabel", reason: "*.x.com covers mail.x.com",
 			manifests: receive("  fqdn: mail.x.com\n"),
 			observe: func(o *exchange.Observation) {
@@ -217,7 +217,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 			observe: func(o *exchange.Observation) {
 				o.Certificates = append(o.Certificates, ccCert(ccThumbWild, "CN=*.x.com", "*.x.com"))
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}}}},
 		{name: "DeclaredPFX", reason: "a certificate imported and enabled for SMTP in the same run covers the FQDN",
 			manifests: declared(thumbprintOfCC(partnerCert)) + receive("  fqdn: mail.x.com\n"),
 			certs:     map[string]*certSource{thumbprintOfCC(partnerCert): partnerSrc},
@@ -226,8 +226,8 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 		{name: "DeclaredCERWithoutRequest", reason: "an issued certificate without a pending request will lack its key: it covers nothing",
 			manifests: declared(thumbprintOfCC(partnerCert)) + receive("  fqdn: mail.x.com\n"),
 			certs:     map[string]*certSource{thumbprintOfCC(partnerCert): partnerCER},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}},
-				`ExchangeCertificate "partner" on WIN20081`: {Notes: []string{"error " + ReasonPrivateKeyMissing}, Calls: true}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}},
+				`ExchangeCertificate "partner" on WIN20081`: {Notes: []string{"error " + string(ReasonPrivateKeyMissing)}, Calls: true}}},
 		{name: "DeclaredCERCompletingRequest", reason: "an issued certificate completing a pending request covers the FQDN",
 			manifests: declared(thumbprintOfCC(partnerCert)) + receive("  fqdn: mail.x.com\n"),
 			observe: func(o *exchange.Observation) {
@@ -240,8 +240,8 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 		{name: "DeclaredElsewhere", reason: "a certificate declared for another server does not help this one",
 			manifests: strings.Replace(declared(thumbprintOfCC(partnerCert)), "[WIN20081]", "[WIN20082]", 1) + receive("  fqdn: mail.x.com\n"),
 			certs:     map[string]*certSource{thumbprintOfCC(partnerCert): partnerSrc},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}},
-				`ExchangeCertificate "partner" on WIN20082`: {Notes: []string{"warning " + ReasonCertificateUnused}, Calls: true}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}},
+				`ExchangeCertificate "partner" on WIN20082`: {Notes: []string{"warning " + string(ReasonCertificateUnusedByConnectors)}, Calls: true}}},
 		{name: "NoTLSOffered", reason: "without Tls in authMechanism no STARTTLS is offered, so the FQDN selects no certificate",
 			manifests: receive("  fqdn: mail.x.com\n  authMechanism: [Integrated]\n"),
 			want:      map[string]ccView{rcSubject: {Calls: true}}},
@@ -252,14 +252,14 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 				c.Fqdn = "mail.x.com"
 				o.ReceiveConnectors = append(o.ReceiveConnectors, c)
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}, Calls: true}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}, Calls: true}}},
 		{name: "ExistingFqdnChange", reason: "apply does not point an existing connector at a name no certificate covers",
 			manifests: receive("  fqdn: mail.x.com\n"),
 			observe:   func(o *exchange.Observation) { o.ReceiveConnectors = append(o.ReceiveConnectors, existing) },
-			want:      map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}}}},
+			want:      map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}}}},
 		{name: "SendNotCovered", reason: "a send connector is reported but still applied: its certificate is only a client certificate",
 			manifests: send("  fqdn: mail.x.com\n"),
-			want:      map[string]ccView{scSubject: {Notes: []string{"error " + ReasonFqdnNotCovered}, Calls: true}}},
+			want:      map[string]ccView{scSubject: {Notes: []string{"error " + string(ReasonNoCertificateForFqdn)}, Calls: true}}},
 		{name: "SendIgnoringSTARTTLS", reason: "a send connector that never uses TLS needs no certificate",
 			manifests: send("  fqdn: mail.x.com\n  ignoreSTARTTLS: true\n"),
 			want:      map[string]ccView{scSubject: {Calls: true}}},
@@ -277,7 +277,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 			observe: func(o *exchange.Observation) {
 				o.Certificates = append(o.Certificates, ccCert(ccThumbPartner, "CN=mail.x.com", "mail.x.com"))
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonTLSCertificateName}}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonTlsCertificateNameUnknown)}}}},
 		{name: "DomainSecureValid", reason: "domain security with a Valid certificate for the FQDN",
 			manifests: receive("  fqdn: mail.x.com\n  authMechanism: [Tls]\n  domainSecureEnabled: true\n"),
 			observe: func(o *exchange.Observation) {
@@ -291,13 +291,13 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 				c.Status = "RevocationCheckFailure"
 				o.Certificates = append(o.Certificates, c)
 			},
-			want: map[string]ccView{rcSubject: {Notes: []string{"error " + ReasonDomainSecureNoCert}}}},
+			want: map[string]ccView{rcSubject: {Notes: []string{"error " + string(ReasonDomainSecureWithoutValidCertificate)}}}},
 		{name: "SendDomainSecureNeedsValid", reason: "a domain-secure send connector without fqdn needs any Valid SMTP certificate",
 			manifests: send("  domainSecureEnabled: true\n"),
 			observe: func(o *exchange.Observation) {
 				o.Certificates[0].Status = "Untrusted"
 			},
-			want: map[string]ccView{scSubject: {Notes: []string{"error " + ReasonDomainSecureNoCert}, Calls: true}}},
+			want: map[string]ccView{scSubject: {Notes: []string{"error " + string(ReasonDomainSecureWithoutValidCertificate)}, Calls: true}}},
 		{name: "AbsentIgnored", reason: "a connector to be removed needs no certificate",
 			manifests: receive("  fqdn: mail.x.com\n  ensure: Absent\n"),
 			want:      map[string]ccView{}},
@@ -310,7 +310,7 @@ func TestCrossCheckConnectorCertificates(t *testing.T) {
 				tt.observe(obs)
 			}
 			cs := ccPlan(t, site, map[string]*exchange.Observation{"WIN20081": obs, "WIN20082": ccObservation("WIN20082")}, tt.certs)
-			got := ccViews(cs, receiveConnectorKind, sendConnectorKind, certificateKind)
+			got := ccViews(cs, v1alpha1.KindReceiveConnector, v1alpha1.KindSendConnector, v1alpha1.KindExchangeCertificate)
 			for k, v := range got {
 				if v.Notes == nil && !v.Calls && tt.want[k].Notes == nil && !tt.want[k].Calls {
 					delete(got, k)
@@ -335,8 +335,8 @@ spec:
   fqdn: mail.x.com
 `)
 	cs := ccPlan(t, site, map[string]*exchange.Observation{"WIN20081": ccObservation("WIN20081")}, nil)
-	e := findEntry(cs, Subject{Kind: receiveConnectorKind, Organization: "work-com", Server: "WIN20081", Name: "From Partner"})
-	want := []Note{{Severity: "error", Reason: ReasonFqdnNotCovered,
+	e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: "work-com", Server: "WIN20081", Name: "From Partner"})
+	want := []Note{{Severity: "error", Reason: ReasonNoCertificateForFqdn,
 		Message: "no SMTP certificate on WIN20081 covers fqdn mail.x.com (its SMTP certificates cover WIN20081, win20081.work.com): " +
 			"Exchange offers STARTTLS with a certificate for the connector's FQDN only; declare an ExchangeCertificate for WIN20081 " +
 			"with services [SMTP] whose domains include mail.x.com, or change fqdn; apply does not create this connector until the manifests are consistent"}}
@@ -359,7 +359,7 @@ spec:
   fqdn: mail.x.com
 `)
 	cs := ccPlan(t, site, map[string]*exchange.Observation{"WIN20081": ccObservation("WIN20081")}, nil)
-	e := findEntry(cs, Subject{Kind: receiveConnectorKind, Organization: "work-com", Server: "WIN20082", Name: "From Partner"})
+	e := cs.find(v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: "work-com", Server: "WIN20082", Name: "From Partner"})
 	if e == nil || e.Action != ActionUnknown || len(e.Notes) != 0 {
 		t.Errorf("entry %+v: want unknown without cross-check notes (nothing is known about an unreachable server)", e)
 	}
@@ -384,7 +384,7 @@ spec:
 		want      []string
 	}{
 		{name: "Unused", reason: "no connector of the server answers with the certificate's name",
-			manifests: cert, want: []string{"warning " + ReasonCertificateUnused}},
+			manifests: cert, want: []string{"warning " + string(ReasonCertificateUnusedByConnectors)}},
 		{name: "DeclaredReceiveFqdn", reason: "a declared receive connector's fqdn uses it",
 			manifests: cert + "---\napiVersion: exreconcile.io/v1alpha1\nkind: ReceiveConnector\nmetadata: {name: From Partner}\nspec:\n  server: WIN20081\n  bindings: [\"0.0.0.0:2526\"]\n  fqdn: mail.x.com\n"},
 		{name: "ObservedReceiveFqdn", reason: "a connector made by hand uses it",
@@ -400,7 +400,7 @@ spec:
 				o.ReceiveConnectors = append(o.ReceiveConnectors, exchange.ObservedReceiveConnector{Name: "Hand Made", Server: "WIN20081",
 					Fqdn: "mail.x.com", AuthMechanism: value.AuthTls})
 			},
-			want: []string{"warning " + ReasonCertificateUnused}},
+			want: []string{"warning " + string(ReasonCertificateUnusedByConnectors)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -410,7 +410,7 @@ spec:
 				tt.observe(obs)
 			}
 			cs := ccPlan(t, ccLoad(t, ccOrg+tt.manifests), map[string]*exchange.Observation{"WIN20081": obs}, nil)
-			if diff := cmp.Diff(tt.want, ccViews(cs, certificateKind)[subject].Notes); diff != "" {
+			if diff := cmp.Diff(tt.want, ccViews(cs, v1alpha1.KindExchangeCertificate)[subject].Notes); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}
 		})

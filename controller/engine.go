@@ -38,7 +38,7 @@ type Options struct {
 	Parallel int
 	// ShowScript puts the exact PowerShell of each server in the report.
 	ShowScript bool
-	// Connect builds the Runner of one server; nil uses WinRM (Dial).
+	// Connect builds the Remote of one server; nil uses WinRM (Dial).
 	Connect ConnectFunc
 	// Progress, when set, is told what happens on each server.
 	Progress func(server, message string)
@@ -46,8 +46,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// ConnectFunc builds the Runner for one server of an organisation.
-type ConnectFunc func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Runner, error)
+// ConnectFunc builds the Remote of one server of an organisation: the one
+// seam between the engine and Exchange.
+type ConnectFunc func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exchange.Secret) (exchange.Remote, error)
 
 // Run observes every server the site names, plans, and (in apply mode)
 // applies and verifies. The returned report is complete even when some
@@ -113,8 +114,7 @@ type orgRun struct {
 // serverRun is one server within a run.
 type serverRun struct {
 	spec     v1alpha1.Server
-	runner   exchange.Runner
-	remote   *exchange.Server
+	remote   exchange.Remote
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
@@ -176,14 +176,12 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			conn.Spec.Auth = &auth
 		}
 		for _, srv := range org.Spec.Servers {
-			run, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
+			remote, err := r.opts.Connect(&conn, srv, exchange.Secret(pw.Reveal()))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
 				continue
 			}
-			t := exchange.Target{Name: srv.Name, FQDN: srv.FQDN, Role: exchange.Role(srv.Role),
-				Session: exchange.SessionMode(org.Spec.Session), Username: org.Spec.Auth.Username, Password: exchange.Secret(pw.Reveal())}
-			o.servers = append(o.servers, &serverRun{spec: srv, runner: run, remote: exchange.NewServer(t, run)})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote})
 		}
 		orgs = append(orgs, o)
 	}
@@ -210,7 +208,7 @@ func (r *runner) each(orgs []*orgRun, f func(o *orgRun, s *serverRun)) {
 // orgReaders are the servers that may read and change the organisation-wide
 // objects, in declared order: the Mailbox servers. An Edge server's
 // Get-SendConnector and Get-TransportConfig show its own AD LDS copies, and a
-// subscribed Edge refuses to change them (semantics.md §1), so an Edge server
+// subscribed Edge refuses to change them (docs/exchange.md "Scopes"), so an Edge server
 // reads them only in an organisation that declares nothing else.
 func (o *orgRun) orgReaders() []*serverRun {
 	var out []*serverRun
@@ -274,92 +272,61 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	}
 }
 
-// plan adds the entries of one organisation to cs.
+// plan adds the entries of one organisation to cs: every kind binds its
+// objects to the observation they live in, and decide, the one skeleton,
+// gives each its action.
 func (r *runner) plan(o *orgRun, cs *ChangeSet) {
-	org := o.org.Name
 	for _, s := range o.servers {
 		if s.err != nil {
-			cs.Errors = append(cs.Errors, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(s.err)), Message: s.err.Error()})
+			cs.Errors = append(cs.Errors, newRunError(s.spec.Name, "", "", s.err, "%s", s.err.Error()))
 		}
 	}
-	failed := func(e *Entry, why string) {
-		e.Action = ActionUnknown
-		e.Status = &Status{}
-		e.Status.Set(Condition{Type: ConditionSynced, Status: "False", Reason: ReasonObserveFailed, Message: why})
-		cs.Entries = append(cs.Entries, e)
-	}
-	add := func(e *Entry, err error, runOn *serverRun) {
-		if err != nil {
-			cs.Errors = append(cs.Errors, RunError{Server: runOn.spec.Name, Subject: e.Subject.String(), Class: string(exchange.ClassOf(err)),
-				Message: fmt.Sprintf("%s: %v", errPlan, err)})
-			e.setCalls()
-			failed(e, err.Error())
-			return
-		}
-		e.RunOn = runOn.spec.Name
-		cs.Entries = append(cs.Entries, e)
-	}
-
-	// Organisation-wide objects, through the organisation's server.
-	os := o.orgServer
-	for _, sc := range r.site.SendConnectors() {
-		if r.site.Organization(sc) != o.org {
-			continue
-		}
-		if os == nil {
-			failed(&Entry{Subject: Subject{Kind: sendConnectorKind, Organization: org, Name: sc.Name}, Action: ActionUnchanged},
-				"no server of the organisation could be observed")
-			continue
-		}
-		e, err := planSendConnector(org, sc, os.obs.SendConnectors, os.obs.Server.Version, o.creds[strings.ToLower(sc.Name)])
-		add(e, err, os)
-	}
-	if os != nil && r.opts.Prune {
-		for _, e := range pruneSend(org, r.site, o.org, os.obs.SendConnectors) {
-			add(e, nil, os)
-		}
-	}
-	for _, tc := range r.site.TransportConfigs() {
-		if r.site.Organization(tc) != o.org {
-			continue
-		}
-		if os == nil || os.obs.TransportConfig == nil {
-			failed(&Entry{Subject: Subject{Kind: transportConfigKind, Organization: org, Name: tc.Name}, Action: ActionUnchanged},
-				"no server of the organisation could be observed")
-			continue
-		}
-		e, err := planTransportConfig(org, tc, os.obs.TransportConfig, os.obs.Server.Version)
-		add(e, err, os)
-	}
-
-	// Per-server objects.
-	for _, s := range o.servers {
-		for _, rc := range r.site.ReceiveConnectors() {
-			if r.site.Organization(rc) != o.org || !strings.EqualFold(rc.Spec.Server, s.spec.Name) {
-				continue
+	for _, k := range kinds {
+		switch k.scope {
+		case organizationScope:
+			b := &binding{r: r, org: o, server: o.orgServer}
+			if o.orgServer != nil {
+				b.obs = o.orgServer.obs
 			}
-			if s.err != nil {
-				failed(&Entry{Subject: Subject{Kind: receiveConnectorKind, Organization: org, Server: s.spec.Name, Name: rc.Name}, Action: ActionUnchanged},
-					"server could not be observed: "+s.err.Error())
-				continue
+			r.planKind(k, b, "no server of the organisation could be observed", cs)
+		case serverScope:
+			for _, s := range o.servers {
+				b := &binding{r: r, org: o, server: s, perServer: true}
+				why := ""
+				if s.err == nil {
+					b.obs = s.obs
+				} else {
+					why = "server could not be observed: " + s.err.Error()
+				}
+				r.planKind(k, b, why, cs)
 			}
-			e, err := planReceiveConnector(org, rc, s.obs.ReceiveConnectors, s.obs.Server.Version)
-			add(e, err, s)
-		}
-		if s.err == nil && r.opts.Prune {
-			for _, e := range pruneReceive(org, r.site, o.org, s.spec.Name, s.obs.ReceiveConnectors) {
-				add(e, nil, s)
-			}
-		}
-		for _, e := range r.planCertificates(o, s) {
-			if s.err != nil {
-				failed(e, "server could not be observed: "+s.err.Error())
-				continue
-			}
-			add(e, nil, s)
 		}
 	}
 	r.crossCheck(o, cs)
+}
+
+// planKind decides the entries of one kind bound to b. Objects whose
+// observation is missing are unknown: nothing was read, so nothing is
+// claimed about them.
+func (r *runner) planKind(k kind, b *binding, unobserved string, cs *ChangeSet) {
+	for _, res := range k.bind(b) {
+		if b.obs == nil {
+			e := &Entry{Identity: res.identity(), Action: ActionUnknown}
+			e.status().Set(conditionIsFalse(ConditionSynced, ReasonObserveFailed, unobserved))
+			cs.Entries = append(cs.Entries, e)
+			continue
+		}
+		e, err := decide(res)
+		if err != nil {
+			cs.Errors = append(cs.Errors, newRunError(b.server.spec.Name, e.Identity.String(), "", err, "%s: %v", errPlan, err))
+			e.Action = ActionUnknown
+			e.setCalls()
+			e.status().Set(conditionIsFalse(ConditionSynced, ReasonPlanFailed, err.Error()))
+		} else {
+			e.RunOn = b.server.spec.Name
+		}
+		cs.Entries = append(cs.Entries, e)
+	}
 }
 
 // serverByName finds a server of the organisation.
@@ -372,14 +339,12 @@ func (o *orgRun) serverByName(name string) *serverRun {
 	return nil
 }
 
-// commands counts WinRM commands per server, when the runner counts them.
+// commands counts WinRM commands per server.
 func (r *runner) commands(orgs []*orgRun) map[string]int {
 	out := map[string]int{}
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			if c, ok := s.runner.(interface{ Commands() int }); ok {
-				out[s.spec.Name] = c.Commands()
-			}
+			out[s.spec.Name] = s.remote.Commands()
 		}
 	}
 	return out
@@ -389,10 +354,8 @@ func (r *runner) commands(orgs []*orgRun) map[string]int {
 func (r *runner) closeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			if c, ok := s.runner.(interface{ Close(context.Context) error }); ok {
-				if err := c.Close(ctx); err != nil {
-					r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
-				}
+			if err := s.remote.Close(ctx); err != nil {
+				r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
 			}
 		}
 	}

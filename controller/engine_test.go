@@ -93,28 +93,36 @@ type fakeSite struct {
 
 func newFakeSite() *fakeSite {
 	org := &fakeOrg{
-		send: []xobj{sendObj("To Canoe", ps("AddressSpaces", "SMTP:canoe.com;1"), p("DomainSecureEnabled", "True"),
-			ps("SourceTransportServers", "WIN20082", "WIN20081"), p("Comment", ownershipMarker))},
+		send: []exchange.ObservedSendConnector{sendObj("To Canoe", func(c *exchange.ObservedSendConnector) {
+			c.AddressSpaces, c.DomainSecureEnabled = addressSpaces("SMTP:canoe.com;1"), true
+			c.SourceTransportServers, c.Comment = []string{"WIN20082", "WIN20081"}, ownershipMarker
+		})},
 		tlsSend: []string{"canoe.com"}, tlsReceive: []string{"Canoe.com"},
 	}
 	f := &fakeSite{org: org, servers: map[string]*fakeServer{}}
 	for _, n := range []string{"WIN20081", "WIN20082"} {
 		s := newFakeServer(n, org)
-		s.receive = []xobj{receiveObj(n, "Default "+n, ps("Bindings", "0.0.0.0:2525", "[::]:2525"))}
-		s.certs = []xobj{certObj("41137E14BFD2509E666148FA974C594F4F6EC3E0")}
+		s.receive = []exchange.ObservedReceiveConnector{receiveObj(n, "Default "+n, func(c *exchange.ObservedReceiveConnector) {
+			c.Bindings = bindings("0.0.0.0:2525", "[::]:2525")
+		})}
+		s.certs = []exchange.ObservedCertificate{certObj("41137E14BFD2509E666148FA974C594F4F6EC3E0")}
 		f.servers[n] = s
 	}
 	f.servers["WIN20082"].receive = append(f.servers["WIN20082"].receive,
-		receiveObj("WIN20082", "From Canoe", ps("Bindings", "191.121.0.200:26"), ps("RemoteIPRanges", "191.121.111.0-191.121.111.255"),
-			p("Banner", "220 mail.work.com"), p("DomainSecureEnabled", "True"), p("Comment", ownershipMarker)))
+		receiveObj("WIN20082", "From Canoe", func(c *exchange.ObservedReceiveConnector) {
+			c.Bindings, c.RemoteIPRanges = bindings("191.121.0.200:26"), ipRanges("191.121.111.0-191.121.111.255")
+			c.Banner, c.DomainSecureEnabled, c.Comment = "220 mail.work.com", true, ownershipMarker
+		}))
 	return f
 }
 
-func (f *fakeSite) connect(_ *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, pw exchange.Secret) (exchange.Runner, error) {
+func (f *fakeSite) connect(_ *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, pw exchange.Secret) (exchange.Remote, error) {
 	if pw.Reveal() != enginePassword {
 		return nil, os.ErrPermission
 	}
-	return f.servers[srv.Name], nil
+	s := f.servers[srv.Name]
+	s.password = pw
+	return s, nil
 }
 
 func (f *fakeSite) commands() map[string]int {
@@ -137,8 +145,8 @@ func (f *fakeSite) kinds() map[string][]string {
 type entryView struct {
 	Action Action
 	RunOn  string
-	Ready  string
-	Reason string
+	Ready  ConditionStatus
+	Reason Reason
 }
 
 func views(cs *ChangeSet) map[string]entryView {
@@ -149,7 +157,7 @@ func views(cs *ChangeSet) map[string]entryView {
 			c, _ := e.Status.Get(ConditionReady)
 			v.Ready, v.Reason = c.Status, c.Reason
 		}
-		out[e.Subject.String()] = v
+		out[e.Identity.String()] = v
 	}
 	return out
 }
@@ -183,11 +191,11 @@ func checkNoSecret(t *testing.T, f *fakeSite, r *Report) {
 	}
 	sent := false
 	for _, s := range f.servers {
-		for _, sc := range s.scripts {
-			sent = sent || strings.Contains(sc.Plaintext(), enginePassword)
-			if strings.Contains(sc.Redacted(), enginePassword) {
-				t.Errorf("a redacted %s script contains the password", sc.Name)
-			}
+		sent = sent || s.sent(enginePassword)
+	}
+	for srv, sc := range r.Scripts {
+		if strings.Contains(sc, enginePassword) {
+			t.Errorf("the shown script of %s contains the password", srv)
 		}
 	}
 	if !sent {
@@ -253,7 +261,7 @@ func TestRunFirstServerUnreachable(t *testing.T) {
 	if diff := cmp.Diff(wantEntries, views(r.ChangeSet)); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
-	if len(r.ChangeSet.Errors) != 1 || r.ChangeSet.Errors[0].Server != "WIN20081" || r.ChangeSet.Errors[0].Class != string(exchange.ClassTransport) {
+	if len(r.ChangeSet.Errors) != 1 || r.ChangeSet.Errors[0].Server != "WIN20081" || r.ChangeSet.Errors[0].Class != exchange.ClassTransport {
 		t.Errorf("errors = %+v, want one Transport error of WIN20081", r.ChangeSet.Errors)
 	}
 	if !r.Failed() {
@@ -393,7 +401,7 @@ func TestRunSecretsAndScripts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := findEntry(r.ChangeSet, sendSubject("Relay"))
+			e := r.ChangeSet.find(sendSubject("Relay"))
 			if diff := cmp.Diff([]string{create}, e.Calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s\nreason: the plan shows the credential redacted", diff)
 			}
@@ -407,10 +415,7 @@ func TestRunSecretsAndScripts(t *testing.T) {
 			if strings.Contains(out.String(), relayPassword) || strings.Contains(out.String(), enginePassword) {
 				t.Error("a report contains a password")
 			}
-			sent := false
-			for _, sc := range f.servers["WIN20081"].scripts {
-				sent = sent || strings.Contains(sc.Plaintext(), relayPassword)
-			}
+			sent := f.servers["WIN20081"].sent(relayPassword)
 			if sent != (mode == ModeApply) {
 				t.Errorf("relay password sent to the server: %v, want %v (only apply sends it)", sent, mode == ModeApply)
 			}

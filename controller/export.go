@@ -42,7 +42,7 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 	for _, o := range orgs {
 		for _, s := range o.servers {
 			if s.err != nil {
-				errs = append(errs, RunError{Server: s.spec.Name, Class: string(exchange.ClassOf(s.err)), Message: s.err.Error()})
+				errs = append(errs, newRunError(s.spec.Name, "", "", s.err, "%s", s.err.Error()))
 			}
 		}
 		docs = append(docs, exportOrganization(o.org))
@@ -120,7 +120,7 @@ func exportOrganization(o *v1alpha1.ExchangeOrganization) *v1alpha1.ExchangeOrga
 }
 
 func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConnector {
-	sc := &v1alpha1.SendConnector{TypeMeta: typeMeta(sendConnectorKind), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
+	sc := &v1alpha1.SendConnector{TypeMeta: typeMeta(v1alpha1.KindSendConnector), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
 	s := &sc.Spec
 	s.OrganizationRef = ref
 	s.AddressSpaces = c.AddressSpaces
@@ -178,7 +178,7 @@ func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConn
 }
 
 func exportReceive(server string, c exchange.ObservedReceiveConnector, ref string) *v1alpha1.ReceiveConnector {
-	rc := &v1alpha1.ReceiveConnector{TypeMeta: typeMeta(receiveConnectorKind), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
+	rc := &v1alpha1.ReceiveConnector{TypeMeta: typeMeta(v1alpha1.KindReceiveConnector), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
 	s := &rc.Spec
 	s.OrganizationRef = ref
 	s.Server = server
@@ -216,7 +216,7 @@ func exportReceive(server string, c exchange.ObservedReceiveConnector, ref strin
 }
 
 func exportTransportConfig(org string, tc *exchange.ObservedTransportConfig, ref string) *v1alpha1.TransportConfig {
-	out := &v1alpha1.TransportConfig{TypeMeta: typeMeta(transportConfigKind), ObjectMeta: v1alpha1.ObjectMeta{Name: org}}
+	out := &v1alpha1.TransportConfig{TypeMeta: typeMeta(v1alpha1.KindTransportConfig), ObjectMeta: v1alpha1.ObjectMeta{Name: org}}
 	out.Spec.OrganizationRef = ref
 	// An empty list is declared as empty (managed: "no domains"), not left out.
 	out.Spec.TLSSendDomainSecureList = append([]string{}, tc.TLSSendDomainSecureList...)
@@ -234,7 +234,7 @@ func exportCertificate(c exchange.ObservedCertificate, ref string) *v1alpha1.Exc
 			return '-'
 		}, cn), "-.") + "-" + name
 	}
-	ec := &v1alpha1.ExchangeCertificate{TypeMeta: typeMeta(certificateKind), ObjectMeta: v1alpha1.ObjectMeta{Name: name}}
+	ec := &v1alpha1.ExchangeCertificate{TypeMeta: typeMeta(v1alpha1.KindExchangeCertificate), ObjectMeta: v1alpha1.ObjectMeta{Name: name}}
 	ec.Spec.OrganizationRef = ref
 	ec.Spec.Thumbprint = strings.ToUpper(c.Thumbprint)
 	ec.Spec.Services = ptr(c.Services)

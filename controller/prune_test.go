@@ -69,7 +69,7 @@ func TestPruneSend(t *testing.T) {
 		{Name: "Retired", Identity: "Retired", Comment: ownershipMarker},
 	}
 	got := pruneSend(testOrg, site, org, observed)
-	want := []*Entry{{Subject: sendSubject("Old Partner"), Action: ActionRemove,
+	want := []*Entry{{Identity: sendSubject("Old Partner"), Action: ActionRemove,
 		Calls: []string{"Remove-SendConnector -Identity 'Old Partner' -Confirm:$false"},
 		Notes: []Note{{Severity: "warning", Reason: "Pruned", Message: "created by exreconcile and no longer declared"}}}}
 	if diff := cmp.Diff(want, got, entryOpts); diff != "" {

@@ -9,13 +9,153 @@ import (
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
-// receiveConnectorKind is the kind name in reports.
-const receiveConnectorKind = "ReceiveConnector"
+type (
+	receiveDecl = v1alpha1.ReceiveConnectorSpec
+	receiveObs  = exchange.ObservedReceiveConnector
+	receiveSpec = exchange.ReceiveConnectorSpec
+)
+
+// receiveFields is every managed field of a ReceiveConnector: a field of
+// ReceiveConnectorSpec without a line here (or a reason in
+// receiveUnmanaged) fails TestEveryDeclaredFieldIsCompared.
+var receiveFields = fields[receiveDecl, receiveObs, receiveSpec]{
+	setField("bindings", func(d *receiveDecl) []value.IPBinding { return d.Bindings },
+		func(o *receiveObs) []value.IPBinding { return o.Bindings }, value.EqualSets[value.IPBinding],
+		func(c *receiveSpec) *[]value.IPBinding { return &c.Bindings }),
+	setField("remoteIPRanges", func(d *receiveDecl) []value.IPRange { return d.RemoteIPRanges },
+		func(o *receiveObs) []value.IPRange { return o.RemoteIPRanges },
+		func(a, b []value.IPRange) bool { return value.IPRangeSet(a).Equal(b) },
+		func(c *receiveSpec) *[]value.IPRange { return &c.RemoteIPRanges }),
+	foldField("fqdn", func(d *receiveDecl) *string { return d.FQDN }, func(o *receiveObs) string { return o.Fqdn },
+		func(c *receiveSpec) **string { return &c.Fqdn }),
+	valueField("authMechanism", func(d *receiveDecl) *value.AuthMechanisms { return d.AuthMechanism },
+		func(o *receiveObs) value.AuthMechanisms { return o.AuthMechanism }, equal[value.AuthMechanisms],
+		func(c *receiveSpec) **value.AuthMechanisms { return &c.AuthMechanism }),
+	valueField("permissionGroups", func(d *receiveDecl) *value.PermissionGroups { return d.PermissionGroups },
+		func(o *receiveObs) value.PermissionGroups { return o.PermissionGroups }, equal[value.PermissionGroups],
+		func(c *receiveSpec) **value.PermissionGroups { return &c.PermissionGroups }),
+	boolField("requireTLS", func(d *receiveDecl) *bool { return d.RequireTLS }, func(o *receiveObs) bool { return o.RequireTLS },
+		func(c *receiveSpec) **bool { return &c.RequireTLS }),
+	boolField("domainSecureEnabled", func(d *receiveDecl) *bool { return d.DomainSecureEnabled },
+		func(o *receiveObs) bool { return o.DomainSecureEnabled }, func(c *receiveSpec) **bool { return &c.DomainSecureEnabled }),
+	boolField("enabled", func(d *receiveDecl) *bool { return d.Enabled }, func(o *receiveObs) bool { return o.Enabled },
+		func(c *receiveSpec) **bool { return &c.Enabled }),
+	valueField("maxMessageSize", func(d *receiveDecl) *value.ByteSize { return d.MaxMessageSize },
+		func(o *receiveObs) value.ByteSize { return o.MaxMessageSize }, value.ByteSize.Equal,
+		func(c *receiveSpec) **value.ByteSize { return &c.MaxMessageSize }),
+	exactField("banner", func(d *receiveDecl) *string { return d.Banner }, func(o *receiveObs) string { return o.Banner },
+		func(c *receiveSpec) **string { return &c.Banner }),
+	foldField("transportRole", func(d *receiveDecl) *string { return enumPtr(d.TransportRole) },
+		func(o *receiveObs) string { return o.TransportRole }, func(c *receiveSpec) **string { return &c.TransportRole }),
+	exactField("tlsCertificateName", func(d *receiveDecl) *string { return d.TLSCertificateName },
+		func(o *receiveObs) string { return o.TlsCertificateName }, func(c *receiveSpec) **string { return &c.TlsCertificateName }),
+	foldField("protocolLoggingLevel", func(d *receiveDecl) *string { return enumPtr(d.ProtocolLoggingLevel) },
+		func(o *receiveObs) string { return o.ProtocolLoggingLevel },
+		func(c *receiveSpec) **string { return &c.ProtocolLoggingLevel }),
+	commentField(func(d *receiveDecl) *string { return d.Comment }, func(o *receiveObs) string { return o.Comment },
+		func(c *receiveSpec) **string { return &c.Comment }),
+}
+
+// receiveUnmanaged are the ReceiveConnectorSpec fields that are not
+// compared, and why.
+var receiveUnmanaged = map[string]string{
+	"organizationRef": "names the organisation, not a setting",
+	"server":          "part of the identity",
+	"ensure":          "decides the action",
+	"usage":           "creation only: compared through what it implies (receiveUsageImplies)",
+}
+
+// receiveOps is the rest of the ReceiveConnector kind.
+var receiveOps = &connectorOps[receiveDecl, receiveObs, receiveSpec]{
+	fields:      receiveFields,
+	protected:   receiveProtected,
+	replacement: receiveUsageImplies,
+	adjust: func(id v1alpha1.Identity, diffs []FieldDiff, change *receiveSpec) ([]FieldDiff, []Note) {
+		if receiveProtected(id) == "" || change.Bindings == nil {
+			return diffs, nil
+		}
+		change.Bindings = nil
+		var kept []FieldDiff
+		var refused FieldDiff
+		for _, d := range diffs {
+			if d.Field == "bindings" {
+				refused = d
+				continue
+			}
+			kept = append(kept, d)
+		}
+		return kept, []Note{errorNote(ReasonDefaultConnectorProtected,
+			`"%s\%s" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: %s <- %s; declare a connector of your own for other bindings)`,
+			id.Server, id.Name, refused.Desired, refused.Actual)}
+	},
+	create: func(id v1alpha1.Identity, d *receiveDecl, want receiveSpec, v exchange.Version) ([]exchange.Call, error) {
+		usage := "Custom"
+		if d.Usage != nil {
+			usage = string(*d.Usage)
+		}
+		want.Comment = ptr(withMarker(deref(d.Comment)))
+		return exchange.NewReceiveConnector(v, id.Server, id.Name, usage, want)
+	},
+	set: func(id v1alpha1.Identity, _ *receiveObs, change receiveSpec, v exchange.Version) ([]exchange.Call, error) {
+		c, err := exchange.SetReceiveConnector(v, id.Server+`\`+id.Name, change)
+		return []exchange.Call{c}, err
+	},
+	remove: func(id v1alpha1.Identity, _ *receiveObs) []exchange.Call {
+		return []exchange.Call{exchange.RemoveReceiveConnector(id.Server + `\` + id.Name)}
+	},
+}
+
+// bindReceiveConnectors binds the receive connectors declared on b's
+// server, and, with --prune, those this site created there and no longer
+// declares.
+func bindReceiveConnectors(b *binding) []resource {
+	var out []resource
+	site, server := b.r.site, b.server.spec.Name
+	var observed []receiveObs
+	if b.obs != nil {
+		observed = b.obs.ReceiveConnectors
+	}
+	for _, rc := range site.ReceiveConnectors() {
+		if site.Organization(rc) != b.org.org || !strings.EqualFold(rc.Spec.Server, server) {
+			continue
+		}
+		out = append(out, &connector[receiveDecl, receiveObs, receiveSpec]{id: b.identity(rc), decl: &rc.Spec,
+			cur: findReceive(observed, rc.Name), gone: rc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: receiveOps})
+	}
+	if b.obs == nil || !b.r.opts.Prune {
+		return out
+	}
+	for i, c := range observed {
+		if !hasMarker(c.Comment) || isDefaultReceiveConnector(server, c.Name) || receiveDeclared(b, c.Name) {
+			continue
+		}
+		id := v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: b.org.org.Name, Server: server, Name: c.Name}
+		out = append(out, pruned(id, &observed[i], receiveOps))
+	}
+	return out
+}
+
+// pruned is a connector this site created and no longer declares: a
+// removal, with the note that says why.
+func pruned[D, O, C any](id v1alpha1.Identity, cur *O, ops *connectorOps[D, O, C]) resource {
+	return &connector[D, O, C]{id: id, cur: cur, gone: true, ops: ops,
+		extra: []Note{warningNote(ReasonPruned, "created by exreconcile and no longer declared")}}
+}
+
+// receiveDeclared reports whether a receive connector of b's server is declared.
+func receiveDeclared(b *binding, name string) bool {
+	for _, rc := range b.r.site.ReceiveConnectors() {
+		if b.r.site.Organization(rc) == b.org.org && strings.EqualFold(rc.Spec.Server, b.server.spec.Name) && strings.EqualFold(rc.Name, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // defaultReceivePrefixes are the names setup gives a server's own receive
-// connectors (semantics.md §4 item 20, defaults.md §2), each followed by the
-// server name. Internal mail flow depends on them, so exreconcile never
-// removes or rebinds them.
+// connectors, each followed by the server name (docs/exchange.md, "Default
+// receive connectors"). Internal mail flow depends on them, so exreconcile
+// never removes or rebinds them.
 var defaultReceivePrefixes = []string{
 	"Default", "Client", "Default Frontend", "Client Frontend", "Outbound Proxy Frontend",
 	"Client Proxy", "Default internal receive connector",
@@ -31,8 +171,17 @@ func isDefaultReceiveConnector(server, name string) bool {
 	return false
 }
 
+// receiveProtected says why a default receive connector is never removed.
+func receiveProtected(id v1alpha1.Identity) string {
+	if !isDefaultReceiveConnector(id.Server, id.Name) {
+		return ""
+	}
+	return fmt.Sprintf(`"%s\%s" is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it`,
+		id.Server, id.Name)
+}
+
 // receiveUsageDefaults is what New-ReceiveConnector sets per usage type
-// (semantics.md §4 item 11).
+// (docs/exchange.md, "Usage types").
 var receiveUsageDefaults = map[string]struct {
 	groups value.PermissionGroups
 	auth   value.AuthMechanisms
@@ -44,178 +193,34 @@ var receiveUsageDefaults = map[string]struct {
 	"Custom":   {value.PermissionNone, value.AuthTls},
 }
 
-// planReceiveConnector compares one declared receive connector with its
-// server's receive connectors as observed.
-func planReceiveConnector(org string, rc *v1alpha1.ReceiveConnector, observed []exchange.ObservedReceiveConnector,
-	v exchange.Version) (*Entry, error) {
-	server := rc.Spec.Server
-	identity := server + `\` + rc.Name
-	e := &Entry{Subject: Subject{Kind: receiveConnectorKind, Organization: org, Server: server, Name: rc.Name},
-		Action: ActionUnchanged, RunOn: server}
-	cur := findReceive(observed, rc.Name)
-	protected := isDefaultReceiveConnector(server, rc.Name)
-	if rc.Spec.Ensure == v1alpha1.EnsureAbsent {
-		if cur == nil {
-			return e, nil
-		}
-		if protected {
-			e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonRefusedDefault,
-				Message: fmt.Sprintf(`"%s" is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it`, identity)})
-			return e, nil
-		}
-		e.Action = ActionRemove
-		e.setCalls(exchange.RemoveReceiveConnector(identity))
-		return e, nil
-	}
-	want := receiveSpec(rc)
-	usage := "Custom"
-	if rc.Spec.Usage != nil {
-		usage = string(*rc.Spec.Usage)
-	}
-	if cur == nil {
-		e.Action = ActionCreate
-		want.Comment = ptr(withMarker(deref(rc.Spec.Comment)))
-		calls, err := exchange.NewReceiveConnector(v, server, rc.Name, usage, want)
-		if err != nil {
-			return e, err
-		}
-		e.setCalls(calls...)
-		return e, nil
-	}
-	var d differ
-	change := diffReceive(&d, rc, want, cur)
-	e.Fields = d.fields
-	if protected && change.Bindings != nil {
-		e.Notes = append(e.Notes, Note{Severity: "error", Reason: ReasonRefusedDefault,
-			Message: fmt.Sprintf(`"%s" is one of the server's default receive connectors; exreconcile never rebinds it (declare a connector of your own for other bindings)`, identity)})
-		change.Bindings = nil
-	}
-	if note, ok := receiveUsageImplies(rc, cur); ok && !protected {
-		e.Notes = append(e.Notes, note)
-		e.Action = ActionReplace
-		want.Comment = ptr(withMarker(deref(rc.Spec.Comment)))
-		create, err := exchange.NewReceiveConnector(v, server, rc.Name, usage, want)
-		if err != nil {
-			return e, err
-		}
-		e.setCalls(append([]exchange.Call{exchange.RemoveReceiveConnector(identity)}, create...)...)
-		return e, nil
-	}
-	if isEmptyReceiveChange(change) {
-		return e, nil
-	}
-	e.Action = ActionConfigure
-	call, err := exchange.SetReceiveConnector(v, identity, change)
-	if err != nil {
-		return e, err
-	}
-	e.setCalls(call)
-	return e, nil
-}
-
-func isEmptyReceiveChange(c exchange.ReceiveConnectorSpec) bool {
-	return c.Bindings == nil && c.RemoteIPRanges == nil && c.Fqdn == nil && c.AuthMechanism == nil &&
-		c.PermissionGroups == nil && c.RequireTLS == nil && c.DomainSecureEnabled == nil && c.Enabled == nil &&
-		c.MaxMessageSize == nil && c.Banner == nil && c.Comment == nil && c.TransportRole == nil &&
-		c.TlsCertificateName == nil && c.ProtocolLoggingLevel == nil
-}
-
-// receiveSpec maps the declared fields onto the cmdlet's parameters.
-func receiveSpec(rc *v1alpha1.ReceiveConnector) exchange.ReceiveConnectorSpec {
-	s := rc.Spec
-	out := exchange.ReceiveConnectorSpec{
-		Bindings:            s.Bindings,
-		RemoteIPRanges:      s.RemoteIPRanges,
-		Fqdn:                s.FQDN,
-		AuthMechanism:       s.AuthMechanism,
-		PermissionGroups:    s.PermissionGroups,
-		RequireTLS:          s.RequireTLS,
-		DomainSecureEnabled: s.DomainSecureEnabled,
-		Enabled:             s.Enabled,
-		MaxMessageSize:      s.MaxMessageSize,
-		Banner:              s.Banner,
-		Comment:             s.Comment,
-		TlsCertificateName:  s.TLSCertificateName,
-	}
-	if s.TransportRole != nil {
-		out.TransportRole = ptr(string(*s.TransportRole))
-	}
-	if s.ProtocolLoggingLevel != nil {
-		out.ProtocolLoggingLevel = ptr(string(*s.ProtocolLoggingLevel))
-	}
-	return out
-}
-
-// diffReceive runs the named field checks of a receive connector.
-func diffReceive(d *differ, rc *v1alpha1.ReceiveConnector, want exchange.ReceiveConnectorSpec, cur *exchange.ObservedReceiveConnector) exchange.ReceiveConnectorSpec {
-	var ch exchange.ReceiveConnectorSpec
-	if want.Bindings != nil && !value.EqualSets(want.Bindings, cur.Bindings) {
-		d.add("bindings", showList(want.Bindings), showList(cur.Bindings))
-		ch.Bindings = want.Bindings
-	}
-	if want.RemoteIPRanges != nil && !value.IPRangeSet(want.RemoteIPRanges).Equal(cur.RemoteIPRanges) {
-		d.add("remoteIPRanges", showList(want.RemoteIPRanges), showList(cur.RemoteIPRanges))
-		ch.RemoteIPRanges = want.RemoteIPRanges
-	}
-	ch.Fqdn = d.fold("fqdn", want.Fqdn, cur.Fqdn)
-	if want.AuthMechanism != nil && *want.AuthMechanism != cur.AuthMechanism {
-		d.add("authMechanism", want.AuthMechanism.String(), cur.AuthMechanism.String())
-		ch.AuthMechanism = want.AuthMechanism
-	}
-	if want.PermissionGroups != nil && *want.PermissionGroups != cur.PermissionGroups {
-		d.add("permissionGroups", want.PermissionGroups.String(), cur.PermissionGroups.String())
-		ch.PermissionGroups = want.PermissionGroups
-	}
-	ch.RequireTLS = d.flag("requireTLS", want.RequireTLS, cur.RequireTLS)
-	ch.DomainSecureEnabled = d.flag("domainSecureEnabled", want.DomainSecureEnabled, cur.DomainSecureEnabled)
-	ch.Enabled = d.flag("enabled", want.Enabled, cur.Enabled)
-	if want.MaxMessageSize != nil && !want.MaxMessageSize.Equal(cur.MaxMessageSize) {
-		d.add("maxMessageSize", want.MaxMessageSize.String(), cur.MaxMessageSize.String())
-		ch.MaxMessageSize = want.MaxMessageSize
-	}
-	if want.Banner != nil && *want.Banner != cur.Banner {
-		d.add("banner", *want.Banner, cur.Banner)
-		ch.Banner = want.Banner
-	}
-	ch.TransportRole = d.fold("transportRole", want.TransportRole, cur.TransportRole)
-	if want.TlsCertificateName != nil && *want.TlsCertificateName != cur.TlsCertificateName {
-		d.add("tlsCertificateName", *want.TlsCertificateName, cur.TlsCertificateName)
-		ch.TlsCertificateName = want.TlsCertificateName
-	}
-	ch.ProtocolLoggingLevel = d.fold("protocolLoggingLevel", want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
-	ch.Comment = d.comment(rc.Spec.Comment, cur.Comment)
-	return ch
-}
-
 // receiveUsageImplies checks a declared usage against an existing connector:
 // usage is set only at creation and decides the permission groups and
 // authentication a connector starts with. When those fields are not declared
 // and the connector's values are not the ones the usage gives, it was created
 // with another usage.
-func receiveUsageImplies(rc *v1alpha1.ReceiveConnector, cur *exchange.ObservedReceiveConnector) (Note, bool) {
-	if rc.Spec.Usage == nil {
+func receiveUsageImplies(d *receiveDecl, cur *receiveObs) (Note, bool) {
+	if d.Usage == nil {
 		return Note{}, false
 	}
-	def, ok := receiveUsageDefaults[string(*rc.Spec.Usage)]
+	def, ok := receiveUsageDefaults[string(*d.Usage)]
 	if !ok {
 		return Note{}, false
 	}
 	var why []string
-	if rc.Spec.PermissionGroups == nil && cur.PermissionGroups != def.groups {
-		why = append(why, fmt.Sprintf("PermissionGroups %s (usage %s gives %s)", cur.PermissionGroups, *rc.Spec.Usage, def.groups))
+	if d.PermissionGroups == nil && cur.PermissionGroups != def.groups {
+		why = append(why, fmt.Sprintf("PermissionGroups %s (usage %s gives %s)", cur.PermissionGroups, *d.Usage, def.groups))
 	}
-	if rc.Spec.AuthMechanism == nil && cur.AuthMechanism != def.auth {
-		why = append(why, fmt.Sprintf("AuthMechanism %s (usage %s gives %s)", cur.AuthMechanism, *rc.Spec.Usage, def.auth))
+	if d.AuthMechanism == nil && cur.AuthMechanism != def.auth {
+		why = append(why, fmt.Sprintf("AuthMechanism %s (usage %s gives %s)", cur.AuthMechanism, *d.Usage, def.auth))
 	}
 	if len(why) == 0 {
 		return Note{}, false
 	}
-	return Note{Severity: "warning", Reason: ReasonReplace,
-		Message: "usage is set only at creation and the connector has " + strings.Join(why, ", ") +
-			"; declare those fields to keep the connector, or apply --allow-replace to remove and recreate it"}, true
+	return warningNote(ReasonRequiresReplacement, "usage is set only at creation and the connector has %s; "+
+		"declare those fields to keep the connector, or apply --allow-replace to remove and recreate it", strings.Join(why, ", ")), true
 }
 
-func findReceive(list []exchange.ObservedReceiveConnector, name string) *exchange.ObservedReceiveConnector {
+func findReceive(list []receiveObs, name string) *receiveObs {
 	for i := range list {
 		if strings.EqualFold(list[i].Name, name) {
 			return &list[i]
@@ -223,3 +228,6 @@ func findReceive(list []exchange.ObservedReceiveConnector, name string) *exchang
 	}
 	return nil
 }
+
+// equal is == as a function, for valueField.
+func equal[T comparable](a, b T) bool { return a == b }

@@ -59,8 +59,8 @@ func observedReceive() exchange.ObservedReceiveConnector {
 	}
 }
 
-func receiveSubject(name string) Subject {
-	return Subject{Kind: receiveConnectorKind, Organization: testOrg, Server: "WIN20081", Name: name}
+func receiveSubject(name string) v1alpha1.Identity {
+	return v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: testOrg, Server: "WIN20081", Name: name}
 }
 
 func TestPlanReceiveConnectorNoDriftWhenEqual(t *testing.T) {
@@ -101,7 +101,7 @@ func TestPlanReceiveConnectorNoDriftWhenEqual(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planReceiveConnector: %v", err)
 			}
-			want := &Entry{Subject: receiveSubject("From Canoe"), Action: ActionUnchanged, RunOn: "WIN20081"}
+			want := &Entry{Identity: receiveSubject("From Canoe"), Action: ActionUnchanged, RunOn: "WIN20081"}
 			if diff := cmp.Diff(want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}
@@ -198,7 +198,7 @@ func TestPlanReceiveConnectorFieldDrift(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planReceiveConnector: %v", err)
 			}
-			want := &Entry{Subject: receiveSubject("From Canoe"), Action: ActionConfigure, RunOn: "WIN20081",
+			want := &Entry{Identity: receiveSubject("From Canoe"), Action: ActionChange, RunOn: "WIN20081",
 				Fields: []FieldDiff{tt.field}, Calls: []string{tt.call}}
 			if diff := cmp.Diff(want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
@@ -217,7 +217,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 		return rc
 	}
 	absent := func(s *v1alpha1.ReceiveConnectorSpec) { s.Ensure = v1alpha1.EnsureAbsent }
-	// The defaults of a 2019 Mailbox server (defaults.md §3.2).
+	// The defaults of a 2019 Mailbox server (docs/exchange.md "Default receive connectors").
 	defaults := []exchange.ObservedReceiveConnector{
 		{Name: "Default WIN20081", Identity: `WIN20081\Default WIN20081`, Bindings: bindings("0.0.0.0:2525", "[::]:2525"),
 			RemoteIPRanges: ipRanges("0.0.0.0-255.255.255.255"), Fqdn: "WIN20081.work.com",
@@ -233,10 +233,10 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			RemoteIPRanges: ipRanges("191.121.111.200"), AuthMechanism: value.AuthTls, PermissionGroups: value.PermissionPartners,
 			Enabled: true, Comment: ownershipMarker},
 	}
-	refusedRemove := Note{Severity: "error", Reason: ReasonRefusedDefault,
+	refusedRemove := Note{Severity: "error", Reason: ReasonDefaultConnectorProtected,
 		Message: `"WIN20081\Default WIN20081" is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it`}
-	refusedRebind := Note{Severity: "error", Reason: ReasonRefusedDefault,
-		Message: `"WIN20081\Default Frontend WIN20081" is one of the server's default receive connectors; exreconcile never rebinds it (declare a connector of your own for other bindings)`}
+	refusedRebind := Note{Severity: "error", Reason: ReasonDefaultConnectorProtected,
+		Message: `"WIN20081\Default Frontend WIN20081" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: [10.0.0.1:25] <- [0.0.0.0:25, [::]:25]; declare a connector of your own for other bindings)`}
 	tests := []struct {
 		name   string
 		reason string
@@ -245,39 +245,37 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 	}{
 		{name: "AbsentPresent", reason: "ensure Absent removes a connector of one's own without a prompt",
 			rc: declare("old partner", nil, absent),
-			want: &Entry{Subject: receiveSubject("old partner"), Action: ActionRemove, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("old partner"), Action: ActionRemove, RunOn: "WIN20081",
 				Calls: []string{`Remove-ReceiveConnector -Identity 'WIN20081\old partner' -Confirm:$false`}}},
 		{name: "AbsentAbsent", reason: "ensure Absent of a missing connector is in sync",
 			rc:   declare("Gone", nil, absent),
-			want: &Entry{Subject: receiveSubject("Gone"), Action: ActionUnchanged, RunOn: "WIN20081"}},
+			want: &Entry{Identity: receiveSubject("Gone"), Action: ActionUnchanged, RunOn: "WIN20081"}},
 		{name: "DefaultNeverRemoved", reason: "internal mail flow depends on the default connectors",
 			rc: declare("Default WIN20081", nil, absent),
-			want: &Entry{Subject: receiveSubject("Default WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("Default WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081",
 				Notes: []Note{refusedRemove}}},
-		{name: "DefaultNeverRebound", reason: "a default connector's bindings are refused, with an error note",
+		{name: "DefaultNeverRebound", reason: "a default connector's bindings are refused: no change, an error note naming the difference",
 			rc: declare("Default Frontend WIN20081", nil, func(s *v1alpha1.ReceiveConnectorSpec) { s.Bindings = bindings("10.0.0.1:25") }),
-			want: &Entry{Subject: receiveSubject("Default Frontend WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081",
-				Fields: []FieldDiff{{Field: "bindings", Desired: "[10.0.0.1:25]", Actual: "[0.0.0.0:25, [::]:25]"}},
-				Notes:  []Note{refusedRebind}}},
+			want: &Entry{Identity: receiveSubject("Default Frontend WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081",
+				Notes: []Note{refusedRebind}}},
 		{name: "DefaultOtherFieldsStillManaged", reason: "refusing the bindings does not stop the other declared fields",
 			rc: declare("Default Frontend WIN20081", nil, func(s *v1alpha1.ReceiveConnectorSpec) {
 				s.Bindings = bindings("10.0.0.1:25")
 				s.Banner = ptr("220 mail.work.com")
 			}),
-			want: &Entry{Subject: receiveSubject("Default Frontend WIN20081"), Action: ActionConfigure, RunOn: "WIN20081",
-				Fields: []FieldDiff{{Field: "bindings", Desired: "[10.0.0.1:25]", Actual: "[0.0.0.0:25, [::]:25]"},
-					{Field: "banner", Desired: "220 mail.work.com", Actual: `""`}},
-				Notes: []Note{refusedRebind},
-				Calls: []string{`Set-ReceiveConnector -Identity 'WIN20081\Default Frontend WIN20081' -Banner '220 mail.work.com'`}}},
+			want: &Entry{Identity: receiveSubject("Default Frontend WIN20081"), Action: ActionChange, RunOn: "WIN20081",
+				Fields: []FieldDiff{{Field: "banner", Desired: "220 mail.work.com", Actual: `""`}},
+				Notes:  []Note{refusedRebind},
+				Calls:  []string{`Set-ReceiveConnector -Identity 'WIN20081\Default Frontend WIN20081' -Banner '220 mail.work.com'`}}},
 		{name: "DefaultNeverReplaced", reason: "a usage that does not match a default connector never replaces it",
 			rc:   declare("Default WIN20081", ptr(v1alpha1.ReceiveUsagePartner), nil),
-			want: &Entry{Subject: receiveSubject("Default WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081"}},
+			want: &Entry{Identity: receiveSubject("Default WIN20081"), Action: ActionUnchanged, RunOn: "WIN20081"}},
 		{name: "UsageImpliesReplacement", reason: "a connector made with usage Partner has Partners; usage Internet needs a new connector",
 			rc: declare("Old Partner", ptr(v1alpha1.ReceiveUsageInternet), func(s *v1alpha1.ReceiveConnectorSpec) {
 				s.Bindings = bindings("191.121.0.200:26")
 			}),
-			want: &Entry{Subject: receiveSubject("Old Partner"), Action: ActionReplace, RunOn: "WIN20081",
-				Notes: []Note{{Severity: "warning", Reason: ReasonReplace,
+			want: &Entry{Identity: receiveSubject("Old Partner"), Action: ActionReplace, RunOn: "WIN20081",
+				Notes: []Note{{Severity: "warning", Reason: ReasonRequiresReplacement,
 					Message: "usage is set only at creation and the connector has PermissionGroups Partners (usage Internet gives AnonymousUsers)" +
 						"; declare those fields to keep the connector, or apply --allow-replace to remove and recreate it"}},
 				Calls: []string{`Remove-ReceiveConnector -Identity 'WIN20081\Old Partner' -Confirm:$false`,
@@ -286,8 +284,8 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			rc: declare("Old Partner", ptr(v1alpha1.ReceiveUsageInternal), func(s *v1alpha1.ReceiveConnectorSpec) {
 				s.RemoteIPRanges = ipRanges("191.121.111.200")
 			}),
-			want: &Entry{Subject: receiveSubject("Old Partner"), Action: ActionReplace, RunOn: "WIN20081",
-				Notes: []Note{{Severity: "warning", Reason: ReasonReplace,
+			want: &Entry{Identity: receiveSubject("Old Partner"), Action: ActionReplace, RunOn: "WIN20081",
+				Notes: []Note{{Severity: "warning", Reason: ReasonRequiresReplacement,
 					Message: "usage is set only at creation and the connector has PermissionGroups Partners (usage Internal gives ExchangeServers, ExchangeLegacyServers)" +
 						", AuthMechanism Tls (usage Internal gives Tls, ExchangeServer)" +
 						"; declare those fields to keep the connector, or apply --allow-replace to remove and recreate it"}},
@@ -300,7 +298,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 				s.DomainSecureEnabled = ptr(true)
 				s.Comment = ptr("from canoe")
 			}),
-			want: &Entry{Subject: receiveSubject("From Canoe"), Action: ActionCreate, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("From Canoe"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'From Canoe' -Server 'WIN20081' -Usage 'Partner' -Bindings '191.121.0.200:26'` +
 					` -RemoteIPRanges '10.0.0.0-10.0.0.3' -DomainSecureEnabled $true -Comment 'from canoe [managed-by: exreconcile]'`}}},
 		{name: "CreateInternetWithRanges", reason: "Internet refuses RemoteIPRanges at creation: they follow in a Set",
@@ -308,7 +306,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 				s.Bindings = bindings("0.0.0.0:25")
 				s.RemoteIPRanges = ipRanges("0.0.0.0/0")
 			}),
-			want: &Entry{Subject: receiveSubject("From Internet"), Action: ActionCreate, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("From Internet"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'From Internet' -Server 'WIN20081' -Usage 'Internet' -Bindings '0.0.0.0:25' -Comment '[managed-by: exreconcile]'`,
 					`Set-ReceiveConnector -Identity 'WIN20081\From Internet' -RemoteIPRanges '0.0.0.0-255.255.255.255'`}}},
 		{name: "CreateClientWithBindings", reason: "Client refuses Bindings at creation: they follow in a Set",
@@ -316,7 +314,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 				s.Bindings = bindings("10.0.0.1:587")
 				s.RemoteIPRanges = ipRanges("10.0.0.0/8")
 			}),
-			want: &Entry{Subject: receiveSubject("Client 2"), Action: ActionCreate, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("Client 2"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'Client 2' -Server 'WIN20081' -Usage 'Client' -RemoteIPRanges '10.0.0.0-10.255.255.255' -Comment '[managed-by: exreconcile]'`,
 					`Set-ReceiveConnector -Identity 'WIN20081\Client 2' -Bindings '10.0.0.1:587'`}}},
 		{name: "CreateCustomByDefault", reason: "no usage creates a Custom connector",
@@ -325,7 +323,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 				s.RemoteIPRanges = ipRanges("10.0.0.7")
 				s.PermissionGroups = ptr(value.PermissionAnonymousUsers)
 			}),
-			want: &Entry{Subject: receiveSubject("Relay"), Action: ActionCreate, RunOn: "WIN20081",
+			want: &Entry{Identity: receiveSubject("Relay"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'Relay' -Server 'WIN20081' -Usage 'Custom' -Bindings '10.0.0.1:25'` +
 					` -RemoteIPRanges '10.0.0.7' -PermissionGroups 'AnonymousUsers' -Comment '[managed-by: exreconcile]'`}}},
 	}
@@ -335,6 +333,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planReceiveConnector: %v", err)
 			}
+			checkCreatedFields(t, tt.want, got)
 			if diff := cmp.Diff(tt.want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}

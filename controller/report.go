@@ -39,20 +39,19 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		if !e.Changed() && !verbose && len(e.Notes) == 0 && e.Action != ActionUnknown {
 			continue
 		}
-		how := describe(e.Action, r.Mode)
-		if r.Mode == ModeApply && notApplied(e) {
-			how = "not " + how
-		}
-		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Subject, how)
+		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Identity, describe(e, r.Mode))
 		for _, f := range e.Fields {
 			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, f.Desired, f.Actual)
 		}
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
 		}
+		if e.refused != "" && r.Mode == ModeApply {
+			fmt.Fprintf(&b, "    refused: %s\n", e.refused)
+		}
 		if e.Status != nil && r.Mode == ModeApply {
 			for _, c := range e.Status.Conditions {
-				if c.Type == ConditionDegraded && c.Status == "True" {
+				if c.Type == ConditionDegraded && c.Status == ConditionTrue {
 					fmt.Fprintf(&b, "    degraded: %s\n", c.Message)
 				}
 			}
@@ -66,57 +65,50 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	for _, e := range cs.Errors {
 		fmt.Fprintf(&b, "error: %s\n", e.Error())
 	}
-	n := cs.Count()
-	unobserved := ""
-	if n.Unknown > 0 {
-		unobserved = fmt.Sprintf(", %d not observed", n.Unknown)
-	}
-	switch {
-	case n.Create+n.Change+n.Remove+n.Replace == 0 && len(cs.Errors) == 0:
-		fmt.Fprintf(&b, "No changes. %d objects in sync.\n", n.Unchanged)
-	case r.Mode == ModeApply:
-		// What failed or was refused is not counted as done.
-		var failed ChangeSet
-		for _, e := range cs.Entries {
-			if notApplied(e) {
-				failed.Entries = append(failed.Entries, e)
-			}
-		}
-		f, tail := failed.Count(), unobserved
-		if k := len(failed.Entries); k > 0 {
-			tail += fmt.Sprintf(", %d failed", k)
-		}
-		fmt.Fprintf(&b, "Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.\n",
-			n.Create-f.Create, n.Change-f.Change, n.Remove-f.Remove, n.Replace-f.Replace, n.Unchanged, tail)
-	default:
-		verb := "Plan"
-		if r.Mode == ModeDiff {
-			verb = "Drift"
-		}
-		fmt.Fprintf(&b, "%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged%s.\n",
-			verb, n.Create, n.Change, n.Remove, n.Replace, n.Unchanged, unobserved)
-	}
+	b.WriteString(r.Summary())
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// notApplied reports whether a changed entry's calls failed, did not run or
-// were refused (its Synced condition is False).
-func notApplied(e *Entry) bool {
-	if !e.Changed() || e.Status == nil {
-		return false
+// Summary is the report's last line: counts per outcome.
+func (r *Report) Summary() string {
+	cs := r.ChangeSet
+	n := cs.count(r.Mode)
+	// Outcomes that are not the normal run of things are listed only when
+	// they occur.
+	tail := ""
+	for _, o := range []Outcome{OutcomeRefused, OutcomeFailed, OutcomeSkipped} {
+		if n[o] > 0 {
+			tail += fmt.Sprintf(", %d %s", n[o], o)
+		}
 	}
-	c, ok := e.Status.Get(ConditionSynced)
-	return ok && c.Status == "False"
+	switch {
+	case n.Pending() == 0 && len(cs.Errors) == 0 && tail == "":
+		return fmt.Sprintf("No changes. %d objects in sync.", n[OutcomeUnchanged])
+	case r.Mode == ModeApply:
+		return fmt.Sprintf("Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.",
+			n[OutcomeCreated], n[OutcomeChanged], n[OutcomeRemoved], n[OutcomeReplaced], n[OutcomeUnchanged], tail)
+	}
+	verb := "Plan"
+	if r.Mode == ModeDiff {
+		verb = "Drift"
+	}
+	return fmt.Sprintf("%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged%s.",
+		verb, n[OutcomeCreated], n[OutcomeChanged], n[OutcomeRemoved], n[OutcomeReplaced], n[OutcomeUnchanged], tail)
 }
 
-func describe(a Action, m Mode) string {
-	past := m == ModeApply
+// describe says in words what happens to an entry: its outcome after
+// apply, what the plan proposes, or (diff) how it drifted.
+func describe(e *Entry, m Mode) string {
+	if o := e.outcome(m); m == ModeApply || o == OutcomeRefused {
+		return string(o)
+	}
 	if m == ModeDiff {
-		switch a {
+		switch e.Action {
 		case ActionCreate:
 			return "missing"
-		case ActionConfigure:
+		case ActionChange:
 			return "drifted"
 		case ActionRemove:
 			return "present, declared absent"
@@ -124,26 +116,19 @@ func describe(a Action, m Mode) string {
 			return "created with another usage"
 		}
 	}
-	switch a {
+	switch e.Action {
 	case ActionCreate:
-		return pick(past, "created", "will be created")
-	case ActionConfigure:
-		return pick(past, "changed", "will be changed")
+		return "will be created"
+	case ActionChange:
+		return "will be changed"
 	case ActionRemove:
-		return pick(past, "removed", "will be removed")
+		return "will be removed"
 	case ActionReplace:
-		return pick(past, "replaced", "requires replacement")
+		return "requires replacement"
 	case ActionUnknown:
 		return "not observed"
 	}
 	return "unchanged"
-}
-
-func pick(past bool, a, b string) string {
-	if past {
-		return a
-	}
-	return b
 }
 
 // WriteJSON writes the report as indented JSON.

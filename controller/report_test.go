@@ -2,6 +2,7 @@ package controller
 
 import (
 	"flag"
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,34 +18,34 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 func sampleChangeSet() *ChangeSet {
 	return &ChangeSet{
 		Entries: []*Entry{
-			{Subject: Subject{Kind: certificateKind, Organization: testOrg, Server: "WIN20081", Name: "mail-2026"}, Action: ActionUnchanged,
+			{Identity: v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: testOrg, Server: "WIN20081", Name: "mail-2026"}, Action: ActionUnchanged,
 				Notes: []Note{{Severity: "warning", Reason: ReasonExpiring, Message: "certificate 4113 on WIN20081 expires on 2026-05-11, in 10 days"}}},
-			{Subject: sendSubject("To Canoe"), Action: ActionCreate, RunOn: "WIN20081",
+			{Identity: sendSubject("To Canoe"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}},
-			{Subject: sendSubject("Unchanged"), Action: ActionUnchanged, RunOn: "WIN20081"},
-			{Subject: receiveSubject("From Canoe"), Action: ActionConfigure, RunOn: "WIN20081",
+			{Identity: sendSubject("Unchanged"), Action: ActionUnchanged, RunOn: "WIN20081"},
+			{Identity: receiveSubject("From Canoe"), Action: ActionChange, RunOn: "WIN20081",
 				Fields: []FieldDiff{{Field: "bindings", Desired: "[191.121.0.200:26]", Actual: "[0.0.0.0:26]"},
 					{Field: "banner", Desired: "220 mail.work.com", Actual: `""`}}},
-			{Subject: receiveSubject("Old Partner"), Action: ActionRemove, RunOn: "WIN20081",
+			{Identity: receiveSubject("Old Partner"), Action: ActionRemove, RunOn: "WIN20081",
 				Notes: []Note{{Severity: "warning", Reason: "Pruned", Message: "created by exreconcile and no longer declared"}}},
-			{Subject: receiveSubject("Partner"), Action: ActionReplace, RunOn: "WIN20081",
-				Notes: []Note{{Severity: "warning", Reason: ReasonReplace, Message: "usage is set only at creation"}}},
-			{Subject: Subject{Kind: receiveConnectorKind, Organization: testOrg, Server: "WIN20082", Name: "Relay"}, Action: ActionUnknown},
+			{Identity: receiveSubject("Partner"), Action: ActionReplace, RunOn: "WIN20081",
+				Notes: []Note{{Severity: "warning", Reason: ReasonRequiresReplacement, Message: "usage is set only at creation"}}},
+			{Identity: v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: testOrg, Server: "WIN20082", Name: "Relay"}, Action: ActionUnknown},
 		},
 		Errors: []RunError{{Server: "WIN20082", Class: "Transport", Message: "connection refused"}},
 	}
 }
 
 func TestReportWriteText(t *testing.T) {
-	inSync := &ChangeSet{Entries: []*Entry{{Subject: sendSubject("A"), Action: ActionUnchanged}, {Subject: sendSubject("B"), Action: ActionUnchanged}}}
+	inSync := &ChangeSet{Entries: []*Entry{{Identity: sendSubject("A"), Action: ActionUnchanged}, {Identity: sendSubject("B"), Action: ActionUnchanged}}}
 	applied := sampleChangeSet()
-	applied.Entries[3].Status = &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: "True", Reason: ReasonVerifyMismatch,
+	applied.Entries[3].Status = &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: "True", Reason: ReasonStillDiffersAfterApply,
 		Message: "still differs after apply: banner: 220 mail.work.com <- \"\""}}}
 	applied.Entries[1].Status = &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: "False", Reason: ReasonApplied}}}
 	failed := sampleChangeSet()
 	failed.Entries[1].Status = &Status{Conditions: []Condition{{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: "refused"}}}
 	failed.Entries[3].Status = &Status{Conditions: []Condition{{Type: ConditionSynced, Status: "False", Reason: ReasonNotApplied, Message: "not run"}}}
-	failed.Entries[5].Status = &Status{Conditions: []Condition{{Type: ConditionSynced, Status: "False", Reason: ReasonReplaceRefused, Message: "not replaced"}}}
+	failed.Entries[5].Status = &Status{Conditions: []Condition{{Type: ConditionSynced, Status: "False", Reason: ReasonReplacementNotAllowed, Message: "not replaced"}}}
 	tests := []struct {
 		name    string
 		reason  string
@@ -110,8 +111,8 @@ func TestReportWriteText(t *testing.T) {
 }
 
 func TestReportFailed(t *testing.T) {
-	degraded := func(status string) *Status {
-		return &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: status, Reason: ReasonVerifyMismatch}}}
+	degraded := func(status ConditionStatus) *Status {
+		return &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: status, Reason: ReasonStillDiffersAfterApply}}}
 	}
 	tests := []struct {
 		name   string
@@ -121,7 +122,7 @@ func TestReportFailed(t *testing.T) {
 	}{
 		{name: "InSync", reason: "nothing wrong", cs: &ChangeSet{Entries: []*Entry{{Action: ActionUnchanged}}}},
 		{name: "DriftOnly", reason: "drift is exit 2, not a failure",
-			cs: &ChangeSet{Entries: []*Entry{{Action: ActionConfigure}, {Action: ActionCreate}}}},
+			cs: &ChangeSet{Entries: []*Entry{{Action: ActionChange}, {Action: ActionCreate}}}},
 		{name: "Warning", reason: "a warning note is not a failure",
 			cs: &ChangeSet{Entries: []*Entry{{Action: ActionUnchanged, Notes: []Note{{Severity: "warning"}}}}}},
 		{name: "RunError", reason: "a server that failed is a failure",
@@ -129,9 +130,9 @@ func TestReportFailed(t *testing.T) {
 		{name: "ErrorNote", reason: "an unhealthy object (no private key) is a failure",
 			cs: &ChangeSet{Entries: []*Entry{{Action: ActionUnchanged, Notes: []Note{{Severity: "error"}}}}}, want: true},
 		{name: "Degraded", reason: "an object still differing after apply is a failure",
-			cs: &ChangeSet{Entries: []*Entry{{Action: ActionConfigure, Status: degraded("True")}}}, want: true},
+			cs: &ChangeSet{Entries: []*Entry{{Action: ActionChange, Status: degraded("True")}}}, want: true},
 		{name: "NotDegraded", reason: "a verified change is a success",
-			cs: &ChangeSet{Entries: []*Entry{{Action: ActionConfigure, Status: degraded("False")}}}},
+			cs: &ChangeSet{Entries: []*Entry{{Action: ActionChange, Status: degraded("False")}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +144,7 @@ func TestReportFailed(t *testing.T) {
 }
 
 func TestSetConditions(t *testing.T) {
-	cond := func(typ, status, reason, msg string) Condition {
+	cond := func(typ ConditionType, status ConditionStatus, reason Reason, msg string) Condition {
 		return Condition{Type: typ, Status: status, Reason: reason, Message: msg}
 	}
 	synced := cond(ConditionSynced, "True", ReasonInSync, "")
@@ -159,36 +160,36 @@ func TestSetConditions(t *testing.T) {
 			want: []Condition{synced, cond(ConditionDrifted, "False", ReasonInSync, ""),
 				cond(ConditionReady, "True", ReasonInSync, "")}},
 		{name: "Configure", reason: "drift names the fields", mode: ModePlan,
-			entry: &Entry{Action: ActionConfigure, Fields: []FieldDiff{{Field: "banner"}, {Field: "fqdn"}}},
-			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonDrift, "differs in banner, fqdn"),
-				cond(ConditionReady, "False", ReasonDrift, "")}},
+			entry: &Entry{Action: ActionChange, Fields: []FieldDiff{{Field: "banner"}, {Field: "fqdn"}}},
+			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonFieldsDiffer, "differs in banner, fqdn"),
+				cond(ConditionReady, "False", ReasonFieldsDiffer, "")}},
 		{name: "Create", reason: "a missing object is not ready", mode: ModePlan,
 			entry: &Entry{Action: ActionCreate},
-			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonMissing, "does not exist on the server"),
-				cond(ConditionReady, "False", ReasonMissing, "")}},
+			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonNotFound, "does not exist on the server"),
+				cond(ConditionReady, "False", ReasonNotFound, "")}},
 		{name: "Remove", reason: "an object declared absent that exists", mode: ModeDiff,
 			entry: &Entry{Action: ActionRemove},
-			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonUnwanted, "exists but is declared absent"),
-				cond(ConditionReady, "False", ReasonUnwanted, "")}},
+			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonDeclaredAbsent, "exists but is declared absent"),
+				cond(ConditionReady, "False", ReasonDeclaredAbsent, "")}},
 		{name: "Replace", reason: "a connector of another usage", mode: ModeApply,
 			entry: &Entry{Action: ActionReplace},
-			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonReplace, "its creation-only usage differs"),
-				cond(ConditionReady, "False", ReasonReplace, "")}},
+			want: []Condition{synced, cond(ConditionDrifted, "True", ReasonRequiresReplacement, "its creation-only usage differs"),
+				cond(ConditionReady, "False", ReasonRequiresReplacement, "")}},
 		{name: "AppliedAndVerified", reason: "after a verified apply the object is ready", mode: ModeApply,
-			entry: &Entry{Action: ActionConfigure, Fields: []FieldDiff{{Field: "banner"}},
+			entry: &Entry{Action: ActionChange, Fields: []FieldDiff{{Field: "banner"}},
 				Status: &Status{Conditions: []Condition{cond(ConditionDegraded, "False", ReasonApplied, "")}}},
 			want: []Condition{cond(ConditionDegraded, "False", ReasonApplied, ""), synced,
-				cond(ConditionDrifted, "True", ReasonDrift, "differs in banner"), cond(ConditionReady, "True", ReasonInSync, "")}},
+				cond(ConditionDrifted, "True", ReasonFieldsDiffer, "differs in banner"), cond(ConditionReady, "True", ReasonInSync, "")}},
 		{name: "AppliedStillDiffers", reason: "what verify still sees keeps the object not ready", mode: ModeApply,
-			entry: &Entry{Action: ActionConfigure, Fields: []FieldDiff{{Field: "banner"}},
-				Status: &Status{Conditions: []Condition{cond(ConditionDegraded, "True", ReasonVerifyMismatch, "still differs")}}},
-			want: []Condition{cond(ConditionDegraded, "True", ReasonVerifyMismatch, "still differs"), synced,
-				cond(ConditionDrifted, "True", ReasonDrift, "differs in banner"), cond(ConditionReady, "False", ReasonDrift, "")}},
+			entry: &Entry{Action: ActionChange, Fields: []FieldDiff{{Field: "banner"}},
+				Status: &Status{Conditions: []Condition{cond(ConditionDegraded, "True", ReasonStillDiffersAfterApply, "still differs")}}},
+			want: []Condition{cond(ConditionDegraded, "True", ReasonStillDiffersAfterApply, "still differs"), synced,
+				cond(ConditionDrifted, "True", ReasonFieldsDiffer, "differs in banner"), cond(ConditionReady, "False", ReasonFieldsDiffer, "")}},
 		{name: "ApplyFailed", reason: "a failed call makes the object unsynced and not ready", mode: ModeApply,
 			entry: &Entry{Action: ActionCreate,
 				Status: &Status{Conditions: []Condition{cond(ConditionSynced, "False", ReasonApplyFailed, "refused")}}},
 			want: []Condition{cond(ConditionSynced, "False", ReasonApplyFailed, "refused"),
-				cond(ConditionDrifted, "True", ReasonMissing, "does not exist on the server"), cond(ConditionReady, "False", ReasonMissing, "")}},
+				cond(ConditionDrifted, "True", ReasonNotFound, "does not exist on the server"), cond(ConditionReady, "False", ReasonNotFound, "")}},
 		{name: "ErrorNote", reason: "an unhealthy object is degraded and not ready, and Ready says why", mode: ModePlan,
 			entry: &Entry{Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonExpiring, Message: "soon"},
 				{Severity: "error", Reason: ReasonPrivateKeyMissing, Message: "no key"}}},

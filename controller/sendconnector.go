@@ -8,198 +8,182 @@ import (
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
-// sendConnectorKind is the kind name in reports.
-const sendConnectorKind = "SendConnector"
-
-// planSendConnector compares one declared send connector with the
-// organisation's send connectors as observed and returns its entry.
-// cred is the resolved smart-host credential, when one is declared.
-func planSendConnector(org string, sc *v1alpha1.SendConnector, observed []exchange.ObservedSendConnector,
-	v exchange.Version, cred *exchange.CredentialSpec) (*Entry, error) {
-	e := &Entry{Subject: Subject{Kind: sendConnectorKind, Organization: org, Name: sc.Name}, Action: ActionUnchanged}
-	cur := findSend(observed, sc.Name)
-	if sc.Spec.Ensure == v1alpha1.EnsureAbsent {
-		if cur != nil {
-			e.Action = ActionRemove
-			e.setCalls(exchange.RemoveSendConnector(cur.Identity))
-		}
-		return e, nil
-	}
-	desired := sendSpec(sc, cred)
-	if cur == nil {
-		e.Action = ActionCreate
-		desired.Comment = ptr(withMarker(deref(sc.Spec.Comment)))
-		usage := ""
-		if sc.Spec.Usage != nil {
-			usage = string(*sc.Spec.Usage)
-		}
-		call, err := exchange.NewSendConnector(v, sc.Name, usage, desired)
-		if err != nil {
-			return e, err
-		}
-		e.setCalls(call)
-		return e, nil
-	}
-	var d differ
-	change := diffSend(&d, sc, desired, cur)
-	if note, ok := sendUsageImplies(sc, cur); ok {
-		e.Notes = append(e.Notes, note)
-	}
-	e.Fields = d.fields
-	if len(e.Notes) > 0 && e.Notes[0].Reason == ReasonReplace {
-		e.Action = ActionReplace
-		desired.Comment = ptr(withMarker(deref(sc.Spec.Comment)))
-		usage := string(*sc.Spec.Usage)
-		create, err := exchange.NewSendConnector(v, sc.Name, usage, desired)
-		if err != nil {
-			return e, err
-		}
-		e.setCalls(exchange.RemoveSendConnector(cur.Identity), create)
-		return e, nil
-	}
-	if len(d.fields) == 0 {
-		return e, nil
-	}
-	e.Action = ActionConfigure
-	call, err := exchange.SetSendConnector(v, cur.Identity, change, cur)
-	if err != nil {
-		return e, err
-	}
-	e.setCalls(call)
-	return e, nil
+// sendDecl is a declared send connector as planned: its spec and the
+// smart-host credential resolved from its secret.
+type sendDecl struct {
+	*v1alpha1.SendConnectorSpec
+	cred *exchange.CredentialSpec
 }
 
-// sendSpec maps the declared fields onto the cmdlet's parameters.
-func sendSpec(sc *v1alpha1.SendConnector, cred *exchange.CredentialSpec) exchange.SendConnectorSpec {
-	s := sc.Spec
-	out := exchange.SendConnectorSpec{
-		AddressSpaces:          s.AddressSpaces,
-		DNSRoutingEnabled:      s.DNSRoutingEnabled,
-		SmartHosts:             s.SmartHosts,
-		RequireTLS:             s.RequireTLS,
-		IgnoreSTARTTLS:         s.IgnoreSTARTTLS,
-		DomainSecureEnabled:    s.DomainSecureEnabled,
-		TlsDomain:              s.TLSDomain,
-		TlsCertificateName:     s.TLSCertificateName,
-		Fqdn:                   s.FQDN,
-		SourceTransportServers: s.SourceTransportServers,
-		Enabled:                s.Enabled,
-		MaxMessageSize:         s.MaxMessageSize,
-		Comment:                s.Comment,
+type (
+	sendObs  = exchange.ObservedSendConnector
+	sendSpec = exchange.SendConnectorSpec
+)
+
+// sendFields is every managed field of a SendConnector (see receiveFields).
+var sendFields = fields[sendDecl, sendObs, sendSpec]{
+	setField("addressSpaces", func(d *sendDecl) []value.AddressSpace { return d.AddressSpaces },
+		func(o *sendObs) []value.AddressSpace { return o.AddressSpaces }, value.EqualSets[value.AddressSpace],
+		func(c *sendSpec) *[]value.AddressSpace { return &c.AddressSpaces }),
+	boolField("dnsRoutingEnabled", func(d *sendDecl) *bool { return d.DNSRoutingEnabled },
+		func(o *sendObs) bool { return o.DNSRoutingEnabled }, func(c *sendSpec) **bool { return &c.DNSRoutingEnabled }),
+	setField("smartHosts", func(d *sendDecl) []value.SmartHost { return d.SmartHosts },
+		func(o *sendObs) []value.SmartHost { return o.SmartHosts }, value.EqualSets[value.SmartHost],
+		func(c *sendSpec) *[]value.SmartHost { return &c.SmartHosts }),
+	foldField("smartHostAuthMechanism", func(d *sendDecl) *string { return enumPtr(d.SmartHostAuthMechanism) },
+		func(o *sendObs) string { return orNone(o.SmartHostAuthMechanism) },
+		func(c *sendSpec) **string { return &c.SmartHostAuthMechanism }),
+	credentialField,
+	boolField("requireTLS", func(d *sendDecl) *bool { return d.RequireTLS }, func(o *sendObs) bool { return o.RequireTLS },
+		func(c *sendSpec) **bool { return &c.RequireTLS }),
+	foldField("tlsAuthLevel", func(d *sendDecl) *string { return enumPtr(d.TLSAuthLevel) },
+		func(o *sendObs) string { return o.TlsAuthLevel }, func(c *sendSpec) **string { return &c.TlsAuthLevel }),
+	foldField("tlsDomain", func(d *sendDecl) *string { return d.TLSDomain }, func(o *sendObs) string { return o.TlsDomain },
+		func(c *sendSpec) **string { return &c.TlsDomain }),
+	boolField("ignoreSTARTTLS", func(d *sendDecl) *bool { return d.IgnoreSTARTTLS },
+		func(o *sendObs) bool { return o.IgnoreSTARTTLS }, func(c *sendSpec) **bool { return &c.IgnoreSTARTTLS }),
+	boolField("domainSecureEnabled", func(d *sendDecl) *bool { return d.DomainSecureEnabled },
+		func(o *sendObs) bool { return o.DomainSecureEnabled }, func(c *sendSpec) **bool { return &c.DomainSecureEnabled }),
+	exactField("tlsCertificateName", func(d *sendDecl) *string { return d.TLSCertificateName },
+		func(o *sendObs) string { return o.TlsCertificateName }, func(c *sendSpec) **string { return &c.TlsCertificateName }),
+	intField("port", func(d *sendDecl) *int { return intPtr(d.Port) }, func(o *sendObs) int { return o.Port },
+		func(c *sendSpec) **int { return &c.Port }),
+	foldField("fqdn", func(d *sendDecl) *string { return d.FQDN }, func(o *sendObs) string { return o.Fqdn },
+		func(c *sendSpec) **string { return &c.Fqdn }),
+	foldSetField("sourceTransportServers", func(d *sendDecl) []string { return d.SourceTransportServers },
+		func(o *sendObs) []string { return o.SourceTransportServers }, func(c *sendSpec) *[]string { return &c.SourceTransportServers }),
+	boolField("enabled", func(d *sendDecl) *bool { return d.Enabled }, func(o *sendObs) bool { return o.Enabled },
+		func(c *sendSpec) **bool { return &c.Enabled }),
+	valueField("maxMessageSize", func(d *sendDecl) *value.ByteSize { return d.MaxMessageSize },
+		func(o *sendObs) value.ByteSize { return o.MaxMessageSize }, value.ByteSize.Equal,
+		func(c *sendSpec) **value.ByteSize { return &c.MaxMessageSize }),
+	foldField("protocolLoggingLevel", func(d *sendDecl) *string { return enumPtr(d.ProtocolLoggingLevel) },
+		func(o *sendObs) string { return o.ProtocolLoggingLevel }, func(c *sendSpec) **string { return &c.ProtocolLoggingLevel }),
+	commentField(func(d *sendDecl) *string { return d.Comment }, func(o *sendObs) string { return o.Comment },
+		func(c *sendSpec) **string { return &c.Comment }),
+}
+
+// credentialField is the smart-host credential. Its password can never be
+// read back from Exchange, so only a missing credential is drift.
+var credentialField = field[sendDecl, sendObs, sendSpec]{name: "authenticationCredential",
+	declared: func(d *sendDecl) bool { return d.cred != nil },
+	compare: func(d *sendDecl, o *sendObs) (string, string, bool) {
+		return d.cred.Username + " (password set)", "(none)", o.HasAuthenticationCredential
+	},
+	set: func(d *sendDecl, _ *sendObs, c *sendSpec) { c.AuthenticationCredential = d.cred },
+}
+
+// sendUnmanaged are the SendConnectorSpec fields that are not compared, and why.
+var sendUnmanaged = map[string]string{
+	"organizationRef": "names the organisation, not a setting",
+	"ensure":          "decides the action",
+	"usage":           "creation only: compared through what it implies (sendUsageImplies)",
+}
+
+// sendCompanions adds the parameters Exchange wants on the same command
+// line as a changed one.
+func sendCompanions(want sendSpec, ch *sendSpec) {
+	// -DNSRoutingEnabled $false needs its smart hosts.
+	if ch.DNSRoutingEnabled != nil && !*ch.DNSRoutingEnabled {
+		ch.SmartHosts = want.SmartHosts
 	}
-	if s.SmartHostAuthMechanism != nil {
-		out.SmartHostAuthMechanism = ptr(string(*s.SmartHostAuthMechanism))
+	// A new authentication mechanism needs its credential, and a new
+	// credential its mechanism.
+	if ch.SmartHostAuthMechanism != nil {
+		ch.AuthenticationCredential = want.AuthenticationCredential
 	}
-	if s.TLSAuthLevel != nil {
-		out.TlsAuthLevel = ptr(string(*s.TLSAuthLevel))
+	if ch.AuthenticationCredential != nil && ch.SmartHostAuthMechanism == nil {
+		ch.SmartHostAuthMechanism = want.SmartHostAuthMechanism
 	}
-	if s.ProtocolLoggingLevel != nil {
-		out.ProtocolLoggingLevel = ptr(string(*s.ProtocolLoggingLevel))
+	// -RequireTLS $true and -TlsAuthLevel go on one command line.
+	if ch.RequireTLS != nil && *ch.RequireTLS && want.TlsAuthLevel != nil {
+		ch.TlsAuthLevel = want.TlsAuthLevel
 	}
-	if s.Port != nil {
-		out.Port = ptr(int(*s.Port))
+	if ch.TlsAuthLevel != nil && want.RequireTLS != nil {
+		ch.RequireTLS = want.RequireTLS
 	}
-	out.AuthenticationCredential = cred
+}
+
+var sendOps = &connectorOps[sendDecl, sendObs, sendSpec]{
+	fields:      sendFields,
+	replacement: sendUsageImplies,
+	companions:  sendCompanions,
+	create: func(id v1alpha1.Identity, d *sendDecl, want sendSpec, v exchange.Version) ([]exchange.Call, error) {
+		want.Comment = ptr(withMarker(deref(d.Comment)))
+		usage := ""
+		if d.Usage != nil {
+			usage = string(*d.Usage)
+		}
+		c, err := exchange.NewSendConnector(v, id.Name, usage, want)
+		return []exchange.Call{c}, err
+	},
+	set: func(_ v1alpha1.Identity, o *sendObs, change sendSpec, v exchange.Version) ([]exchange.Call, error) {
+		c, err := exchange.SetSendConnector(v, o.Identity, change, o)
+		return []exchange.Call{c}, err
+	},
+	remove: func(_ v1alpha1.Identity, o *sendObs) []exchange.Call {
+		return []exchange.Call{exchange.RemoveSendConnector(o.Identity)}
+	},
+}
+
+// bindSendConnectors binds the organisation's declared send connectors,
+// and, with --prune, those this site created and no longer declares.
+func bindSendConnectors(b *binding) []resource {
+	var out []resource
+	site := b.r.site
+	var observed []sendObs
+	if b.obs != nil {
+		observed = b.obs.SendConnectors
+	}
+	for _, sc := range site.SendConnectors() {
+		if site.Organization(sc) != b.org.org {
+			continue
+		}
+		d := &sendDecl{SendConnectorSpec: &sc.Spec, cred: b.org.creds[strings.ToLower(sc.Name)]}
+		out = append(out, &connector[sendDecl, sendObs, sendSpec]{id: b.identity(sc), decl: d,
+			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps})
+	}
+	if b.obs == nil || !b.r.opts.Prune {
+		return out
+	}
+	for i, c := range observed {
+		if !hasMarker(c.Comment) || sendDeclared(b, c.Name) {
+			continue
+		}
+		id := v1alpha1.Identity{Kind: v1alpha1.KindSendConnector, Organization: b.org.org.Name, Name: c.Name}
+		out = append(out, pruned(id, &observed[i], sendOps))
+	}
 	return out
 }
 
-// diffSend runs the named field checks of a send connector and returns a
-// change holding only the fields that differ.
-func diffSend(d *differ, sc *v1alpha1.SendConnector, want exchange.SendConnectorSpec, cur *exchange.ObservedSendConnector) exchange.SendConnectorSpec {
-	var ch exchange.SendConnectorSpec
-	if want.AddressSpaces != nil && !value.EqualSets(want.AddressSpaces, cur.AddressSpaces) {
-		d.add("addressSpaces", showList(want.AddressSpaces), showList(cur.AddressSpaces))
-		ch.AddressSpaces = want.AddressSpaces
-	}
-	if want.DNSRoutingEnabled != nil && *want.DNSRoutingEnabled != cur.DNSRoutingEnabled {
-		d.add("dnsRoutingEnabled", *want.DNSRoutingEnabled, cur.DNSRoutingEnabled)
-		ch.DNSRoutingEnabled = want.DNSRoutingEnabled
-		// Exchange wants the smart hosts on the same command line as
-		// -DNSRoutingEnabled $false.
-		if !*want.DNSRoutingEnabled {
-			ch.SmartHosts = want.SmartHosts
+func sendDeclared(b *binding, name string) bool {
+	for _, sc := range b.r.site.SendConnectors() {
+		if b.r.site.Organization(sc) == b.org.org && strings.EqualFold(sc.Name, name) {
+			return true
 		}
 	}
-	if want.SmartHosts != nil && !value.EqualSets(want.SmartHosts, cur.SmartHosts) {
-		d.add("smartHosts", showList(want.SmartHosts), showList(cur.SmartHosts))
-		ch.SmartHosts = want.SmartHosts
-	}
-	if want.SmartHostAuthMechanism != nil && !strings.EqualFold(*want.SmartHostAuthMechanism, orNone(cur.SmartHostAuthMechanism)) {
-		d.add("smartHostAuthMechanism", *want.SmartHostAuthMechanism, orNone(cur.SmartHostAuthMechanism))
-		ch.SmartHostAuthMechanism = want.SmartHostAuthMechanism
-		ch.AuthenticationCredential = want.AuthenticationCredential
-	}
-	// The stored password can never be read back: only a missing
-	// credential is drift. Rotating it is a change of the manifest's secret
-	// that exreconcile cannot see (README: what is not managed).
-	if want.AuthenticationCredential != nil && !cur.HasAuthenticationCredential {
-		d.add("authenticationCredential", want.AuthenticationCredential.Username+" (password set)", "(none)")
-		ch.AuthenticationCredential = want.AuthenticationCredential
-		if ch.SmartHostAuthMechanism == nil && want.SmartHostAuthMechanism != nil {
-			ch.SmartHostAuthMechanism = want.SmartHostAuthMechanism
-		}
-	}
-	if want.RequireTLS != nil && *want.RequireTLS != cur.RequireTLS {
-		d.add("requireTLS", *want.RequireTLS, cur.RequireTLS)
-		ch.RequireTLS = want.RequireTLS
-		// -RequireTLS $true and -TlsAuthLevel go on one command line.
-		if *want.RequireTLS && want.TlsAuthLevel != nil {
-			ch.TlsAuthLevel = want.TlsAuthLevel
-		}
-	}
-	if want.TlsAuthLevel != nil && !strings.EqualFold(*want.TlsAuthLevel, cur.TlsAuthLevel) {
-		d.add("tlsAuthLevel", *want.TlsAuthLevel, cur.TlsAuthLevel)
-		ch.TlsAuthLevel = want.TlsAuthLevel
-		if want.RequireTLS != nil {
-			ch.RequireTLS = want.RequireTLS
-		}
-	}
-	ch.TlsDomain = d.fold("tlsDomain", want.TlsDomain, cur.TlsDomain)
-	ch.IgnoreSTARTTLS = d.flag("ignoreSTARTTLS", want.IgnoreSTARTTLS, cur.IgnoreSTARTTLS)
-	ch.DomainSecureEnabled = d.flag("domainSecureEnabled", want.DomainSecureEnabled, cur.DomainSecureEnabled)
-	if want.TlsCertificateName != nil && *want.TlsCertificateName != cur.TlsCertificateName {
-		d.add("tlsCertificateName", *want.TlsCertificateName, cur.TlsCertificateName)
-		ch.TlsCertificateName = want.TlsCertificateName
-	}
-	if want.Port != nil && *want.Port != cur.Port {
-		d.add("port", *want.Port, cur.Port)
-		ch.Port = want.Port
-	}
-	ch.Fqdn = d.fold("fqdn", want.Fqdn, cur.Fqdn)
-	if want.SourceTransportServers != nil && !equalFoldSet(want.SourceTransportServers, cur.SourceTransportServers) {
-		d.add("sourceTransportServers", want.SourceTransportServers, cur.SourceTransportServers)
-		ch.SourceTransportServers = want.SourceTransportServers
-	}
-	ch.Enabled = d.flag("enabled", want.Enabled, cur.Enabled)
-	if want.MaxMessageSize != nil && !want.MaxMessageSize.Equal(cur.MaxMessageSize) {
-		d.add("maxMessageSize", want.MaxMessageSize.String(), cur.MaxMessageSize.String())
-		ch.MaxMessageSize = want.MaxMessageSize
-	}
-	ch.ProtocolLoggingLevel = d.fold("protocolLoggingLevel", want.ProtocolLoggingLevel, cur.ProtocolLoggingLevel)
-	ch.Comment = d.comment(sc.Spec.Comment, cur.Comment)
-	return ch
+	return false
 }
 
 // sendUsageImplies checks what a declared usage implies against an existing
 // connector. Usage is a creation-only label; for send connectors it only sets
 // the default MaxMessageSize: unlimited for Internal, a limit for the others
-// (semantics.md §4 item 9). When maxMessageSize is not declared and the
-// observed limit contradicts the usage, the connector was made with another
-// usage and only a replacement gives it the declared one.
-func sendUsageImplies(sc *v1alpha1.SendConnector, cur *exchange.ObservedSendConnector) (Note, bool) {
-	if sc.Spec.Usage == nil || sc.Spec.MaxMessageSize != nil {
+// (docs/exchange.md, "Usage types"). When maxMessageSize is not declared and
+// the observed limit contradicts the usage, the connector was made with
+// another usage and only a replacement gives it the declared one.
+func sendUsageImplies(d *sendDecl, cur *sendObs) (Note, bool) {
+	if d.Usage == nil || d.MaxMessageSize != nil {
 		return Note{}, false
 	}
-	internal := strings.EqualFold(string(*sc.Spec.Usage), "Internal")
+	internal := strings.EqualFold(string(*d.Usage), "Internal")
 	if internal == cur.MaxMessageSize.Unlimited {
 		return Note{}, false
 	}
-	return Note{Severity: "warning", Reason: ReasonReplace,
-		Message: "usage " + string(*sc.Spec.Usage) + " is set only at creation and the connector's MaxMessageSize " +
-			cur.MaxMessageSize.String() + " shows it was created with another usage; apply --allow-replace removes and recreates it"}, true
+	return warningNote(ReasonRequiresReplacement, "usage %s is set only at creation and the connector's MaxMessageSize %s "+
+		"shows it was created with another usage; apply --allow-replace removes and recreates it", *d.Usage, cur.MaxMessageSize), true
 }
 
-func findSend(list []exchange.ObservedSendConnector, name string) *exchange.ObservedSendConnector {
+func findSend(list []sendObs, name string) *sendObs {
 	for i := range list {
 		if strings.EqualFold(list[i].Name, name) {
 			return &list[i]

@@ -70,8 +70,8 @@ func observedSend() exchange.ObservedSendConnector {
 	}
 }
 
-func sendSubject(name string) Subject {
-	return Subject{Kind: sendConnectorKind, Organization: testOrg, Name: name}
+func sendSubject(name string) v1alpha1.Identity {
+	return v1alpha1.Identity{Kind: v1alpha1.KindSendConnector, Organization: testOrg, Name: name}
 }
 
 func TestPlanSendConnectorNoDriftWhenEqual(t *testing.T) {
@@ -131,7 +131,7 @@ func TestPlanSendConnectorNoDriftWhenEqual(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planSendConnector: %v", err)
 			}
-			want := &Entry{Subject: sendSubject("To Canoe"), Action: ActionUnchanged}
+			want := &Entry{Identity: sendSubject("To Canoe"), Action: ActionUnchanged}
 			if diff := cmp.Diff(want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}
@@ -263,7 +263,7 @@ func TestPlanSendConnectorFieldDrift(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planSendConnector: %v", err)
 			}
-			want := &Entry{Subject: sendSubject("To Canoe"), Action: ActionConfigure,
+			want := &Entry{Identity: sendSubject("To Canoe"), Action: ActionChange,
 				Fields: []FieldDiff{tt.field}, Calls: []string{tt.call}}
 			if diff := cmp.Diff(want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
@@ -284,7 +284,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 	}
 	others := []exchange.ObservedSendConnector{{Name: "Mail to O365", Identity: "Mail to O365"}}
 	replaceNote := func(usage, size string) Note {
-		return Note{Severity: "warning", Reason: ReasonReplace,
+		return Note{Severity: "warning", Reason: ReasonRequiresReplacement,
 			Message: "usage " + usage + " is set only at creation and the connector's MaxMessageSize " + size +
 				" shows it was created with another usage; apply --allow-replace removes and recreates it"}
 	}
@@ -298,7 +298,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 	}{
 		{name: "CreateEveryField", reason: "New-SendConnector carries the usage, every declared field and the marker after the comment",
 			sc: sendFixture(), cred: sendCred, observed: others,
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
 				"New-SendConnector -Name 'To Canoe' -Usage 'Partner' -AddressSpaces 'SMTP:canoe.com;1','SMTP:other.com;2'" +
 					" -DNSRoutingEnabled $false -SmartHosts 'relay.canoe.com','10.0.0.5' -SmartHostAuthMechanism 'BasicAuth'" + credArg +
 					" -Port 25 -Fqdn 'mail.work.com' -RequireTLS $true -TlsAuthLevel 'DomainValidation' -TlsDomain 'canoe.com'" +
@@ -307,11 +307,11 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 					" -Enabled $true -Comment 'to canoe [managed-by: exreconcile]'"}}},
 		{name: "CreateMinimal", reason: "without a comment the marker is the whole comment",
 			sc: minimal(ptr(v1alpha1.SendUsageInternet)),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
 				"New-SendConnector -Name 'To Canoe' -Usage 'Internet' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}}},
 		{name: "CreateWithoutUsage", reason: "no usage leaves Exchange's default",
 			sc: minimal(nil),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
 				"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}}},
 		{name: "AbsentPresent", reason: "ensure Absent removes an existing connector without a prompt",
 			sc: func() *v1alpha1.SendConnector {
@@ -321,7 +321,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 				return sc
 			}(),
 			observed: withSize("35MB"),
-			want: &Entry{Subject: sendSubject("TO CANOE"), Action: ActionRemove,
+			want: &Entry{Identity: sendSubject("TO CANOE"), Action: ActionRemove,
 				Calls: []string{"Remove-SendConnector -Identity 'To Canoe' -Confirm:$false"}}},
 		{name: "AbsentAbsent", reason: "ensure Absent of a missing connector is in sync",
 			sc: func() *v1alpha1.SendConnector {
@@ -330,7 +330,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 				return sc
 			}(),
 			observed: others,
-			want:     &Entry{Subject: sendSubject("To Canoe"), Action: ActionUnchanged}},
+			want:     &Entry{Identity: sendSubject("To Canoe"), Action: ActionUnchanged}},
 		{name: "CredentialPresent", reason: "a stored credential cannot be read back; its presence is not drift",
 			sc: func() *v1alpha1.SendConnector {
 				sc := minimal(nil)
@@ -343,7 +343,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 				o[0].HasAuthenticationCredential = true
 				return o
 			}(),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionUnchanged}},
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionUnchanged}},
 		{name: "CredentialMissingAlone", reason: "a credential without a declared mechanism is set alone",
 			sc: func() *v1alpha1.SendConnector {
 				sc := minimal(nil)
@@ -351,18 +351,18 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 				return sc
 			}(),
 			cred: sendCred, observed: withSize("35MB"),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionConfigure,
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionChange,
 				Fields: []FieldDiff{{Field: "authenticationCredential", Desired: `CANOE\relay (password set)`, Actual: "(none)"}},
 				Calls:  []string{"Set-SendConnector -Identity 'To Canoe'" + credArg}}},
 		{name: "UsageInternalButLimited", reason: "an Internal connector is unlimited; a limit shows another usage, fixed only by replacement",
 			sc: minimal(ptr(v1alpha1.SendUsageInternal)), observed: withSize("35MB"),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionReplace,
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionReplace,
 				Notes: []Note{replaceNote("Internal", "35MB")},
 				Calls: []string{"Remove-SendConnector -Identity 'To Canoe' -Confirm:$false",
 					"New-SendConnector -Name 'To Canoe' -Usage 'Internal' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}}},
 		{name: "UsagePartnerButUnlimited", reason: "only Internal connectors start unlimited",
 			sc: minimal(ptr(v1alpha1.SendUsagePartner)), observed: withSize("Unlimited"),
-			want: &Entry{Subject: sendSubject("To Canoe"), Action: ActionReplace,
+			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionReplace,
 				Notes: []Note{replaceNote("Partner", "Unlimited")},
 				Calls: []string{"Remove-SendConnector -Identity 'To Canoe' -Confirm:$false",
 					"New-SendConnector -Name 'To Canoe' -Usage 'Partner' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}}},
@@ -373,7 +373,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 				return sc
 			}(),
 			observed: withSize("35MB"),
-			want:     &Entry{Subject: sendSubject("To Canoe"), Action: ActionUnchanged}},
+			want:     &Entry{Identity: sendSubject("To Canoe"), Action: ActionUnchanged}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -381,6 +381,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatalf("planSendConnector: %v", err)
 			}
+			checkCreatedFields(t, tt.want, got)
 			if diff := cmp.Diff(tt.want, got, entryOpts); diff != "" {
 				t.Errorf("(-want +got):\n%s\nreason: %s", diff, tt.reason)
 			}

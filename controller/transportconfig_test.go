@@ -10,7 +10,7 @@ import (
 )
 
 func TestPlanTransportConfig(t *testing.T) {
-	subject := Subject{Kind: transportConfigKind, Organization: testOrg, Name: "transport"}
+	subject := v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: testOrg, Name: "transport"}
 	tests := []struct {
 		name     string
 		reason   string
@@ -21,38 +21,38 @@ func TestPlanTransportConfig(t *testing.T) {
 	}{
 		{name: "NotDeclared", reason: "lists left out are not managed",
 			observed: exchange.ObservedTransportConfig{TLSSendDomainSecureList: []string{"canoe.com"}},
-			want:     &Entry{Subject: subject, Action: ActionUnchanged}},
+			want:     &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "EqualIgnoringCaseAndOrder", reason: "domain lists are case-insensitive sets",
 			send: []string{"canoe.com", "Partner.org"}, receive: []string{"WORK.com"},
 			observed: exchange.ObservedTransportConfig{TLSSendDomainSecureList: []string{"partner.ORG", "Canoe.com"},
 				TLSReceiveDomainSecureList: []string{"work.com"}},
-			want: &Entry{Subject: subject, Action: ActionUnchanged}},
+			want: &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "EmptyEqualsEmpty", reason: "a declared empty list matches a fresh organisation",
 			send: []string{}, observed: exchange.ObservedTransportConfig{},
-			want: &Entry{Subject: subject, Action: ActionUnchanged}},
+			want: &Entry{Identity: subject, Action: ActionUnchanged}},
 		{name: "AddAndRemove", reason: "only the entries that differ are named, so entries added meanwhile by others are not rewritten",
 			send:     []string{"canoe.com", "new.org"},
 			observed: exchange.ObservedTransportConfig{TLSSendDomainSecureList: []string{"CANOE.com", "old.org", "older.org"}},
-			want: &Entry{Subject: subject, Action: ActionConfigure,
+			want: &Entry{Identity: subject, Action: ActionChange,
 				Fields: []FieldDiff{{Field: "tlsSendDomainSecureList", Desired: "[canoe.com, new.org]", Actual: "[CANOE.com, old.org, older.org]"}},
 				Calls:  []string{"Set-TransportConfig -TLSSendDomainSecureList @{Add='new.org'; Remove='old.org','older.org'}"}}},
 		{name: "AddOnly", reason: "an empty Remove side is left out",
 			receive:  []string{"canoe.com", "work.com"},
 			observed: exchange.ObservedTransportConfig{TLSReceiveDomainSecureList: []string{"work.com"}},
-			want: &Entry{Subject: subject, Action: ActionConfigure,
+			want: &Entry{Identity: subject, Action: ActionChange,
 				Fields: []FieldDiff{{Field: "tlsReceiveDomainSecureList", Desired: "[canoe.com, work.com]", Actual: "[work.com]"}},
 				Calls:  []string{"Set-TransportConfig -TLSReceiveDomainSecureList @{Add='canoe.com'}"}}},
 		{name: "BothLists", reason: "both lists change in one call",
 			send: []string{"canoe.com"}, receive: []string{"canoe.com"},
 			observed: exchange.ObservedTransportConfig{},
-			want: &Entry{Subject: subject, Action: ActionConfigure,
+			want: &Entry{Identity: subject, Action: ActionChange,
 				Fields: []FieldDiff{{Field: "tlsSendDomainSecureList", Desired: "[canoe.com]", Actual: "[]"},
 					{Field: "tlsReceiveDomainSecureList", Desired: "[canoe.com]", Actual: "[]"}},
 				Calls: []string{"Set-TransportConfig -TLSSendDomainSecureList @{Add='canoe.com'} -TLSReceiveDomainSecureList @{Add='canoe.com'}"}}},
 		{name: "Emptying", reason: "a declared empty list clears the property with $null",
 			send:     []string{},
 			observed: exchange.ObservedTransportConfig{TLSSendDomainSecureList: []string{"canoe.com", "old.org"}},
-			want: &Entry{Subject: subject, Action: ActionConfigure,
+			want: &Entry{Identity: subject, Action: ActionChange,
 				Fields: []FieldDiff{{Field: "tlsSendDomainSecureList", Desired: "[]", Actual: "[canoe.com, old.org]"}},
 				Calls:  []string{"Set-TransportConfig -TLSSendDomainSecureList $null"}}},
 	}

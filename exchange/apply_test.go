@@ -115,7 +115,7 @@ func TestBuilderPairs(t *testing.T) {
 			build: func() (Call, error) {
 				return SetSendConnector(Exchange2019, "X", SendConnectorSpec{SmartHosts: smartHosts(t, "10.1.1.1")}, nil)
 			},
-			want: "Set-SendConnector -Identity 'X' -DNSRoutingEnabled $false -SmartHosts '10.1.1.1'", reason: "semantics.md §4.1"},
+			want: "Set-SendConnector -Identity 'X' -DNSRoutingEnabled $false -SmartHosts '10.1.1.1'", reason: "docs/exchange.md#send-connector-rules item 1"},
 		{name: "auth mechanism brings DNSRoutingEnabled and smart hosts",
 			build: func() (Call, error) {
 				return SetSendConnector(Exchange2019, "X", SendConnectorSpec{SmartHostAuthMechanism: ptr("None")}, cur)
@@ -131,7 +131,7 @@ func TestBuilderPairs(t *testing.T) {
 			build: func() (Call, error) {
 				return SetSendConnector(Exchange2019, "X", SendConnectorSpec{TlsAuthLevel: ptr("EncryptionOnly")}, cur)
 			},
-			want: "Set-SendConnector -Identity 'X' -RequireTLS $true -TlsAuthLevel 'EncryptionOnly' -IgnoreSTARTTLS $false", reason: "semantics.md §4.3-4"},
+			want: "Set-SendConnector -Identity 'X' -RequireTLS $true -TlsAuthLevel 'EncryptionOnly' -IgnoreSTARTTLS $false", reason: "docs/exchange.md#send-connector-rules items 3-4"},
 		{name: "DNS routing on drops smart hosts",
 			build: func() (Call, error) {
 				return SetSendConnector(Exchange2019, "X", SendConnectorSpec{DNSRoutingEnabled: ptr(true), SmartHosts: []value.SmartHost{}}, cur)

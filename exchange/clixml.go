@@ -10,7 +10,7 @@ import (
 )
 
 // clixmlHeader starts every CLIXML block powershell.exe writes to a
-// redirected stderr when it runs -EncodedCommand (powershell-output.md §3.1).
+// redirected stderr when it runs -EncodedCommand (docs/exchange.md "CLIXML on stderr").
 const clixmlHeader = "#< CLIXML"
 
 // Stderr is powershell.exe's stderr decoded: the error records as PowerShell
@@ -170,7 +170,7 @@ const (
 // parseErrorLines splits the console lines of the error stream into records.
 // Each record ends with the line " " the view appends; the lines between are
 // the message (word-wrapped), an optional position block and the field lines
-// (chunked and wrapped, powershell-output.md §3.3).
+// (chunked and wrapped, docs/exchange.md "CLIXML on stderr").
 func parseErrorLines(lines []string) []ErrorRecord {
 	var out []ErrorRecord
 	var cur []string

@@ -86,7 +86,7 @@ func TestDecodeStderr(t *testing.T) {
 		},
 		{
 			name: "Exchange remote error",
-			// powershell-output.md §3.5 (Exchange 2016, buffer width 120),
+			// docs/exchange.md "Exchange error records" (Exchange 2016, buffer width 120),
 			// lines as the ErrorInstance view produces them.
 			in: "#< CLIXML\r\n" + objsOpen + errorLines(
 				`Couldn't find database "0181915290". Make sure you have typed it correctly.`,
@@ -141,7 +141,7 @@ func TestDecodeStderr(t *testing.T) {
 }
 
 // TestDecodeStderrRendered checks a record rendered by the view model of
-// powershell-output.md Appendix B at buffer width 80 (a local cmdlet error).
+// docs/exchange.md "CLIXML on stderr" at buffer width 80 (a local cmdlet error).
 func TestDecodeStderrRendered(t *testing.T) {
 	in := "#< CLIXML\r\n" + objsOpen + errorLines(
 		`Set-SendConnector : Cannot bind parameter 'Port'. Cannot convert value "abc" `,
@@ -181,7 +181,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{name: "exchange not found", rec: ErrorRecord{Message: "The operation couldn't be performed because object 'X' couldn't be found on 'dc'.",
 			Reason: "ManagementObjectNotFoundException", FullyQualifiedErrorId: "[Server=S] [FailureCategory=Cmdlet-ManagementObjectNotFoundException] 1082ECE3,Microsoft.Exchange.X"},
-			want: ClassNotFound, reason: "defaults.md §6"},
+			want: ClassNotFound, reason: "docs/exchange.md#error-texts"},
 		{name: "certificate not found", rec: ErrorRecord{Message: "A special Rpc error occurs on server S: The certificate with thumbprint AB was not found."},
 			want: ClassNotFound, reason: "the Rpc wording has no exception name"},
 		{name: "cmdlet missing", rec: ErrorRecord{Message: "The term 'Get-SendConnector' is not recognized ...", Category: "ObjectNotFound",

@@ -13,7 +13,7 @@ import (
 // script or secret ever shows in a process listing or an audit log; base64
 // keeps stdin ASCII whatever the console code page. $ProgressPreference stops
 // the progress records that otherwise fill stderr when modules load. It uses
-// only what PowerShell 2.0 and exsim's subset both have (winrm.md §8).
+// only what PowerShell 2.0 and exsim's subset both have (docs/winrm.md "The bootstrap").
 const bootstrap = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';" +
 	"$b=[string]::Join('',@($input));" +
 	"$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b));" +

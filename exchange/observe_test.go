@@ -62,7 +62,7 @@ var server2019 = frame(serverFrame, xmlDoc(object(prop("Name", "WIN20081"), prop
 	prop("AdminDisplayVersion", "Version 15.2 (Build 986.5)"), prop("ServerRole", "Mailbox"), prop("IsEdgeServer", "False"))))
 
 // The five receive connector property sets below are the real values of
-// defaults.md §3.2 (Exchange 2019) and seed 001 (Exchange 2007/2010 era).
+// docs/exchange.md "Default receive connectors" (Exchange 2019) and seed 001 (Exchange 2007/2010 era).
 var rcDefault = object(prop("Name", "Default WIN-CTD3L0RGEN4"), prop("Identity", `WIN-CTD3L0RGEN4\Default WIN-CTD3L0RGEN4`),
 	prop("Server", "WIN-CTD3L0RGEN4"), items("Bindings", "0.0.0.0:2525", "[::]:2525"),
 	items("RemoteIPRanges", "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0.0.0.0-255.255.255.255"),
@@ -161,7 +161,7 @@ func TestParseReceiveConnectors(t *testing.T) {
 }
 
 func TestParseSendConnectors(t *testing.T) {
-	// defaults.md §3.4 (2019 hybrid connector) and seed 000 (smart host with
+	// docs/exchange.md "Send connector defaults" (2019 hybrid connector) and seed 000 (smart host with
 	// Basic auth, IP literal in brackets, Exchange 2007/2010 lower-case smtp).
 	o365 := object(prop("Name", "Mail to O365"), prop("Identity", "Mail to O365"), items("AddressSpaces", "SMTP:*;1"),
 		prop("DNSRoutingEnabled", "False"), items("SmartHosts", "microsoft-com.mail.protection.outlook.com"),

@@ -148,7 +148,7 @@ func lexCommands(t *testing.T, src string) []Call {
 }
 
 // Allowed constructs of the straight-line subset that both PowerShell 2.0
-// and exsim run (DESIGN.md, the remote contract).
+// and exsim run (docs/winrm.md "The remote contract").
 var (
 	allowedTypes   = map[string]bool{"[Convert]": true, "[Text.Encoding]": true, "[string]": true, "[ScriptBlock]": true, "[Console]": true}
 	allowedMembers = map[string]bool{"FromBase64String": true, "ToBase64String": true, "UTF8": true, "GetBytes": true,

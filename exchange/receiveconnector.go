@@ -48,7 +48,7 @@ func receiveConnectorPart(server string) observePart {
 }
 
 // transportRoleNumbers are ServerRole's values for the two transport roles
-// (defaults.md §1), for a deserialised enum that arrives as its number.
+// (docs/exchange.md "Plain enums"), for a deserialised enum that arrives as its number.
 var transportRoleNumbers = map[int]string{32: "HubTransport", 16384: "FrontendTransport"}
 
 func parseReceiveConnectors(scan *stdoutScan) ([]ObservedReceiveConnector, error) {
@@ -133,7 +133,7 @@ func (s ReceiveConnectorSpec) args(c *Call) {
 }
 
 // usageRules says, per usage type, whether New-ReceiveConnector requires or
-// refuses Bindings and RemoteIPRanges (semantics.md §4.11; the reference text
+// refuses Bindings and RemoteIPRanges (docs/exchange.md "Receive connector usage"; the reference text
 // wins over the SYNTAX blocks that list them as optional).
 var usageRules = map[string]struct{ bindings, ranges string }{
 	"Client":   {bindings: "refused", ranges: "required"},

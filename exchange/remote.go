@@ -8,11 +8,22 @@ import (
 )
 
 // Remote is one Exchange server as the controller drives it: observe, then
-// apply. *Server implements it over a Runner; controller tests fake it or
-// give a *Server a recording Runner.
+// apply. It is the seam between the engine and Exchange: the engine hands
+// it typed calls and receives a typed Observation; only this package knows
+// the scripts, their framing and the wire. *Server implements it over a
+// Runner; controller tests fake it.
 type Remote interface {
+	// Observe reads the server and what reads asks for, in one command.
 	Observe(ctx context.Context, reads Reads) (*Observation, error)
+	// Apply runs calls in one command and says which ran.
 	Apply(ctx context.Context, calls []Call) (*ApplyResult, error)
+	// ApplyScript is the script Apply would run, secrets redacted
+	// (plan --show-script).
+	ApplyScript(calls []Call) (string, error)
+	// Commands counts the WinRM commands run so far.
+	Commands() int
+	// Close ends the server's WinRM shell.
+	Close(ctx context.Context) error
 }
 
 // Server is a Remote over a Runner. It remembers the version the first
@@ -56,4 +67,29 @@ func (s *Server) Observe(ctx context.Context, reads Reads) (*Observation, error)
 // Apply runs calls in one script.
 func (s *Server) Apply(ctx context.Context, calls []Call) (*ApplyResult, error) {
 	return Apply(ctx, s.runner, ApplyRequest{Target: s.Target(), Calls: calls})
+}
+
+// ApplyScript renders the apply script of calls with secrets redacted.
+func (s *Server) ApplyScript(calls []Call) (string, error) {
+	script, err := ApplyScript(ApplyRequest{Target: s.Target(), Calls: calls})
+	if err != nil {
+		return "", err
+	}
+	return script.Redacted(), nil
+}
+
+// Commands counts the commands of the runner, when it counts them.
+func (s *Server) Commands() int {
+	if c, ok := s.runner.(interface{ Commands() int }); ok {
+		return c.Commands()
+	}
+	return 0
+}
+
+// Close closes the runner, when it holds anything open.
+func (s *Server) Close(ctx context.Context) error {
+	if c, ok := s.runner.(interface{ Close(context.Context) error }); ok {
+		return c.Close(ctx)
+	}
+	return nil
 }

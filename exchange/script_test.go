@@ -165,7 +165,7 @@ func TestCheckAndFilterCall(t *testing.T) {
 func TestDelivery(t *testing.T) {
 	cl := CommandLine()
 	if len(cl) != 610 || !strings.HasPrefix(cl, "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ") {
-		t.Errorf("command line (%d characters) %q; want the 610-character bootstrap of winrm.md §8", len(cl), cl)
+		t.Errorf("command line (%d characters) %q; want the 610-character bootstrap of docs/winrm.md#the-bootstrap", len(cl), cl)
 	}
 	for _, in := range []string{"", "ascii", "Zürich ‘quotes’ 東京 \U0001F600"} {
 		got, err := DecodeCommand(EncodeCommand(in))

@@ -122,7 +122,7 @@ type CredentialSpec struct {
 func ptr[T any](v T) *T { return &v }
 
 // complete adds the parameters Exchange wants on the same command line as
-// the ones the caller set (semantics.md §4, defaults.md §5), taking their
+// the ones the caller set (docs/exchange.md "Send connector rules"), taking their
 // values from cur (nil for a new connector), and refuses combinations
 // Exchange refuses:
 //   - SmartHosts need -DNSRoutingEnabled $false, and -DNSRoutingEnabled

@@ -19,14 +19,14 @@ const (
 type SessionMode string
 
 // Session modes. Auto means RemotePowerShell on Mailbox servers and SnapIn
-// on Edge, which has no remote PowerShell endpoint (semantics.md §7).
+// on Edge, which has no remote PowerShell endpoint (docs/exchange.md "Loading the cmdlets").
 const (
 	SessionAuto             SessionMode = "Auto"
 	SessionRemotePowerShell SessionMode = "RemotePowerShell"
 	SessionSnapIn           SessionMode = "SnapIn"
 )
 
-// Snap-in names by version (semantics.md §7).
+// Snap-in names by version (docs/exchange.md "Loading the cmdlets").
 const (
 	snapIn2010 = "Microsoft.Exchange.Management.PowerShell.E2010"
 	snapIn2013 = "Microsoft.Exchange.Management.PowerShell.SnapIn"

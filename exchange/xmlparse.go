@@ -74,7 +74,7 @@ func scanStdout(stdout string) (*stdoutScan, error) {
 }
 
 // xmlNode is one <Object> or <Property> of ConvertTo-Xml output
-// (powershell-output.md §1.3): an optional Name, text, and nested
+// (docs/exchange.md "ConvertTo-Xml"): an optional Name, text, and nested
 // <Property> elements (collection items have no Name).
 type xmlNode struct {
 	Attrs []xml.Attr `xml:",any,attr"`

@@ -66,28 +66,32 @@ func (st *loadState) link() {
 	st.duplicates()
 }
 
-// identity returns the key two objects may not share, and how to name it in a message. Names
-// of connectors, servers and thumbprints compare case-insensitively, as Exchange compares them.
-func (s *Site) identity(obj Object) (key, label string) {
-	orgName := ""
-	if org := s.Organization(obj); org != nil {
-		orgName = org.Name
+// identityKey is one key two objects may not share: the object's Identity, and for a
+// certificate also its thumbprint (one certificate declared under two names would be imported
+// and enabled twice). label names it in a message, path is the field the message points at.
+type identityKey struct{ key, label, path string }
+
+// identityKeys returns the keys of obj. Names of connectors, servers and thumbprints compare
+// case-insensitively, as Exchange compares them.
+func (s *Site) identityKeys(obj Object) []identityKey {
+	o, ok := obj.(Identified)
+	if !ok {
+		return nil
 	}
-	switch o := obj.(type) {
-	case *ExchangeOrganization:
-		return "org/" + o.Name, fmt.Sprintf("ExchangeOrganization %q", o.Name)
-	case *SendConnector:
-		return "send/" + orgName + "/" + strings.ToLower(o.Name), fmt.Sprintf("SendConnector %q", o.Name)
-	case *ReceiveConnector:
-		return "receive/" + orgName + "/" + strings.ToLower(o.Spec.Server) + `\` + strings.ToLower(o.Name),
-			"ReceiveConnector " + quote(o.Identity())
+	id := s.IdentityOf(o)
+	k := identityKey{key: id.Key(), label: id.String(), path: "metadata.name"}
+	switch c := obj.(type) {
 	case *TransportConfig:
-		return "transportconfig/" + orgName, ""
+		k.label, k.path = "", ""
 	case *ExchangeCertificate:
-		return "cert/" + orgName + "/" + strings.ToLower(o.Spec.Thumbprint),
-			fmt.Sprintf("ExchangeCertificate with thumbprint %s", o.NormalizedThumbprint())
+		keys := []identityKey{k}
+		if c.Spec.Thumbprint != "" {
+			keys = append(keys, identityKey{key: "thumbprint/" + id.Organization + "/" + strings.ToLower(c.Spec.Thumbprint),
+				label: fmt.Sprintf("ExchangeCertificate with thumbprint %s", c.NormalizedThumbprint()), path: "spec.thumbprint"})
+		}
+		return keys
 	}
-	return "", ""
+	return []identityKey{k}
 }
 
 // duplicates reports objects that share an identity. Each occurrence gets its own error listing
@@ -95,6 +99,7 @@ func (s *Site) identity(obj Object) (key, label string) {
 func (st *loadState) duplicates() {
 	s := st.site
 	groups := map[string][]Object{}
+	keys := map[string]identityKey{}
 	var order []string
 	for _, obj := range s.Objects {
 		if obj.GetName() == "" {
@@ -103,40 +108,38 @@ func (st *loadState) duplicates() {
 		if _, isOrg := obj.(*ExchangeOrganization); !isOrg && s.Organization(obj) == nil {
 			continue // its identity is not known
 		}
-		key, _ := s.identity(obj)
-		if c, ok := obj.(*ExchangeCertificate); ok && c.Spec.Thumbprint == "" {
-			continue
+		for _, k := range s.identityKeys(obj) {
+			if _, seen := groups[k.key]; !seen {
+				order = append(order, k.key)
+				keys[k.key] = k
+			}
+			groups[k.key] = append(groups[k.key], obj)
 		}
-		if _, seen := groups[key]; !seen {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], obj)
 	}
 	for _, key := range order {
 		objs := groups[key]
 		if len(objs) < 2 {
 			continue
 		}
-		path := "metadata.name"
-		switch objs[0].(type) {
-		case *TransportConfig:
-			path = ""
-		case *ExchangeCertificate:
-			path = "spec.thumbprint"
-		}
+		k := keys[key]
 		for i, obj := range objs {
 			var others []string
 			for j, other := range objs {
 				if i != j {
-					others = append(others, s.where(other, path))
+					others = append(others, s.where(other, k.path))
 				}
 			}
-			_, label := s.identity(obj)
+			label := k.label
+			for _, own := range s.identityKeys(obj) {
+				if own.key == key {
+					label = own.label // as this object writes its name
+				}
+			}
 			msg := fmt.Sprintf(msgDuplicate, label, strings.Join(others, ", "))
 			if _, ok := obj.(*TransportConfig); ok {
 				msg = fmt.Sprintf(msgDuplicateTransCfg, s.Organization(obj).Name, strings.Join(others, ", "))
 			}
-			st.objectError(obj, RuleDuplicate, path, msg)
+			st.objectError(obj, RuleDuplicate, k.path, msg)
 		}
 	}
 }

@@ -15,9 +15,6 @@ type ReceiveConnector struct {
 // GetOrganizationRef returns spec.organizationRef.
 func (c *ReceiveConnector) GetOrganizationRef() string { return c.Spec.OrganizationRef }
 
-// Identity returns the connector's Exchange identity, `Server\Name`.
-func (c *ReceiveConnector) Identity() string { return c.Spec.Server + `\` + c.Name }
-
 // ReceiveConnectorSpec is the desired state of a Receive connector.
 type ReceiveConnectorSpec struct {
 	// OrganizationRef is the metadata.name of the ExchangeOrganization the connector belongs to;

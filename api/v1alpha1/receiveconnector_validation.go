@@ -47,7 +47,7 @@ var receiveConnectorRules = []rule[*ReceiveConnector]{
 	{RuleReceiveExternalAuthGroups, "authMechanism ExternalAuthoritative needs permissionGroups exactly [ExchangeServers].", checkReceiveExternalAuthGroups},
 	{RuleReceiveMaxMessageSize, "maxMessageSize is 64KB (65536 bytes) to 2147483647 bytes; unlimited is not allowed.", checkReceiveMaxMessageSize},
 	{RuleReceiveFQDN, "fqdn is a host name.", func(c *checker, r *ReceiveConnector) { checkFQDN(c, "spec.fqdn", r.Spec.FQDN) }},
-	{RuleReceiveDefaultFQDN, `Changing fqdn on a Mailbox server's "Default <Server>" connector breaks mail flow between Mailbox servers (warning; semantics §4.19).`, checkReceiveDefaultFQDN},
+	{RuleReceiveDefaultFQDN, `Changing fqdn on a Mailbox server's "Default <Server>" connector breaks mail flow between Mailbox servers (warning; docs/exchange.md#receive-connector-rules item 19).`, checkReceiveDefaultFQDN},
 	{RuleReceiveTransportRole, "transportRole exists on Exchange 2013 and later only (warning) and not on Edge servers.", checkReceiveTransportRole},
 	{RuleReceiveTLSCertificateName, `tlsCertificateName is "<I>issuer<S>subject"; it exists on Exchange 2013 and later only (warning).`, checkReceiveTLSCertificateName},
 	{RuleReceiveBanner, `banner starts with the SMTP code 220 (warning).`, checkReceiveBanner},
@@ -248,7 +248,7 @@ func effectiveRemoteIPRanges(r *ReceiveConnector) ([]value.IPRange, bool) {
 // checkReceiveBindingConflicts reports two present connectors on one server that listen on
 // the same local address and port and either belong to different transport roles or accept
 // the same remote ranges: Exchange needs a unique combination of binding and remote ranges per
-// server (semantics §4.12).
+// server (docs/exchange.md "Receive connector rules" item 12).
 func checkReceiveBindingConflicts(c *checker) {
 	byServer := map[string][]*ReceiveConnector{}
 	var servers []string

@@ -137,7 +137,7 @@ var receiveConnectorCases = map[string]ruleCase{
 		want:   []string{"error ReceiveFQDN spec.fqdn"},
 	},
 	"DefaultConnectorFQDN": {
-		reason: "Changing Fqdn on the Default <Server> connector breaks internal mail flow (semantics §4.19).",
+		reason: "Changing Fqdn on the Default <Server> connector breaks internal mail flow (docs/exchange.md#receive-connector-rules item 19).",
 		docs:   []string{receive("Default WIN20081", `{server: WIN20081, fqdn: mail.work.com}`)},
 		want:   []string{"warning ReceiveDefaultConnectorFQDN spec.fqdn"},
 	},

@@ -37,7 +37,7 @@ const (
 var sendConnectorRules = []rule[*SendConnector]{
 	{RuleSendName, "metadata.name is a connector name Exchange accepts: at most 64 characters, no surrounding spaces, no backslash.", func(c *checker, s *SendConnector) { checkConnectorName(c, s.Name) }},
 	{RuleSendAddressSpaces, "addressSpaces, when managed, is not empty (Exchange: NoAddressSpaces) and lists each address space once.", checkSendAddressSpaces},
-	{RuleSendNonSMTPNeedsSmartHosts, "Non-SMTP address spaces need smartHosts and dnsRoutingEnabled false (semantics §4.7).", checkSendNonSMTP},
+	{RuleSendNonSMTPNeedsSmartHosts, "Non-SMTP address spaces need smartHosts and dnsRoutingEnabled false (docs/exchange.md#send-connector-rules item 7).", checkSendNonSMTP},
 	{RuleSendRequireTLSIgnoreSTART, "requireTLS true needs ignoreSTARTTLS false (Exchange: IgnoreRequireTLSConflict).", checkSendRequireTLSIgnoreSTARTTLS},
 	{RuleSendSmartHostsNeedNoDNS, "smartHosts need dnsRoutingEnabled false, set in the same manifest (Exchange: DNSRoutingEnabledMustNotBeSpecified).", checkSendSmartHostsNeedNoDNS},
 	{RuleSendNoDNSNeedsSmartHosts, "dnsRoutingEnabled false needs smartHosts (Exchange: SmartHostNotSet).", checkSendNoDNSNeedsSmartHosts},

@@ -11,7 +11,7 @@ import (
 )
 
 // Validate runs every offline rule over a loaded Site: the Exchange parameter conflicts of
-// semantics.md §4, value ranges, references between objects, and warnings for the pitfalls of
+// docs/exchange.md "Rules Exchange enforces", value ranges, references between objects, and warnings for the pitfalls of
 // the seed documents. It reads no password and contacts no server. Diagnostics on fields that
 // failed to decode are left out, so each mistake is reported once.
 func Validate(s *Site) Diagnostics {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/controller"
 	"github.com/exreconcile/exreconcile/exchange"
 )
@@ -39,12 +40,13 @@ const classInvalid = "Invalid"
 
 // knownKinds are always exported, at zero when none is declared, so that an alert on a
 // kind has a series to read.
-var knownKinds = []string{"ExchangeCertificate", "SendConnector", "ReceiveConnector", "TransportConfig"}
+var knownKinds = []string{v1alpha1.KindExchangeCertificate, v1alpha1.KindSendConnector, v1alpha1.KindReceiveConnector, v1alpha1.KindTransportConfig}
 
 // knownClasses start exreconcile_errors_total at zero, so that increase() sees the first error.
 var knownClasses = []string{
 	classInvalid, string(exchange.ClassNotFound), string(exchange.ClassInvalid), string(exchange.ClassAccessDenied),
 	string(exchange.ClassSession), string(exchange.ClassTransport), string(exchange.ClassOther),
+	string(controller.ClassRefused),
 }
 
 // runMetrics are the Prometheus metrics of `exreconcile run`, in a registry of their own
@@ -53,6 +55,7 @@ type runMetrics struct {
 	registry *prometheus.Registry
 
 	objects     *prometheus.GaugeVec
+	outcomes    *prometheus.GaugeVec
 	drifted     *prometheus.GaugeVec
 	degraded    *prometheus.GaugeVec
 	lastSuccess prometheus.Gauge
@@ -75,6 +78,10 @@ func newRunMetrics() *runMetrics {
 			Name: "exreconcile_objects",
 			Help: "Declared objects by kind and state (in_sync, drifted, unknown: its server could not be observed) at the last run.",
 		}, []string{"kind", "state"}),
+		outcomes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "exreconcile_object_outcomes",
+			Help: "Declared objects by kind and outcome of the last run (created, changed, removed, replaced, refused, failed, skipped, unchanged), the outcomes of the text and JSON reports.",
+		}, []string{"kind", "outcome"}),
 		drifted: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "exreconcile_drifted_objects",
 			Help: "Objects that differ from their declaration at the end of the last run (after apply, in apply mode).",
@@ -106,7 +113,7 @@ func newRunMetrics() *runMetrics {
 		}, []string{"class"}),
 		kinds: map[string]bool{},
 	}
-	m.registry.MustRegister(m.objects, m.drifted, m.degraded, m.lastSuccess, m.duration, m.runs, m.commands, m.errors,
+	m.registry.MustRegister(m.objects, m.outcomes, m.drifted, m.degraded, m.lastSuccess, m.duration, m.runs, m.commands, m.errors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{resultSuccess, resultDrift, resultError} {
 		m.runs.WithLabelValues(r)
@@ -124,6 +131,7 @@ func newRunMetrics() *runMetrics {
 // kindCounts are the objects of one kind of a report, by state.
 type kindCounts struct {
 	inSync, drifted, unknown, degraded int
+	outcomes                           map[controller.Outcome]int
 }
 
 // objectState says whether an entry of a report is in sync, drifted or unknown at the end of
@@ -141,12 +149,8 @@ func objectState(mode controller.Mode, e *controller.Entry) string {
 }
 
 // conditionTrue reports whether e has condition t with status True.
-func conditionTrue(e *controller.Entry, t string) bool {
-	if e.Status == nil {
-		return false
-	}
-	c, ok := e.Status.Get(t)
-	return ok && c.Status == "True"
+func conditionTrue(e *controller.Entry, t controller.ConditionType) bool {
+	return e.Status != nil && e.Status.Is(t, controller.ConditionTrue)
 }
 
 // tally counts the entries of r by kind and state.
@@ -158,9 +162,10 @@ func tally(r *controller.Report) map[string]*kindCounts {
 	for _, e := range r.ChangeSet.Entries {
 		k := out[e.Kind]
 		if k == nil {
-			k = &kindCounts{}
+			k = &kindCounts{outcomes: map[controller.Outcome]int{}}
 			out[e.Kind] = k
 		}
+		k.outcomes[e.Outcome]++
 		switch objectState(r.Mode, e) {
 		case stateUnknown:
 			k.unknown++
@@ -206,9 +211,9 @@ func (m *runMetrics) observeRun(r *controller.Report, err error, d time.Duration
 	for _, e := range r.ChangeSet.Errors {
 		class := e.Class
 		if class == "" {
-			class = string(exchange.ClassOther)
+			class = exchange.ClassOther
 		}
-		m.errors.WithLabelValues(class).Inc()
+		m.errors.WithLabelValues(string(class)).Inc()
 	}
 	m.setObjects(r)
 	if res != resultError {
@@ -241,6 +246,9 @@ func (m *runMetrics) setObjects(r *controller.Report) {
 		m.objects.WithLabelValues(k, stateInSync).Set(float64(c.inSync))
 		m.objects.WithLabelValues(k, stateDrifted).Set(float64(c.drifted))
 		m.objects.WithLabelValues(k, stateUnknown).Set(float64(c.unknown))
+		for _, o := range controller.Outcomes {
+			m.outcomes.WithLabelValues(k, string(o)).Set(float64(c.outcomes[o]))
+		}
 		m.drifted.WithLabelValues(k).Set(float64(c.drifted))
 		m.degraded.WithLabelValues(k).Set(float64(c.degraded))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/controller"
 	"github.com/exreconcile/exreconcile/exchange"
 )
@@ -22,12 +23,12 @@ import (
 // entry builds a report entry of kind with action and the given condition statuses
 // ("Ready=True", "Degraded=True").
 func entry(kind string, action controller.Action, conds ...string) *controller.Entry {
-	e := &controller.Entry{Subject: controller.Subject{Kind: kind, Organization: "work-com", Name: kind + "-" + string(action)}, Action: action}
+	e := &controller.Entry{Identity: v1alpha1.Identity{Kind: kind, Organization: "work-com", Name: kind + "-" + string(action)}, Action: action}
 	if len(conds) > 0 {
 		e.Status = &controller.Status{}
 		for _, c := range conds {
 			t, s, _ := strings.Cut(c, "=")
-			e.Status.Set(controller.Condition{Type: t, Status: s})
+			e.Status.Set(controller.Condition{Type: controller.ConditionType(t), Status: controller.ConditionStatus(s)})
 		}
 	}
 	return e
@@ -98,7 +99,7 @@ func TestObserveRun(t *testing.T) {
 			reason: "In observe-only mode a create, configure or replace is drift; an unobserved object is unknown, not drifted.",
 			report: &controller.Report{Mode: controller.ModeDiff, Commands: map[string]int{"WIN20081": 1, "WIN20082": 1},
 				ChangeSet: &controller.ChangeSet{Entries: []*controller.Entry{
-					entry("SendConnector", controller.ActionConfigure), entry("SendConnector", controller.ActionReplace),
+					entry("SendConnector", controller.ActionChange), entry("SendConnector", controller.ActionReplace),
 					entry("ReceiveConnector", controller.ActionCreate), entry("TransportConfig", controller.ActionUnchanged),
 				}}},
 			result: resultDrift,
@@ -119,7 +120,7 @@ func TestObserveRun(t *testing.T) {
 			reason: "In apply mode a change that verified (Ready True) leaves the object in sync; the run found drift, so its result is drift.",
 			report: &controller.Report{Mode: controller.ModeApply, Commands: map[string]int{"WIN20081": 3},
 				ChangeSet: &controller.ChangeSet{Entries: []*controller.Entry{
-					entry("SendConnector", controller.ActionConfigure, "Ready=True", "Degraded=False"),
+					entry("SendConnector", controller.ActionChange, "Ready=True", "Degraded=False"),
 					entry("ExchangeCertificate", controller.ActionUnchanged, "Ready=True"),
 				}}},
 			result: resultDrift,
@@ -137,13 +138,13 @@ func TestObserveRun(t *testing.T) {
 			report: &controller.Report{Mode: controller.ModeApply, Commands: map[string]int{"WIN20081": 2, "WIN20082": 1},
 				ChangeSet: &controller.ChangeSet{
 					Entries: []*controller.Entry{
-						entry("ReceiveConnector", controller.ActionConfigure, "Ready=False", "Degraded=True"),
+						entry("ReceiveConnector", controller.ActionChange, "Ready=False", "Degraded=True"),
 						entry("ReceiveConnector", controller.ActionUnknown),
 						entry("ExchangeCertificate", controller.ActionUnchanged, "Ready=False", "Degraded=True"),
 					},
 					Errors: []controller.RunError{
-						{Server: "WIN20081", Class: string(exchange.ClassInvalid), Message: "apply failed"},
-						{Server: "WIN20082", Class: string(exchange.ClassTransport), Message: "connection refused"},
+						{Server: "WIN20081", Class: exchange.ClassInvalid, Message: "apply failed"},
+						{Server: "WIN20082", Class: exchange.ClassTransport, Message: "connection refused"},
 						{Server: "WIN20082", Message: "no class"},
 					},
 				}},
@@ -195,7 +196,7 @@ func TestObserveRun(t *testing.T) {
 func TestMetricsKeepLastRun(t *testing.T) {
 	m := newRunMetrics()
 	m.observeRun(&controller.Report{Mode: controller.ModeDiff, ChangeSet: &controller.ChangeSet{Entries: []*controller.Entry{
-		entry("SendConnector", controller.ActionConfigure),
+		entry("SendConnector", controller.ActionChange),
 	}}}, nil, time.Second, testNow)
 	m.invalidManifests()
 	m.observeRun(nil, errors.New("cannot read secret"), time.Millisecond, testNow.Add(time.Hour))
@@ -307,7 +308,7 @@ func TestProbesAndMetricsHTTP(t *testing.T) {
 	}
 
 	m.observeRun(&controller.Report{Mode: controller.ModeDiff, Commands: map[string]int{"WIN20081": 1},
-		ChangeSet: &controller.ChangeSet{Entries: []*controller.Entry{entry("SendConnector", controller.ActionConfigure)}}},
+		ChangeSet: &controller.ChangeSet{Entries: []*controller.Entry{entry("SendConnector", controller.ActionChange)}}},
 		nil, 2*time.Second, testNow)
 	code, body := get("/metrics")
 	if code != 200 {

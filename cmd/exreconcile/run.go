@@ -290,7 +290,7 @@ func logReport(log logr.Logger, r *controller.Report, res string, d time.Duratio
 	n := r.ChangeSet.Count()
 	log.Info("run finished", "mode", string(r.Mode), "result", res, "duration", d.Round(time.Millisecond).String(),
 		"objects", len(r.ChangeSet.Entries), "inSync", sum.inSync, "drifted", sum.drifted, "unknown", sum.unknown,
-		"degraded", sum.degraded, "changes", n.Create+n.Change+n.Remove+n.Replace, "errors", len(r.ChangeSet.Errors),
+		"degraded", sum.degraded, "changes", n.Pending(), "errors", len(r.ChangeSet.Errors),
 		"winrmCommands", commands)
 	if v := log.V(1); v.Enabled() {
 		var b strings.Builder

@@ -38,8 +38,9 @@ func (r *refusingRunner) Run(ctx context.Context, _ *exchange.Script) (*exchange
 
 // refusing is a ConnectFunc whose servers all refuse; calls counts their commands.
 func refusing(calls *atomic.Int32, onRun func(context.Context, int32)) controller.ConnectFunc {
-	return func(*v1alpha1.ExchangeOrganization, v1alpha1.Server, exchange.Secret) (exchange.Runner, error) {
-		return &refusingRunner{calls: calls, onRun: onRun}, nil
+	return func(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, pw exchange.Secret) (exchange.Remote, error) {
+		t := exchange.Target{Name: srv.Name, FQDN: srv.FQDN, Role: exchange.Role(srv.Role), Username: org.Spec.Auth.Username, Password: pw}
+		return exchange.NewServer(t, &refusingRunner{calls: calls, onRun: onRun}), nil
 	}
 }
 

@@ -32,6 +32,12 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
 			return 1
 		}
+		// The machine's certificate stores (Cert:\LocalMachine\Root).
+		stores, err := org.CertStores(xs.Name())
+		if err != nil {
+			fmt.Fprintf(p.Stderr, "exsim: %v\r\n", err)
+			return 1
+		}
 		host := &ps.Host{
 			Commands:    builtins,
 			ServerName:  p.Server,
@@ -40,6 +46,7 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 			BufferWidth: consoleWidth,
 			Codepage:    p.Codepage,
 			Modules:     loader,
+			CertStores:  stores,
 			OnScript:    p.Trace.AddScript,
 			OnCmdlet: func(e ps.CmdletEvent) {
 				errText := ""
@@ -48,7 +55,8 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 				}
 				p.Trace.Cmdlet(e.Name, e.Parameters, errText)
 			},
-			Secrets: p.Trace.Secret,
+			Secrets:         p.Trace.Secret,
+			OnSecretLiteral: p.Trace.SecretLiteral,
 		}
 		return ps.Run(ctx, host, p.CommandLine, p.Stdin, p.Stdout, p.Stderr)
 	}
@@ -57,8 +65,8 @@ func newLauncher(org *exchange.Org, xs *exchange.Server, o *options) wsman.Launc
 // newOrg builds the organisation model from the command line: its servers,
 // the cmdlet latency and cmdlet faults, and the state file it rewrites after
 // every change, loaded first when it exists (servers missing from it are
-// added freshly installed). The session latency is not passed: wsman applies
-// it to shell Create, and passing it on would count it twice.
+// added freshly installed). The session= latency is not passed: wsman
+// applies it to shell Create; pssession= is the model's New-PSSession.
 func newOrg(o *options) (*exchange.Org, error) {
 	opts := exchange.Options{
 		Domain:        o.Org,
@@ -66,6 +74,12 @@ func newOrg(o *options) (*exchange.Org, error) {
 		CmdletLatency: o.Latency.Cmdlet,
 		Faults:        cmdletFaults(o.Faults),
 		StateFile:     o.StateFile,
+		// pssession= delays New-PSSession in the model; session= stays
+		// wsman's shell Create latency.
+		SessionLatency:     o.PSSessionLatency,
+		ImportLatency:      o.ImportLatency,
+		MaxSessionsPerUser: o.MaxSessionsPerUser,
+		SessionIdleTimeout: o.SessionIdleTimeout,
 	}
 	if o.StateFile != "" {
 		if _, err := os.Stat(o.StateFile); err == nil {

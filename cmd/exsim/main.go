@@ -1,12 +1,14 @@
 // Command exsim is the Exchange simulator: one WinRM (WS-Management) endpoint
 // per simulated Exchange server, running a strict PowerShell subset against a
-// model of one Exchange organisation. See shared/DESIGN.md ("exsim") and
+// model of one Exchange organisation. See README.md ("Quick start against exsim") and
 // test/exsim/README.md.
 //
 //	exsim --org work.com --server WIN20081=127.0.0.1:15985 [--server WIN20083=127.0.0.1:15986,role=Edge,version=2010]
-//	      --user 'WORK\admin' --password-env EXSIM_PASSWORD [--auth basic,ntlm]
+//	      --user 'WORK\admin' --password-env EXSIM_PASSWORD [--auth basic,ntlm[,kerberos] --keytab FILE [--realm WORK.COM]]
 //	      [--https --cert-dir DIR] [--allow-unencrypted] [--state state.yaml] [--log commands.jsonl]
-//	      [--latency session=2s,cmdlet=20ms] [--fault drop-after:3] [--fault Set-SendConnector:error]
+//	      [--latency session=2s,cmdlet=20ms,pssession=3s,import=50ms] [--fault drop-after:3]
+//	      [--fault Set-SendConnector:error] [--fault Import-ExchangeCertificate:error:25]
+//	      [--powershell-max-concurrency 18] [--session-idle-timeout 15m]
 //	      [--smtp]
 package main
 
@@ -19,8 +21,10 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/exreconcile/exreconcile/test/exsim/exchange"
 	"github.com/exreconcile/exreconcile/test/exsim/wsman"
@@ -58,6 +62,8 @@ type options struct {
 	User             string
 	Password         string
 	Auth             []wsman.AuthScheme
+	Keytab           string // --keytab: the service keys, for --auth kerberos
+	Realm            string // --realm: the Kerberos realm, default upper(--org)
 	HTTPS            bool
 	CertDir          string
 	AllowUnencrypted bool
@@ -66,6 +72,14 @@ type options struct {
 	Latency          wsman.Latency
 	Faults           wsman.Faults
 	MaxShellsPerUser int
+	// PSSessionLatency delays each New-PSSession, ImportLatency each
+	// cmdlet Import-PSSession imports (--latency pssession=, import=).
+	PSSessionLatency time.Duration
+	ImportLatency    time.Duration
+	// MaxSessionsPerUser and SessionIdleTimeout are Exchange's remote
+	// PowerShell throttling (PowerShellMaxConcurrency, idle sessions).
+	MaxSessionsPerUser int
+	SessionIdleTimeout time.Duration
 	// SMTP starts the SMTP front end (test/exsim/smtp).
 	SMTP bool
 }
@@ -96,14 +110,18 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	})
 	fs.StringVar(&o.User, "user", "", `the account WinRM clients log on with, DOMAIN\name (required)`)
 	fs.StringVar(&passwordEnv, "password-env", "", "the environment variable holding the account's password (required)")
-	fs.StringVar(&authSpec, "auth", "basic,ntlm", "the offered authentication schemes")
+	fs.StringVar(&authSpec, "auth", "basic,ntlm", "the offered authentication schemes: basic, ntlm, kerberos")
+	fs.StringVar(&o.Keytab, "keytab", "", "the keytab with the servers' HTTP/<fqdn> service keys (needed by --auth kerberos)")
+	fs.StringVar(&o.Realm, "realm", "", "the Kerberos realm of --user (default: --org upper-cased)")
 	fs.BoolVar(&o.HTTPS, "https", false, "serve HTTPS with certificates from --cert-dir")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "where the CA (ca.pem) and server certificates are written and reused")
 	fs.BoolVar(&o.AllowUnencrypted, "allow-unencrypted", false, "serve plain HTTP requests (Windows' AllowUnencrypted=true)")
 	fs.StringVar(&o.StateFile, "state", "", "the organisation's state file: loaded at start when present, saved on change and exit")
 	fs.StringVar(&o.LogFile, "log", "", "append one JSON line per WinRM command to this file")
-	fs.StringVar(&latencySpec, "latency", "", "injected latency, e.g. session=2s,cmdlet=20ms")
-	fs.Func("fault", "an injected fault: drop-after:N or Cmdlet-Name:error (repeatable)", o.Faults.Add)
+	fs.StringVar(&latencySpec, "latency", "", "injected latency: session= (shell Create), cmdlet= (each Exchange cmdlet), pssession= (each New-PSSession), import= (each cmdlet Import-PSSession imports), e.g. session=2s,cmdlet=20ms,pssession=3s,import=50ms")
+	fs.Func("fault", "an injected fault: drop-after:N, Cmdlet-Name:error, or Cmdlet-Name:error:N (the first N calls fail) (repeatable)", o.Faults.Add)
+	fs.IntVar(&o.MaxSessionsPerUser, "powershell-max-concurrency", 18, "Exchange remote sessions one user may hold at once (throttling policy PowerShellMaxConcurrency)")
+	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", 15*time.Minute, "how long a remote session its command left open stays counted")
 	fs.BoolVar(&o.SMTP, "smtp", false, "answer SMTP on one loopback port per receive connector binding (announced on stdout)")
 	fs.IntVar(&o.MaxShellsPerUser, "max-shells-per-user", wsman.DefaultMaxShellsPerUser, "the WinRS MaxShellsPerUser quota")
 	if err := fs.Parse(args); err != nil {
@@ -134,8 +152,20 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	if o.Auth, err = wsman.ParseAuthSchemes(authSpec); err != nil {
 		problems = append(problems, "--auth: "+err.Error())
 	}
-	if o.Latency, err = wsman.ParseLatency(latencySpec); err != nil {
+	if slices.Contains(o.Auth, wsman.AuthKerberos) && o.Keytab == "" {
+		problems = append(problems, "--auth kerberos needs --keytab")
+	}
+	if o.Realm == "" {
+		o.Realm = strings.ToUpper(o.Org)
+	}
+	if o.Latency, o.PSSessionLatency, o.ImportLatency, err = parseLatency(latencySpec); err != nil {
 		problems = append(problems, "--latency: "+err.Error())
+	}
+	if o.MaxSessionsPerUser < 1 {
+		problems = append(problems, "--powershell-max-concurrency must be at least 1")
+	}
+	if o.SessionIdleTimeout <= 0 {
+		problems = append(problems, "--session-idle-timeout must be positive")
 	}
 	seen := map[string]bool{}
 	for _, s := range o.Servers {
@@ -177,4 +207,33 @@ func parseServer(v string) (serverOption, error) {
 		}
 	}
 	return s, nil
+}
+
+// parseLatency reads --latency: pssession= and import= are the Exchange
+// model's (New-PSSession, Import-PSSession per imported cmdlet), the other
+// kinds wsman's.
+func parseLatency(spec string) (l wsman.Latency, pssession, imports time.Duration, err error) {
+	var rest []string
+	for _, part := range strings.Split(spec, ",") {
+		key, value, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "pssession", "import":
+			d, perr := time.ParseDuration(strings.TrimSpace(value))
+			if perr != nil || d < 0 {
+				return l, 0, 0, fmt.Errorf("latency %q: bad duration %q", part, value)
+			}
+			if strings.EqualFold(strings.TrimSpace(key), "import") {
+				imports = d
+			} else {
+				pssession = d
+			}
+		default:
+			rest = append(rest, part)
+		}
+	}
+	l, err = wsman.ParseLatency(strings.Join(rest, ","))
+	if err != nil && strings.Contains(err.Error(), "want session, cmdlet") {
+		err = errors.New(strings.Replace(err.Error(), "want session, cmdlet", "want session, cmdlet, pssession, import", 1))
+	}
+	return l, pssession, imports, err
 }

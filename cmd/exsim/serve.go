@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
+
 	"github.com/exreconcile/exreconcile/test/exsim/exchange"
 	"github.com/exreconcile/exreconcile/test/exsim/wsman"
 )
@@ -47,6 +49,13 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 		fmt.Fprintf(stdout, "exsim: CA certificate at %s\n", filepath.Join(o.CertDir, "ca.pem"))
 	}
 
+	var kt *keytab.Keytab
+	if o.Keytab != "" {
+		if kt, err = keytab.Load(o.Keytab); err != nil {
+			return fmt.Errorf("--keytab %s: %w", o.Keytab, err)
+		}
+	}
+
 	var servers []*wsman.Server
 	defer func() {
 		if serr := shutdown(servers); err == nil {
@@ -63,7 +72,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 		}
 		cfg := wsman.Config{
 			Name: xs.Name(), FQDN: xs.FQDN(), NetBIOSDomain: o.NetBIOSDomain(), DNSDomain: org.Domain(),
-			Addr: so.Addr, AllowUnencrypted: o.AllowUnencrypted, Auth: o.Auth,
+			Addr: so.Addr, AllowUnencrypted: o.AllowUnencrypted, Auth: o.Auth, Keytab: kt, Realm: o.Realm,
 			Accounts:         []wsman.Account{{Name: o.User, Password: o.Password}},
 			MaxShellsPerUser: o.MaxShellsPerUser, Latency: o.Latency, Faults: o.Faults,
 			Launcher: newLauncher(org, xs, o), Log: cmdLog, Logf: diag.printf,
@@ -94,7 +103,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 		defer front.Close()
 	}
 	if !o.AllowUnencrypted && !o.HTTPS {
-		diag.printf("exsim: plain HTTP without --allow-unencrypted: every request will be refused with 401, as Windows does")
+		diag.printf("exsim: plain HTTP without --allow-unencrypted: only NTLM-sealed messages are served, unencrypted ones get 401, as Windows does")
 	}
 	<-ctx.Done()
 	diag.printf("exsim: shutting down")

@@ -7,7 +7,7 @@ import (
 )
 
 // maxDomainLength is the longest domain Exchange accepts ("a-z, 0-9, hyphen,
-// ≤255 chars", semantics.md §5); a DNS label is at most 63 octets.
+// ≤255 chars", docs/exchange.md "Domains, FQDNs, subject names"); a DNS label is at most 63 octets.
 const (
 	maxDomainLength = 255
 	maxLabelLength  = 63

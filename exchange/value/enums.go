@@ -47,7 +47,7 @@ func (e EnumSpec) Equal(a, b string) bool {
 // values.
 func (e EnumSpec) Contains(v string) bool { return slices.Contains(e.Values, v) }
 
-// The plain enumerations of the transport settings (semantics.md §3).
+// The plain enumerations of the transport settings (docs/exchange.md "Plain enums").
 var (
 	// SendConnectorUsage is New-SendConnector -Usage (creation only;
 	// default Custom).
@@ -70,7 +70,7 @@ var (
 
 	// TransportRole is a Receive connector's TransportRole (2013+). Exchange
 	// gives them the numbers HubTransport=32, FrontendTransport=16384
-	// (defaults.md §1), which are not accepted here.
+	// (docs/exchange.md "Plain enums"), which are not accepted here.
 	TransportRole = EnumSpec{Name: "transport role", Values: []string{"FrontendTransport", "HubTransport"}}
 
 	// CertificateStatus is the Status Get-ExchangeCertificate reports. There

@@ -116,7 +116,7 @@ func (f flagSpec) unmarshal(data []byte) (uint32, error) {
 }
 
 // AuthMechanisms is the AuthMechanism flag set of a Receive connector. Its
-// values are from the [HC] CLIXML (defaults.md §1); ExternalAuthoritative=32
+// values are from the [HC] CLIXML (docs/exchange.md "Flag enums"); ExternalAuthoritative=32
 // is [INFER] there.
 type AuthMechanisms uint32
 
@@ -128,7 +128,7 @@ const (
 	AuthBasicAuth             AuthMechanisms = 4
 	AuthBasicAuthRequireTLS   AuthMechanisms = 8
 	AuthExchangeServer        AuthMechanisms = 16
-	AuthExternalAuthoritative AuthMechanisms = 32 // [INFER] defaults.md §1
+	AuthExternalAuthoritative AuthMechanisms = 32 // [INFER] docs/exchange.md "Flag enums"
 )
 
 var authMechanismsSpec = flagSpec{
@@ -180,7 +180,7 @@ func (a *AuthMechanisms) UnmarshalJSON(data []byte) error {
 
 // PermissionGroups is the PermissionGroups flag set of a Receive connector.
 // AnonymousUsers..ExchangeLegacyServers are from the [HC] CLIXML; Partners=16
-// and Custom=32 are [INFER] in defaults.md §1 (printed after the others).
+// and Custom=32 are [INFER] in docs/exchange.md "Flag enums" (printed after the others).
 type PermissionGroups uint32
 
 // PermissionGroups values.
@@ -190,8 +190,8 @@ const (
 	PermissionExchangeUsers         PermissionGroups = 2
 	PermissionExchangeServers       PermissionGroups = 4
 	PermissionExchangeLegacyServers PermissionGroups = 8
-	PermissionPartners              PermissionGroups = 16 // [INFER] defaults.md §1
-	PermissionCustom                PermissionGroups = 32 // [INFER] defaults.md §1
+	PermissionPartners              PermissionGroups = 16 // [INFER] docs/exchange.md "Flag enums"
+	PermissionCustom                PermissionGroups = 32 // [INFER] docs/exchange.md "Flag enums"
 )
 
 var permissionGroupsSpec = flagSpec{
@@ -242,7 +242,7 @@ func (p *PermissionGroups) UnmarshalJSON(data []byte) error {
 }
 
 // AllowedServices is the Services flag set of an Exchange certificate. The
-// order is the [NONMS] decompiled enum (semantics.md §3); the numeric values
+// order is the [NONMS] decompiled enum (docs/exchange.md "Flag enums"); the numeric values
 // are NOT verified against a server, only consistent with the printed order
 // `IMAP, POP, IIS, SMTP`.
 type AllowedServices uint32

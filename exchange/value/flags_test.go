@@ -52,7 +52,7 @@ func TestParseAuthMechanisms(t *testing.T) {
 		"Zero":         {reason: "0 is None", in: "0", want: AuthNone, wantString: "None"},
 		"Duplicates":   {reason: "a repeated name counts once", in: "Tls, Tls", want: AuthTls, wantString: "Tls"},
 		"Unknown":      {reason: "errors list the allowed values", in: "Tls, Kerberos", wantErr: `invalid authentication mechanism "Kerberos": allowed values are None, Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative`},
-		"NoneAndOther": {reason: "None only alone (semantics.md §3)", in: "None, Tls", wantErr: `None cannot be combined with other values`},
+		"NoneAndOther": {reason: "None only alone (docs/exchange.md#flag-enums)", in: "None, Tls", wantErr: `None cannot be combined with other values`},
 		"UnknownBit":   {reason: "a number with an unknown bit is not silently dropped", in: "64", wantErr: `the number has bits that are not None, Tls`},
 		"Empty":        {reason: "nothing", in: " , ", wantErr: `invalid authentication mechanism: empty`},
 		"HugeNumber":   {reason: "beyond 32 bits", in: "99999999999", wantErr: `the number has bits`},

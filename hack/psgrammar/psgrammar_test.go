@@ -36,7 +36,7 @@ func TestGoldenScripts(t *testing.T) {
 }
 
 // TestCheckFindsErrors makes sure the check can fail: these are invalid
-// PowerShell that the grammar is known to reject (winrm.md §4).
+// PowerShell that the grammar is known to reject (docs/winrm.md "Grammar check").
 func TestCheckFindsErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -61,7 +61,7 @@ func TestCheckFindsErrors(t *testing.T) {
 	}
 }
 
-// TestCheckAcceptsBootstrap parses the stdin bootstrap of winrm.md §8.
+// TestCheckAcceptsBootstrap parses the stdin bootstrap of docs/winrm.md "The bootstrap".
 func TestCheckAcceptsBootstrap(t *testing.T) {
 	src := "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';$b=[string]::Join('',@($input));$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b));& ([ScriptBlock]::Create($s))\n"
 	problems, err := Check(src)

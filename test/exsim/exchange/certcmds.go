@@ -11,7 +11,7 @@ import (
 )
 
 // Certificate errors. Texts marked real are verbatim from seed 000 and
-// Microsoft Q&A threads (defaults.md §6); ids where a real one was seen.
+// Microsoft Q&A threads (docs/exchange.md "Error texts"); ids where a real one was seen.
 var (
 	// real: "The certificate with thumbprint X was not found." (Get-ExchangeCertificate, 2016+).
 	errCertNotFound = errDef{key: "CertNotFound", category: "NotSpecified", exception: exInvalidOperation, id: "71D7F7B0",
@@ -22,7 +22,7 @@ var (
 	// real (Microsoft troubleshooting article "Can't remove a certificate").
 	errCertInUse = errDef{key: "CertInUse", category: "InvalidArgument", exception: exInvalidOperation, id: "23FA4F48",
 		format: "These certificates are tagged with following Send Connectors : %s. Removing and replacing certificates from Send Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Send Connector and then try this command."}
-	// [INFER] Federation is set with Set-FederationTrust; UM is gone in 2019 (semantics §3).
+	// [INFER] Federation is set with Set-FederationTrust; UM is gone in 2019 (docs/exchange.md "Certificate rules" item 22).
 	errServiceNotAllowed = errDef{key: "ServiceNotAllowed", category: "InvalidArgument", exception: exArgument,
 		format: "The %s service can't be enabled with this cmdlet on this server."}
 	// ValidateSet wording of KeySize [INFER].
@@ -156,7 +156,7 @@ func (x *invocation) parseServices(name string) (uint64, error) {
 // smtpPrompt models ConfirmOverwriteInternalTransportCertificate: enabling
 // SMTP on another certificate than the internal transport certificate asks
 // "Overwrite the existing default SMTP certificate?" unless -Force, and a
-// NonInteractive host cannot answer (semantics §4 item 23, defaults.md §6).
+// NonInteractive host cannot answer (docs/exchange.md "Prompts and confirmation").
 func (x *invocation) smtpPrompt(srv *Server, thumb string, services uint64) error {
 	if services&allowedServices.must("SMTP") == 0 || x.flag("Force") {
 		return nil
@@ -167,7 +167,7 @@ func (x *invocation) smtpPrompt(srv *Server, thumb string, services uint64) erro
 	return nil
 }
 
-// assignServices adds services (never removes: semantics §4 item 22). IIS
+// assignServices adds services (never removes: docs/exchange.md "Certificate rules" item 22). IIS
 // has one certificate per site binding, so it moves [INFER from the
 // ServicesStringForm W letter following the IIS binding].
 func assignServices(srv *Server, c *certificate, services uint64) {

@@ -76,7 +76,7 @@ func (c *certificate) domains() []string {
 }
 
 // servicesString is ServicesStringForm: one letter per service, IPUWSFC on
-// 2013+ and the first six letters on 2010 (semantics §3).
+// 2013+ and the first six letters on 2010 (docs/exchange.md "Flag enums").
 func servicesString(services uint64, v Version) string {
 	letters := []struct {
 		c    byte
@@ -106,7 +106,7 @@ func (r *render) certificateObject(srv *Server, c *certificate) *ps.Object {
 	var rules []any
 	if !r.remote && c.key != nil {
 		// Local runs show the key's ACL; the remote session shows it empty
-		// (defaults.md §3.6).
+		// (docs/exchange.md "How Exchange objects print").
 		for i := 0; i < 3; i++ {
 			rules = append(rules, scalar{typ: "System.Security.AccessControl.CryptoKeyAccessRule", text: "System.Security.AccessControl.CryptoKeyAccessRule"})
 		}
@@ -192,7 +192,7 @@ func (r *render) certificateObject(srv *Server, c *certificate) *ps.Object {
 }
 
 // certificateListView is the 14-property default list view of
-// Get-ExchangeCertificate (defaults.md §3.6); Format-List * shows all.
+// Get-ExchangeCertificate (docs/exchange.md "How Exchange objects print"); Format-List * shows all.
 var certificateListView = []string{"AccessRules", "CertificateDomains", "HasPrivateKey", "IsSelfSigned", "Issuer",
 	"NotAfter", "NotBefore", "PublicKeySize", "RootCAType", "SerialNumber", "Services", "Status", "Subject", "Thumbprint"}
 
@@ -283,7 +283,7 @@ func mustDN(s string) []byte {
 }
 
 // installDefaultCertificates creates what setup leaves in the store
-// (defaults.md §4): the Microsoft Exchange self-signed certificate enabled
+// (docs/exchange.md "Default certificates"): the Microsoft Exchange self-signed certificate enabled
 // for IMAP, POP, IIS, SMTP (SMTP only on Edge [INFER]), the org's one Auth
 // certificate on 2013+ Mailbox servers, and the WMSvc certificate of IIS.
 func (s *Server) installDefaultCertificates() error {

@@ -279,7 +279,7 @@ func TestEnableAndRemove(t *testing.T) {
 			func(sh *shell, _, pfx string) error {
 				_, err := sh.run(call{name: "Enable-ExchangeCertificate", args: args{"Thumbprint": pfx, "Services": "Federation"}})
 				return err
-			}, "Federation service can't be enabled", "semantics §3"},
+			}, "Federation service can't be enabled", "docs/exchange.md#certificate-rules item 22"},
 		{"missing thumbprint", V2019, nil,
 			func(sh *shell, _, _ string) error {
 				_, err := sh.run(call{name: "Get-ExchangeCertificate", args: args{"Thumbprint": "94E711DD84BC285CD2911DAC3D0C9E3ABB29671E"}})
@@ -289,7 +289,7 @@ func TestEnableAndRemove(t *testing.T) {
 			func(sh *shell, bare, _ string) error {
 				_, err := sh.run(call{name: "Remove-ExchangeCertificate", args: args{"Thumbprint": bare}})
 				return err
-			}, "NonInteractive mode", "semantics §6"},
+			}, "NonInteractive mode", "docs/exchange.md#prompts-and-confirmation"},
 		{"remove", V2019, nil,
 			func(sh *shell, bare, _ string) error {
 				return sh.remove("Remove-ExchangeCertificate", args{"Thumbprint": bare})

@@ -15,7 +15,7 @@ import (
 )
 
 // Certificate import errors: the texts are real (Exchange 2016/2019 Q&A
-// threads, defaults.md §6); category and exception as those samples show.
+// threads, docs/exchange.md "Error texts"); category and exception as those samples show.
 var (
 	errImportData = errDef{key: "ImportData", category: "ReadError", exception: exInvalidOperation, id: "A39CF339",
 		format: "The source data cannot be imported or the wrong password was specified."}

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// transcript reads a Format-List block of defaults.md (testdata) and maps the
+// transcript reads a Format-List transcript of docs/exchange.md "How Exchange objects print" (testdata) and maps the
 // [HC] lab's names onto the test org; lines that differ per object (ids,
 // dates, the DC) are dropped on both sides.
 func transcript(t *testing.T, file string) []string {
@@ -114,7 +114,7 @@ func TestFreshServerDefaults(t *testing.T) {
 			[]string{"Default EX19", "Client Proxy EX19", "Default Frontend EX19", "Outbound Proxy Frontend EX19", "Client Frontend EX19"},
 			map[string]string{"Default EX19": "{0.0.0.0:2525, [::]:2525}", "Default Frontend EX19": "{[::]:25, 0.0.0.0:25}", "Client Frontend EX19": "{[::]:587, 0.0.0.0:587}"},
 			[]string{"CN=Microsoft Exchange Server Auth Certificate", "CN=EX19", "CN=WMSvc-SHA2-EX19"}, "Version 15.2 (Build 1748.10)",
-			"defaults.md §2.1 and §4.1"},
+			"docs/exchange.md#default-receive-connectors and #default-certificates"},
 		{"2013 mailbox", ServerSpec{Name: "EX13", Version: V2013},
 			[]string{"Default EX13", "Client Proxy EX13", "Default Frontend EX13", "Outbound Proxy Frontend EX13", "Client Frontend EX13"},
 			map[string]string{"Outbound Proxy Frontend EX13": "{[::]:717, 0.0.0.0:717}", "Client Proxy EX13": "{[::]:465, 0.0.0.0:465}"},
@@ -123,11 +123,11 @@ func TestFreshServerDefaults(t *testing.T) {
 		{"2010 hub", ServerSpec{Name: "EX10", Version: V2010},
 			[]string{"Default EX10", "Client EX10"},
 			map[string]string{"Default EX10": "{[::]:25, 0.0.0.0:25}", "Client EX10": "{[::]:587, 0.0.0.0:587}"},
-			[]string{"CN=EX10", "CN=WMSvc-EX10"}, "Version 14.3 (Build 123.4)", "defaults.md §2.3, no Auth certificate before 2013"},
+			[]string{"CN=EX10", "CN=WMSvc-EX10"}, "Version 14.3 (Build 123.4)", "docs/exchange.md#default-receive-connectors, no Auth certificate before 2013"},
 		{"edge", ServerSpec{Name: "EDGE1", Version: V2016, Role: Edge},
 			[]string{"Default internal receive connector EDGE1"},
 			map[string]string{"Default internal receive connector EDGE1": "{0.0.0.0:25}"},
-			[]string{"CN=EDGE1"}, "Version 15.1 (Build 2507.6)", "defaults.md §2.2, §4.3"},
+			[]string{"CN=EDGE1"}, "Version 15.1 (Build 2507.6)", "docs/exchange.md#default-receive-connectors and #default-certificates"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestDefaultCertificate(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", prop(t, c, "Subject"), diff)
 		}
 		if len(c.(*ps.Object).ListView) != 14 {
-			t.Errorf("the default list view has 14 properties (defaults.md §3.6)")
+			t.Errorf("the default list view has 14 properties (docs/exchange.md#how-exchange-objects-print)")
 		}
 	}
 }

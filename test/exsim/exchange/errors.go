@@ -12,7 +12,7 @@ import (
 // errDef is one Exchange error: message format, ErrorCategory and exception
 // type. id is the 8-hex-digit error site of FullyQualifiedErrorId where a
 // real one is known; otherwise a stable hash of key and cmdlet stands in
-// (real ids differ per error site and are not published, defaults.md §6).
+// (real ids differ per error site and are not published, docs/exchange.md "Exchange error records").
 type errDef struct {
 	key       string
 	format    string
@@ -35,16 +35,16 @@ const (
 
 // Errors shared by several cmdlet families.
 var (
-	// defaults.md §6, wording verified on several real servers.
+	// docs/exchange.md "Error texts", wording verified on several real servers.
 	errNotFound = errDef{key: "notfound", category: "NotSpecified", exception: exNotFound,
 		format: "The operation couldn't be performed because object '%s' couldn't be found on '%s'."}
 	// [INFER] Exchange's ManagementObjectAmbiguousException wording.
 	errAmbiguous = errDef{key: "ambiguous", category: "NotSpecified", exception: exAmbiguous,
 		format: "The operation couldn't be performed because '%s' matches multiple entries."}
-	// defaults.md §6: AD write collision; pattern verified, reached by New-* [INFER].
+	// docs/exchange.md "Error texts": AD write collision; pattern verified, reached by New-* [INFER].
 	errAlreadyExists = errDef{key: "exists", category: "NotSpecified", exception: exAlreadyExists,
 		format: "Active Directory operation failed on %s. The object '%s' already exists."}
-	// powershell-output.md §5: what a NonInteractive host throws when a
+	// docs/exchange.md "PowerShell error wording": what a NonInteractive host throws when a
 	// cmdlet prompts (ShouldProcess/ShouldContinue). Category and exception
 	// as the host raises them; the Exchange FullyQualifiedErrorId form [INFER].
 	errNonInteractive = errDef{key: "prompt", category: "InvalidOperation", exception: exHostNonInteract,
@@ -97,8 +97,8 @@ func (x *invocation) record(msg, category, exception, fqid string) *ps.ErrorReco
 
 // fqid is Exchange's FullyQualifiedErrorId: through a 2013+ remote session
 // "[Server=S,RequestId=G,TimeStamp=T] [FailureCategory=Cmdlet-Reason] ID,Class"
-// (powershell-output.md §3.5); on 2010 and through the snap-in "ID,Class"
-// (defaults.md §6, seed 000).
+// (docs/exchange.md "Exchange error records"); on 2010 and through the snap-in "ID,Class"
+// (docs/exchange.md "Exchange error records", seed 000).
 func (x *invocation) fqid(id, reason string) string {
 	base := id + "," + x.c.fullClass()
 	if x.sess == nil || x.version < V2013 {
@@ -115,7 +115,7 @@ func hexID(s string) string {
 }
 
 // bindErr reports a value that does not convert to the parameter's type
-// with the binder's wording (powershell-output.md §5). Through a remote
+// with the binder's wording (docs/exchange.md "PowerShell error wording"). Through a remote
 // session the binding happens on the server, so the record is remote (and
 // non-terminating, as every error implicit remoting relays) and its
 // FullyQualifiedErrorId names the command rather than the class; through
@@ -149,7 +149,7 @@ func (x *invocation) bindErrRecord(param string, err error) *ps.ErrorRecord {
 }
 
 // missingMandatory is the binder's error for parameters a usage requires
-// although the parameter set leaves them optional (semantics §4 item 11).
+// although the parameter set leaves them optional (docs/exchange.md "Receive connector usage").
 func (x *invocation) missingMandatory(names ...string) *ps.ErrorRecord {
 	e := x.record("Cannot process command because of one or more missing mandatory parameters: "+strings.Join(names, " ")+".",
 		"InvalidArgument", "System.Management.Automation.ParameterBindingException", "MissingMandatoryParameter,"+x.c.ClassName())
@@ -180,7 +180,7 @@ func (x *invocation) confirm(high bool) error {
 
 // rpc prefixes a certificate error as 2013+ reports it: the certificate
 // cmdlets run through the Exchange Service Host RPC ("A special Rpc error
-// occurs on server S: ...", real samples in defaults.md §6 and Q&A threads);
+// occurs on server S: ...", real samples in docs/exchange.md "Error texts" and Q&A threads);
 // 2010 shows the bare message (seed 000).
 func (x *invocation) rpc(srv *Server, msg string) string {
 	if x.version < V2013 {

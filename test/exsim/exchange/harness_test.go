@@ -184,7 +184,7 @@ func prop(t testing.TB, v any, name string) string {
 	return valueText(p.Value)
 }
 
-// valueText renders a value as Format-List does (powershell-output.md §2.3).
+// valueText renders a value as Format-List does (docs/exchange.md "Format-List").
 func valueText(v any) string {
 	switch x := v.(type) {
 	case nil:

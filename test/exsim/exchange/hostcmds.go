@@ -37,7 +37,7 @@ func servicesOf(s *Server) []windowsService {
 
 // HostCommands returns the Windows cmdlets the model owns on a server's
 // powershell.exe: Restart-Service, which records restarts of the transport
-// service (DESIGN.md: restartTransportService OnChange).
+// service (README.md "ExchangeOrganization": restartTransportService OnChange).
 func (o *Org) HostCommands(server string) ([]ps.Command, error) {
 	s, ok := o.Server(server)
 	if !ok {

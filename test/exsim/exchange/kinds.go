@@ -293,7 +293,7 @@ func mvp(elem kind) listKind {
 
 func (k listKind) typeName() string { return k.typ }
 
-// parse replaces the whole list (Value1,Value2 overwrites, semantics §5).
+// parse replaces the whole list (Value1,Value2 overwrites, docs/exchange.md "Multi-valued properties").
 func (k listKind) parse(v any) (any, error) {
 	items := flatten(v)
 	out := make([]any, 0, len(items))

@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// Exchange's value syntax (semantics.md §5), read independently of the
-// client's parsers on purpose (DESIGN.md: two readings catch each other).
+// Exchange's value syntax (docs/exchange.md "Value syntax"), read independently of the
+// client's parsers on purpose (docs/winrm.md "The remote contract": two readings catch each other).
 
 const (
 	tAddressSpace = "Microsoft.Exchange.Data.AddressSpace"
@@ -26,7 +26,7 @@ const (
 )
 
 // addressSpace is one entry of a Send connector's AddressSpaces:
-// Type:Address;Cost. Type keeps the case it was typed in (defaults.md §5:
+// Type:Address;Cost. Type keeps the case it was typed in (docs/exchange.md "Address spaces":
 // seed 001 prints smtp:, [HC] prints SMTP:), default SMTP; cost 1..100.
 type addressSpace struct {
 	Type    string

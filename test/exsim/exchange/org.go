@@ -3,7 +3,7 @@
 // connectors and certificates, and the Exchange cmdlets (as ps.Command)
 // that read and change them with Exchange's rules and error texts.
 //
-// It is built from shared/exchange (params.tsv, semantics.md, defaults.md)
+// It is built from params.tsv and docs/exchange.md (public sources)
 // and the seed transcripts, never from what exreconcile sends, and imports
 // nothing of exreconcile's client: two independent readings of Exchange's
 // syntax catch each other's mistakes.
@@ -12,6 +12,7 @@ package exchange
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,8 +36,15 @@ type Options struct {
 	// CmdletLatency delays every Exchange cmdlet; CmdletLatencies per name.
 	CmdletLatency   time.Duration
 	CmdletLatencies map[string]time.Duration
-	// SessionLatency delays New-PSSession.
+	// SessionLatency delays New-PSSession; ImportLatency delays
+	// Import-PSSession once per imported cmdlet.
 	SessionLatency time.Duration
+	ImportLatency  time.Duration
+	// MaxSessionsPerUser is the throttling policy's PowerShellMaxConcurrency
+	// (default 18); SessionIdleTimeout how long a session its process left
+	// open stays counted (default 15m). See session.go.
+	MaxSessionsPerUser int
+	SessionIdleTimeout time.Duration
 	// Faults maps a cmdlet name to a fault kind (see SetFault).
 	Faults map[string]string
 	// StateFile, when set, is rewritten after every change.
@@ -50,9 +58,9 @@ type ServerSpec struct {
 	Role    Role
 	// Subscribed marks an Edge server with an Edge Subscription: its Send
 	// connectors come from the organisation and New/Set/Remove-SendConnector
-	// are refused there (semantics §1).
+	// are refused there (docs/exchange.md "Scopes").
 	Subscribed bool
-	// AdminDisplayVersion overrides the version string (defaults.md §3.8).
+	// AdminDisplayVersion overrides the version string (docs/exchange.md "Version strings").
 	AdminDisplayVersion string
 }
 
@@ -73,6 +81,13 @@ type Org struct {
 	faults   map[string]string
 	seq      int
 	saveErr  error
+	// sessions are the open remote sessions per user (throttling).
+	sessions map[string][]*session
+	// faultCounts holds the calls left of count faults (Cmdlet:error:N).
+	faultCounts map[string]int
+	// roots are the servers' Trusted Root stores, by lower-case name
+	// (rootstore.go); a server without an entry has the fresh set.
+	roots map[string]*rootStore
 }
 
 // NewOrg builds an organisation whose servers look freshly installed:
@@ -205,18 +220,43 @@ func (o *Org) setFault(cmdlet, kind string) error {
 	if !known && !strings.EqualFold(cmdlet, restartServiceName) {
 		return fmt.Errorf("fault %s:%s: %s is not a cmdlet exsim simulates", cmdlet, kind, cmdlet)
 	}
-	switch strings.ToLower(kind) {
+	key := strings.ToLower(cmdlet)
+	if o.faultCounts == nil {
+		o.faultCounts = map[string]int{}
+	}
+	delete(o.faultCounts, key)
+	kindName, count, counted := strings.Cut(strings.ToLower(kind), ":")
+	switch kindName {
 	case "":
-		delete(o.faults, strings.ToLower(cmdlet))
+		delete(o.faults, key)
 	case "error":
-		o.faults[strings.ToLower(cmdlet)] = "error"
+		o.faults[key] = "error"
+		if counted {
+			n, err := strconv.Atoi(count)
+			if err != nil || n < 0 {
+				return fmt.Errorf("fault %s:%s: the count %q is not a number of calls", cmdlet, kind, count)
+			}
+			o.faultCounts[key] = n
+		}
 	default:
-		return fmt.Errorf("fault %s:%s: unknown kind %q (want error)", cmdlet, kind, kind)
+		return fmt.Errorf("fault %s:%s: unknown kind %q (want error or error:N)", cmdlet, kind, kindName)
 	}
 	return nil
 }
 
-func (o *Org) fault(cmdlet string) string { return o.faults[strings.ToLower(cmdlet)] }
+// fault returns the fault kind of one call of cmdlet: a count fault
+// (error:N) fails the first N calls on any server, then none.
+func (o *Org) fault(cmdlet string) string {
+	key := strings.ToLower(cmdlet)
+	kind := o.faults[key]
+	if n, counted := o.faultCounts[key]; counted && kind != "" {
+		if n <= 0 {
+			return ""
+		}
+		o.faultCounts[key] = n - 1
+	}
+	return kind
+}
 
 func (o *Org) cmdletLatency(cmdlet string) time.Duration {
 	for name, d := range o.opts.CmdletLatencies {
@@ -251,7 +291,7 @@ func (o *Org) sendConnectorsOf(s *Server) *[]*sendConnector {
 }
 
 // transportConfigOf returns the TransportConfig a server sees: Edge servers
-// have their own (semantics §1).
+// have their own (docs/exchange.md "Scopes").
 func (o *Org) transportConfigOf(s *Server) *transportConfig {
 	if s.role == Edge {
 		return s.edgeConfig

@@ -9,7 +9,7 @@ import (
 	"github.com/exreconcile/exreconcile/test/exsim/ps"
 )
 
-// paramsTSV is Microsoft's parameter inventory (shared/exchange/params.tsv):
+// paramsTSV is Microsoft's parameter inventory (a copy of exchange/params.tsv, see docs/exchange.md "Parameter availability by version"):
 // cmdlet, parameter, type, required, parameter_set, applicable versions.
 //
 //go:embed params.tsv
@@ -73,7 +73,7 @@ func versionFromApplicable(s string) (Version, bool) {
 // Get/Set/Remove, [-Name] on New-*Connector, [-Thumbprint] on the certificate
 // cmdlets). Certificate -Identity shares position 0 with -Thumbprint in
 // another set; the binder then prefers the default set (Thumbprint), so a
-// bare thumbprint binds to -Thumbprint as semantics §2 says.
+// bare thumbprint binds to -Thumbprint as docs/exchange.md "Identities" says.
 var positions = map[string]map[string]int{
 	"get-sendconnector":          {"Identity": 0},
 	"new-sendconnector":          {"Name": 0},

@@ -13,7 +13,7 @@ func TestParamsTSV(t *testing.T) {
 		rows += len(r)
 	}
 	if rows != 749 {
-		t.Errorf("params.tsv has %d rows, shared/exchange/README.md says 749", rows)
+		t.Errorf("params.tsv has %d rows, docs/exchange.md#parameter-availability-by-version says 749", rows)
 	}
 	for _, spec := range exchangeCmdlets {
 		if len(paramTable[strings.ToLower(spec.name)]) == 0 {
@@ -40,7 +40,7 @@ func TestParamGating(t *testing.T) {
 		want    bool
 		reason  string
 	}{
-		{"TlsCertificateName on 2010 send", "Set-SendConnector", "TlsCertificateName", V2010, false, "2013+ only (semantics §4 version gates)"},
+		{"TlsCertificateName on 2010 send", "Set-SendConnector", "TlsCertificateName", V2010, false, "2013+ only (docs/exchange.md#parameter-availability-by-version)"},
 		{"TlsCertificateName on 2013 send", "Set-SendConnector", "TlsCertificateName", V2013, true, "exists from 2013"},
 		{"TlsCertificateName on 2010 receive", "New-ReceiveConnector", "TlsCertificateName", V2010, false, "2013+ only"},
 		{"TransportRole on 2010", "Set-ReceiveConnector", "TransportRole", V2010, false, "2013+ only"},
@@ -48,7 +48,7 @@ func TestParamGating(t *testing.T) {
 		{"AuthTarpitInterval on 2016", "Set-ReceiveConnector", "AuthTarpitInterval", V2016, true, "2016+"},
 		{"ConnectorType on SE", "New-SendConnector", "ConnectorType", VSE, true, "2016+"},
 		{"LinkedReceiveConnector on 2013", "New-SendConnector", "LinkedReceiveConnector", V2013, false, "2010 only"},
-		{"certificate Identity on 2010", "Enable-ExchangeCertificate", "Identity", V2010, false, "2013+ only (semantics §2)"},
+		{"certificate Identity on 2010", "Enable-ExchangeCertificate", "Identity", V2010, false, "2013+ only (docs/exchange.md#identities)"},
 		{"certificate Identity on 2019", "Enable-ExchangeCertificate", "Identity", V2019, true, "2013+"},
 		{"FileName on 2016", "Import-ExchangeCertificate", "FileName", V2016, false, "2013 only"},
 		{"FileName on 2013", "Import-ExchangeCertificate", "FileName", V2013, true, "2013 only"},
@@ -78,7 +78,7 @@ func TestParamShapes(t *testing.T) {
 		{"Set identity positional", "Set-SendConnector", "Identity", 0, []string{"(All)"}, 0, "[-Identity] is position 0 and mandatory"},
 		{"New name positional", "New-ReceiveConnector", "Name", 0, []string{"Custom", "Internet", "Partner", "Internal", "Client", "UsageType"}, 6, "[-Name] in every usage set"},
 		{"Internet switch", "New-ReceiveConnector", "Internet", -1, []string{"Internet"}, 1, "set-selecting switch"},
-		{"Bindings per set", "New-ReceiveConnector", "Bindings", -1, []string{"Custom", "Internet", "Partner"}, 6, "SYNTAX blocks (semantics §8)"},
+		{"Bindings per set", "New-ReceiveConnector", "Bindings", -1, []string{"Custom", "Internet", "Partner"}, 6, "SYNTAX blocks (docs/exchange.md#parameter-availability-by-version)"},
 		{"thumbprint positional", "Get-ExchangeCertificate", "Thumbprint", 0, nil, 1, "a bare thumbprint binds to -Thumbprint"},
 		{"enable services mandatory", "Enable-ExchangeCertificate", "Services", -1, []string{"Thumbprint", "Identity"}, 2, "Services required in both sets"},
 		{"import filedata", "Import-ExchangeCertificate", "FileData", -1, []string{"FileData"}, 1, "no positional parameter (seed 000 PositionalParameterNotFound)"},

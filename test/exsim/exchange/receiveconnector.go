@@ -9,7 +9,7 @@ import (
 )
 
 // receiveSchema is a Receive connector's property list in the order of the
-// 2019 [HC] objects (defaults.md §3.2). 2013 lacks the 2016+ properties;
+// 2019 [HC] objects (docs/exchange.md "Default receive connectors"). 2013 lacks the 2016+ properties;
 // 2010 lacks the 2013+ ones too (order of the rest kept, [INFER]).
 var receiveSchema = newSchema([]string{
 	"Microsoft.Exchange.Data.Directory.SystemConfiguration.ReceiveConnector",
@@ -92,14 +92,14 @@ func (c *receiveConnector) dn() string {
 	return "CN=" + c.name + ",CN=SMTP Receive Connectors,CN=Protocols," + c.srv.dn()
 }
 
-// All addresses, as the defaults print them (defaults.md §2.1).
+// All addresses, as the defaults print them (docs/exchange.md "Default receive connectors").
 const (
 	allIPv6 = "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
 	allIPv4 = "0.0.0.0-255.255.255.255"
 )
 
 // baseReceiveRecord holds the settings every Receive connector of srv
-// starts with (defaults.md §2.1-2.4): Mailbox 2013+ values, 2010's 10 MB /
+// starts with (docs/exchange.md "Default receive connectors"): Mailbox 2013+ values, 2010's 10 MB /
 // 64 KB / 8 hops, Edge's 5/1 minute timeouts and 600 messages per minute.
 func baseReceiveRecord(srv *Server) record {
 	r := record{
@@ -150,8 +150,8 @@ func mustList(k kind, items ...string) []any {
 	return v.([]any)
 }
 
-// defaultReceiveConnectors are the connectors setup creates (defaults.md
-// §2): five on a 2013+ Mailbox server in the order Get-ReceiveConnector
+// defaultReceiveConnectors are the connectors setup creates (docs/exchange.md
+// "Default receive connectors"): five on a 2013+ Mailbox server in the order Get-ReceiveConnector
 // returned them in [HC], two on a 2010 Hub, one on an Edge.
 func defaultReceiveConnectors(srv *Server) []*receiveConnector {
 	all := []string{allIPv6, allIPv4}
@@ -170,7 +170,7 @@ func defaultReceiveConnectors(srv *Server) []*receiveConnector {
 			"AuthMechanism":    authMechanisms.must("Tls", "ExchangeServer"),
 			"PermissionGroups": perms("AnonymousUsers", "ExchangeServers", "Partners"), "DomainSecureEnabled": true}}}
 	case srv.version == V2010:
-		// [INFER, unverified] by analogy with 2013 (defaults.md §2.3).
+		// [INFER, unverified] by analogy with 2013 (docs/exchange.md "Default receive connectors").
 		specs = []spec{
 			{"Default", record{"Bindings": mustList(kBinding, "[::]:25", "0.0.0.0:25"), "RemoteIPRanges": mustList(kIPRange, all...),
 				"AuthMechanism": full, "PermissionGroups": perms("ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers")}},

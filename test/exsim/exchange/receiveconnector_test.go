@@ -47,7 +47,7 @@ func TestReceiveConnectorRules(t *testing.T) {
 		{"internal with bindings", nil, newRecv("R", args{"Internal": true, "Bindings": []any{"10.0.0.1:25"}, "RemoteIPRanges": []any{"10.0.0.0/8"}}), "can't be used with the Internal usage type", "item 11"},
 		{"custom without values", nil, newRecv("R", args{"Custom": true}), "missing mandatory parameters: Bindings RemoteIPRanges.", "Custom requires both"},
 		{"custom", nil, newRecv("R", custom), "", "Custom"},
-		{"other role same endpoint", nil, newRecv("R", args{"Custom": true, "Bindings": []any{"0.0.0.0:25"}, "RemoteIPRanges": []any{"10.0.0.5"}}), bindingRoles, "defaults.md §6 verbatim (a HubTransport connector on Default Frontend's port)"},
+		{"other role same endpoint", nil, newRecv("R", args{"Custom": true, "Bindings": []any{"0.0.0.0:25"}, "RemoteIPRanges": []any{"10.0.0.5"}}), bindingRoles, "docs/exchange.md#error-texts verbatim (a HubTransport connector on Default Frontend's port)"},
 		{"same role same ranges", nil, newRecv("R", args{"Custom": true, "TransportRole": "FrontendTransport", "Bindings": []any{"0.0.0.0:25"}, "RemoteIPRanges": []any{allIPv6, allIPv4}}), "A Receive connector must have a unique combination", "item 12"},
 		{"relay on shared endpoint", nil, newRecv("Relay", args{"Custom": true, "TransportRole": "FrontendTransport", "Bindings": []any{"0.0.0.0:25"}, "RemoteIPRanges": []any{"10.0.0.5"}}), "", "more specific remote range on the same binding (item 12)"},
 		{"partial overlap", []call{newRecv("A", args{"Custom": true, "Bindings": []any{"10.0.0.1:26"}, "RemoteIPRanges": []any{"10.0.0.0-10.0.0.255"}})},
@@ -74,8 +74,8 @@ func TestReceiveConnectorRules(t *testing.T) {
 		{"bad binding", nil, newRecv("R", with(args{"Bindings": []any{"10.0.0.1"}})), "isn't a valid IP binding", "IPBinding syntax"},
 		{"set permission groups", nil, setRecv(`WIN20081\Default WIN20081`, args{"PermissionGroups": []any{"AnonymousUsers", "ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers"}}), "", "seed 001"},
 		{"set by name", []call{newRecv("From-canoe.com", args{"Internet": true, "Bindings": []any{"191.121.0.200:26"}})}, setRecv("from-canoe.com", args{"DomainSecureEnabled": true}), "", "seed 001: identity by name, case-insensitive"},
-		{"set missing", nil, setRecv("nope", args{"Enabled": false}), "The operation couldn't be performed because object 'nope' couldn't be found on 'DC01.work.com'.", "defaults.md §6"},
-		{"remove without confirm", nil, call{name: "Remove-ReceiveConnector", args: args{"Identity": `WIN20081\Client Frontend WIN20081`}}, "NonInteractive mode", "semantics §6"},
+		{"set missing", nil, setRecv("nope", args{"Enabled": false}), "The operation couldn't be performed because object 'nope' couldn't be found on 'DC01.work.com'.", "docs/exchange.md#error-texts"},
+		{"remove without confirm", nil, call{name: "Remove-ReceiveConnector", args: args{"Identity": `WIN20081\Client Frontend WIN20081`}}, "NonInteractive mode", "docs/exchange.md#prompts-and-confirmation"},
 		{"remove", nil, call{name: "Remove-ReceiveConnector", args: args{"Identity": `WIN20081\Client Frontend WIN20081`}, confirm: boolPtr(false)}, "", "-Confirm:$false"},
 	}
 	runRules(t, cases)

@@ -7,9 +7,9 @@ import (
 )
 
 // Receive connector errors. The two binding-conflict texts are from
-// defaults.md §6 (the first verified on 2016, the second from memory); the
-// others are [INFER] wordings of the documented rules (semantics §4 items
-// 11-21, [DECOMP] ReceiveConnector validation in defaults.md §2.4).
+// docs/exchange.md "Error texts" (the first verified on 2016, the second from memory); the
+// others are [INFER] wordings of the documented rules (docs/exchange.md "Receive connector rules" items 11-21;
+// [DECOMP] ReceiveConnector validation in docs/exchange.md "Receive connector usage").
 var (
 	errBindingRoles = errDef{key: "BindingConflictRoles", category: "InvalidOperation", exception: exInvalidOperation,
 		format: "The values that you specified for the Bindings and RemoteIPRanges parameters conflict with the settings on Receive connector \"%s\". Receive connectors assigned to different Transport roles on a single server must listen on unique local IP address & port bindings."}
@@ -114,7 +114,7 @@ func newReceiveConnector(x *invocation) ([]any, error) {
 }
 
 // usageParameters enforces which of Bindings and RemoteIPRanges a usage
-// requires or forbids (semantics §4 item 11, which says to follow the
+// requires or forbids (docs/exchange.md "Receive connector usage", which says to follow the
 // product text over the SYNTAX blocks).
 func (x *invocation) usageParameters(usage string) error {
 	needBindings, needRanges := true, true
@@ -143,8 +143,8 @@ func (x *invocation) usageParameters(usage string) error {
 	return nil
 }
 
-// applyUsageDefaults sets what a usage type sets at creation (semantics §4
-// item 11; [DECOMP] defaults.md §2.4 for no usage, Partner and Internal).
+// applyUsageDefaults sets what a usage type sets at creation (docs/exchange.md "Receive connector usage";
+// [DECOMP] for no usage, Partner and Internal).
 func applyUsageDefaults(r record, usage string, srv *Server) {
 	auth, perms := authMechanisms.must, permissionGroups.must
 	edge := srv.role == Edge
@@ -277,7 +277,7 @@ func (x *invocation) validateReceive(c *receiveConnector) error {
 }
 
 // bindingConflicts enforces unique local endpoint + remote ranges per server
-// (semantics §4 items 12-13; [DECOMP] ReceiveConnectorNoMappingConflictCondition).
+// (docs/exchange.md "Receive connector rules" items 12-13; [DECOMP] ReceiveConnectorNoMappingConflictCondition).
 func (x *invocation) bindingConflicts(c *receiveConnector) error {
 	for _, other := range c.srv.receive {
 		if other.guid == c.guid || !bindingsOverlap(c.rec.list("Bindings"), other.rec.list("Bindings")) {

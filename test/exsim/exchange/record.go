@@ -129,7 +129,7 @@ func (x *invocation) applyArgs(s *schema, rec record) error {
 
 // object writes rec as a PowerShell object: the schema's properties for the
 // version, in order, computed ones from computed. Through a remote session
-// RunspaceId comes first (defaults.md §1). The caller appends the AD tail.
+// RunspaceId comes first (docs/exchange.md "How Exchange objects print"). The caller appends the AD tail.
 func (r *render) object(s *schema, rec record, computed map[string]any) *props {
 	p := r.newObject(s.typeNames...)
 	for _, f := range s.fields {
@@ -154,7 +154,7 @@ func (r *render) date(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return scalar{typ: "System.DateTime", text: formatDate(t.In(r.org.loc))}
+	return ps.DateTime{Time: t.In(r.org.loc), Text: formatDate(t.In(r.org.loc))}
 }
 
 // unchanged reports a Set-* that changes nothing, with Exchange's warning

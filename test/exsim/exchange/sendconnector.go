@@ -9,7 +9,7 @@ import (
 )
 
 // sendSchema is a Send connector's property list in the order of the 2019
-// [HC] object (defaults.md §3.4); properties that a version lacks are gated
+// [HC] object (docs/exchange.md "Send connector defaults"); properties that a version lacks are gated
 // by params.tsv's applicable lines. The 2010-only properties are placed
 // after IsSmtpConnector [INFER: no 2010 transcript].
 var sendSchema = newSchema([]string{
@@ -75,7 +75,7 @@ type sendConnector struct {
 	changed time.Time
 }
 
-// newSendRecord holds New-SendConnector's defaults (defaults.md §5):
+// newSendRecord holds New-SendConnector's defaults (docs/exchange.md "Send connector defaults"):
 // 35 MB (10 MB on 2010), port 25, DNS routing, no TLS settings.
 func newSendRecord(srv *Server) record {
 	size := byteSize{Bytes: 35 << 20}
@@ -136,7 +136,7 @@ func (r *render) sendConnector(c *sendConnector) *ps.Object {
 }
 
 // findSendConnectors resolves a Send connector identity: name, GUID,
-// Server\Name on Get/Remove (semantics §2), wildcards on Get.
+// Server\Name on Get/Remove (docs/exchange.md "Identities"), wildcards on Get.
 func (x *invocation) findSendConnectors(id string, allowServer, allowWildcard bool) []*sendConnector {
 	list := *x.org.sendConnectorsOf(x.srv)
 	name := id

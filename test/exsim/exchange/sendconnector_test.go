@@ -51,7 +51,7 @@ func runRules(t *testing.T, cases []ruleCase, specs ...ServerSpec) {
 				}
 				sh := remoteShell
 				if len(specs) > 0 && specs[0].Role == Edge {
-					sh = snapinShell // Edge has no remote PowerShell (semantics §7)
+					sh = snapinShell // Edge has no remote PowerShell (docs/exchange.md#loading-the-cmdlets)
 				}
 				return sh(t, o, server)
 			}()
@@ -117,13 +117,13 @@ func TestSendConnectorRules(t *testing.T) {
 		{"source IP off edge", nil, newSend("S", args{"SourceIPAddress": "10.0.0.5"}), "SourceIPAddress can be set only on an Edge", "item 8"},
 		{"unknown source server", nil, newSend("S", args{"SourceTransportServers": []any{"NOPE"}}), "object 'NOPE' couldn't be found on 'DC01.work.com'", "ServerIdParameter"},
 		{"two usages", nil, newSend("S", args{"Internet": true, "Usage": "Partner"}), "Only one usage type can be specified", "item 9"},
-		{"existing name", []call{newSend("S", nil)}, newSend("s", nil), "Active Directory operation failed on DC01.work.com. The object 'CN=s,CN=Connections,", "defaults.md §6"},
+		{"existing name", []call{newSend("S", nil)}, newSend("s", nil), "Active Directory operation failed on DC01.work.com. The object 'CN=s,CN=Connections,", "docs/exchange.md#error-texts"},
 		{"disabled without force", nil, newSend("S", args{"Enabled": false}), "NonInteractive mode", "New -Enabled $false prompts"},
 		{"disabled with force", nil, newSend("S", args{"Enabled": false, "Force": true}), "", "-Force answers the prompt"},
-		{"missing identity", nil, setSend("nope", args{"Port": 26}), "The operation couldn't be performed because object 'nope' couldn't be found on 'DC01.work.com'.", "defaults.md §6"},
+		{"missing identity", nil, setSend("nope", args{"Port": 26}), "The operation couldn't be performed because object 'nope' couldn't be found on 'DC01.work.com'.", "docs/exchange.md#error-texts"},
 		{"port range", []call{newSend("S", nil)}, setSend("S", args{"Port": 70000}), "Cannot validate argument on parameter 'Port'", "0..65535"},
 		{"set port", []call{newSend("S", nil)}, setSend("S", args{"Port": 26}), "", "seed 001"},
-		{"remove without confirm", []call{newSend("S", nil)}, call{name: "Remove-SendConnector", args: args{"Identity": "S"}}, "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.", "semantics §6"},
+		{"remove without confirm", []call{newSend("S", nil)}, call{name: "Remove-SendConnector", args: args{"Identity": "S"}}, "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.", "docs/exchange.md#prompts-and-confirmation"},
 		{"remove with confirm false", []call{newSend("S", nil)}, call{name: "Remove-SendConnector", args: args{"Identity": "S"}, confirm: boolPtr(false)}, "", "-Confirm:$false"},
 	}
 	runRules(t, cases)
@@ -137,7 +137,7 @@ func TestSendConnectorEdge(t *testing.T) {
 		{"non-SMTP on edge", nil, newSend("S", args{"AddressSpaces": []any{"X400:c=US;1"}, "DNSRoutingEnabled": false, "SmartHosts": []any{"h.x.com"}}), "Only SMTP address spaces", "item 7"},
 	}, edge)
 	runRules(t, []ruleCase{
-		{"subscribed edge", nil, newSend("S", nil), "can't be run on an Edge Transport server that's subscribed", "semantics §1"},
+		{"subscribed edge", nil, newSend("S", nil), "can't be run on an Edge Transport server that's subscribed", "docs/exchange.md#scopes"},
 	}, ServerSpec{Name: "EDGE2", Role: Edge, Subscribed: true})
 }
 
@@ -164,7 +164,7 @@ func TestSendConnectorValues(t *testing.T) {
 		{"dns computed", "Smart", "DNSRoutingEnabled", "False", "smart-host connector"},
 		{"address space form", "to-work.com", "AddressSpaces", "{SMTP:work.com;1}", "AddressSpace.ToString"},
 		{"identity", "to-work.com", "Identity", "to-work.com", "send connector identity is the name"},
-		{"server prefix identity", `WIN20081\Plain`, "Name", "Plain", "Get accepts Server\\Name (semantics §2)"},
+		{"server prefix identity", `WIN20081\Plain`, "Name", "Plain", "Get accepts Server\\Name (docs/exchange.md#identities)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

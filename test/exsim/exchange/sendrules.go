@@ -5,7 +5,7 @@ import (
 )
 
 // Send connector errors. The [DECOMP] names of the validation errors are
-// from defaults.md §5; their English texts were not found, so every message
+// in docs/exchange.md "Error texts"; their English texts were not found, so every message
 // here is worded as Exchange words its DataValidationExceptions (one short
 // sentence about the property) [INFER].
 var (
@@ -89,7 +89,7 @@ func newSendConnector(x *invocation) ([]any, error) {
 	if err := x.applyArgs(sendSchema, c.rec); err != nil {
 		return nil, err
 	}
-	// Usage only sets defaults (semantics §4 item 9, defaults.md §5).
+	// Usage only sets defaults (docs/exchange.md "Send connector usage").
 	if usage == "Internal" && !x.has("MaxMessageSize") {
 		c.rec["MaxMessageSize"] = byteSize{Unlimited: true}
 	}
@@ -115,7 +115,7 @@ func newSendConnector(x *invocation) ([]any, error) {
 	}
 	if enabled, given := x.boolArg("Enabled"); given && !enabled && !x.flag("Force") && x.srv.role != Edge {
 		// New-SendConnector -Enabled $false asks for confirmation unless
-		// -Force ([DECOMP] defaults.md §5); NonInteractive cannot answer.
+		// -Force ([DECOMP] docs/exchange.md "Send connector defaults"); NonInteractive cannot answer.
 		return nil, x.fail(errSendEnabledPrompt)
 	}
 	if err := x.confirm(false); err != nil {
@@ -186,7 +186,7 @@ func setSendConnector(x *invocation) ([]any, error) {
 }
 
 // sendCommandRules are the checks New-/Set-SendConnector make on the
-// command line itself ([DECOMP] NewSendConnector, semantics §4 items 1-3, 8).
+// command line itself ([DECOMP] NewSendConnector, docs/exchange.md "Send connector rules" items 1-3 and 8).
 func (x *invocation) sendCommandRules(c *sendConnector) error {
 	r := c.rec
 	if r.bool("RequireTLS") && r.bool("IgnoreSTARTTLS") {
@@ -225,7 +225,7 @@ func (x *invocation) sendCommandRules(c *sendConnector) error {
 }
 
 // validateSend is the object validation on write ([DECOMP]
-// SmtpSendConnectorConfig.ValidateWrite, defaults.md §5; semantics §4).
+// SmtpSendConnectorConfig.ValidateWrite, docs/exchange.md "Rules Exchange enforces").
 func (x *invocation) validateSend(c *sendConnector) error {
 	r := c.rec
 	fail := func(d errDef, args ...any) error { return x.failOn(c.name, d, args...) }

@@ -70,7 +70,7 @@ func (s *Server) TransportRestarts() int {
 }
 
 // AdminDisplayVersion is the version string Get-ExchangeServer prints
-// (defaults.md §3.8: 2010 SP3, 2013 CU23, 2016 CU23, 2019 CU15, SE RTM).
+// (docs/exchange.md "Version strings": 2010 SP3, 2013 CU23, 2016 CU23, 2019 CU15, SE RTM).
 func (s *Server) AdminDisplayVersion() string {
 	if s.adminVersion != "" {
 		return s.adminVersion
@@ -259,10 +259,10 @@ func (r *render) utc(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return scalar{typ: "System.DateTime", text: formatDate(t.UTC())}
+	return ps.DateTime{Time: t.UTC(), UTC: true, Text: formatDate(t.UTC())}
 }
 
-// exchangeServer writes Get-ExchangeServer's object (defaults.md §3.8).
+// exchangeServer writes Get-ExchangeServer's object (docs/exchange.md "Version strings").
 func (r *render) exchangeServer(s *Server) *ps.Object {
 	o := r.org
 	mbx := s.role == Mailbox

@@ -31,7 +31,7 @@ func TestNewPSSession(t *testing.T) {
 		wantErr string
 		reason  string
 	}{
-		{"documented form", "WIN20081", good(), "", "semantics §7"},
+		{"documented form", "WIN20081", good(), "", "docs/exchange.md#loading-the-cmdlets"},
 		{"another server", "WIN20083", good(), "", "a session to another server of the org"},
 		{"uri case", "WIN20081", with("ConnectionUri", "HTTP://WIN20081.WORK.COM/powershell"), "", "scheme, host and path are case-insensitive"},
 		{"upn credential", "WIN20081", with("Credential", cred("admin@work.com", testPassword)), "", "UPN form of the same user"},
@@ -108,9 +108,9 @@ func TestImportAndSnapin(t *testing.T) {
 		ok                   bool
 		reason               string
 	}{
-		{"2013+ snapin", "WIN20081", "Microsoft.Exchange.Management.PowerShell.SnapIn", true, "semantics §7"},
+		{"2013+ snapin", "WIN20081", "Microsoft.Exchange.Management.PowerShell.SnapIn", true, "docs/exchange.md#loading-the-cmdlets"},
 		{"2010 name on 2019", "WIN20081", "Microsoft.Exchange.Management.PowerShell.E2010", false, "E2010 is 2010 only"},
-		{"2010 snapin", "EX10", "Microsoft.Exchange.Management.PowerShell.E2010", true, "semantics §7"},
+		{"2010 snapin", "EX10", "Microsoft.Exchange.Management.PowerShell.E2010", true, "docs/exchange.md#loading-the-cmdlets"},
 		{"2013 name on 2010", "EX10", "Microsoft.Exchange.Management.PowerShell.SnapIn", false, "not installed on 2010"},
 	}
 	for _, tc := range snapins {
@@ -143,10 +143,10 @@ func TestErrorRecordForms(t *testing.T) {
 	}{
 		{"remote 2013+", remoteShell(t, o, "WIN20081"), func(r *ps.ErrorRecord) bool {
 			return r.Remote && r.PSComputerName == "win20081.work.com" && fqidRemote.MatchString(r.FullyQualifiedErrorId)
-		}, "powershell-output.md §3.5"},
+		}, "docs/exchange.md#exchange-error-records"},
 		{"remote 2010", remoteShell(t, o, "EX10"), func(r *ps.ErrorRecord) bool {
 			return r.Remote && regexp.MustCompile(`^[0-9A-F]{8},Microsoft\.Exchange\.Management\.SystemConfigurationTasks\.GetSendConnector$`).MatchString(r.FullyQualifiedErrorId)
-		}, "2010 has no [Server=...] prefix (defaults.md §6)"},
+		}, "2010 has no [Server=...] prefix (docs/exchange.md#exchange-error-records)"},
 		{"snap-in", snapinShell(t, o, "WIN20081"), func(r *ps.ErrorRecord) bool {
 			return !r.Remote && r.PSComputerName == "" && !strings.HasPrefix(r.FullyQualifiedErrorId, "[")
 		}, "local runspace"},
@@ -204,7 +204,7 @@ func TestRestartService(t *testing.T) {
 		wantErr string
 		reason  string
 	}{
-		{"transport", args{"Name": []any{"MSExchangeTransport"}}, "", "DESIGN.md restartTransportService"},
+		{"transport", args{"Name": []any{"MSExchangeTransport"}}, "", "README.md, ExchangeOrganization: restartTransportService"},
 		{"case", args{"Name": "msexchangetransport"}, "", "service names are case-insensitive"},
 		{"display name", args{"DisplayName": []any{"Microsoft Exchange Transport"}}, "", "by display name"},
 		{"unknown", args{"Name": []any{"MSExchangeNope"}}, "Cannot find any service with service name 'MSExchangeNope'.", "PowerShell's text"},

@@ -43,6 +43,10 @@ type ServerState struct {
 	// Edge servers keep their own Send connectors and TransportConfig.
 	SendConnectors  []ConnectorState `json:"sendConnectors,omitempty"`
 	TransportConfig map[string]any   `json:"transportConfig,omitempty"`
+
+	// RootCertificates is the LocalMachine Root store as PEM; left out
+	// (null) the fresh set of rootstore.go, [] an empty store.
+	RootCertificates *[]string `json:"rootCertificates,omitempty"`
 }
 
 // ConnectorState is a Send or Receive connector. Usage, when set, applies
@@ -89,6 +93,7 @@ func (o *Org) snapshot() State {
 		for _, c := range s.certs {
 			ss.Certificates = append(ss.Certificates, encodeCert(c))
 		}
+		ss.RootCertificates = o.encodeRoots(s)
 		if s.role == Edge {
 			ss.SendConnectors = encodeSend(s.edgeSend)
 			ss.TransportConfig = encodeRecord(transportSchema, s.edgeConfig.rec)
@@ -245,6 +250,9 @@ func (o *Org) loadServer(ss ServerState) error {
 		s.guid = ss.Guid
 	}
 	s.restarts = append(s.restarts, ss.Restarts...)
+	if err := o.decodeRoots(s, ss.RootCertificates); err != nil {
+		return err
+	}
 	if ss.ReceiveConnectors == nil {
 		s.receive = defaultReceiveConnectors(s)
 	}

@@ -31,7 +31,7 @@ func parseSmtpAddress(v any) (plainText, error) {
 }
 
 // transportSchema is Get-TransportConfig's on-premises property list. No
-// on-premises transcript exists (defaults.md §3.5): the order follows the
+// on-premises transcript exists (docs/exchange.md "TransportConfig defaults"): the order follows the
 // Exchange Online sample there, with the on-premises properties of
 // params.tsv added alphabetically [INFER]. Only the TLS*DomainSecureList
 // properties start with "tls", so `fl tls*` prints the seed 001 lines.
@@ -106,7 +106,7 @@ type transportConfig struct {
 	changed time.Time
 }
 
-// newTransportConfig holds the documented defaults (defaults.md §3.5:
+// newTransportConfig holds the documented defaults (docs/exchange.md "TransportConfig defaults":
 // 10 MB / 10 MB / 500, empty domain-secure lists; the rest from the
 // Set-TransportConfig reference [INFER]).
 func newTransportConfig(o *Org) *transportConfig {
@@ -141,7 +141,7 @@ func newTransportConfig(o *Org) *transportConfig {
 func (o *Org) transportDN() string { return "CN=Transport Settings," + o.orgDN() }
 
 // edgeSynced are the properties EdgeSync copies from the organisation onto
-// a subscribed Edge, overwriting local edits (semantics §1; [DECOMP]
+// a subscribed Edge, overwriting local edits (docs/exchange.md "Scopes"; [DECOMP]
 // RestoreTransportSettings).
 var edgeSynced = []string{"TLSReceiveDomainSecureList", "TLSSendDomainSecureList", "InternalSMTPServers"}
 

@@ -111,7 +111,7 @@ func newEnum(typ string, flags bool, pairs ...any) *enumDef {
 }
 
 // The Exchange enums exsim knows. Numeric values are from the [HC] CLIXML
-// where seen (defaults.md §1); the others keep the documented order [INFER].
+// where seen (docs/exchange.md "Flag enums"); the others keep the documented order [INFER].
 var (
 	authMechanisms = newEnum("Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthMechanisms", true,
 		"None", 0, "Tls", 1, "Integrated", 2, "BasicAuth", 4, "BasicAuthRequireTLS", 8, "ExchangeServer", 16, "ExternalAuthoritative", 32)

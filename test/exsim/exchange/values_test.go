@@ -14,7 +14,7 @@ func TestParseAddressSpace(t *testing.T) {
 		reason         string
 	}{
 		{"full", "SMTP:canoe.com;1", "SMTP:canoe.com;1", false, "seed 001 form"},
-		{"bare domain", "contoso.com", "SMTP:contoso.com;1", false, "type defaults to SMTP, cost to 1 (semantics §5)"},
+		{"bare domain", "contoso.com", "SMTP:contoso.com;1", false, "type defaults to SMTP, cost to 1 (docs/exchange.md#address-spaces)"},
 		{"cost only", "contoso.com;2", "SMTP:contoso.com;2", false, "cost without type"},
 		{"type only", "SMTP:contoso.com", "SMTP:contoso.com;1", false, "type without cost"},
 		{"type case kept", "smtp:canoe.com;1", "smtp:canoe.com;1", false, "seed 001 prints {smtp:canoe.com;1}"},
@@ -186,7 +186,7 @@ func TestEnums(t *testing.T) {
 		wantErr string
 		reason  string
 	}{
-		{"flags ascending", authMechanisms, "ExchangeServer, Tls, BasicAuthRequireTLS, Integrated, BasicAuth", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer", "", "flags print in ascending numeric order (defaults.md §1)"},
+		{"flags ascending", authMechanisms, "ExchangeServer, Tls, BasicAuthRequireTLS, Integrated, BasicAuth", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer", "", "flags print in ascending numeric order (docs/exchange.md#flag-enums)"},
 		{"array", permissionGroups, []any{"ExchangeLegacyServers", "AnonymousUsers", "ExchangeServers"}, "AnonymousUsers, ExchangeServers, ExchangeLegacyServers", "", "seed 001 -PermissionGroups a, b"},
 		{"case-insensitive", authMechanisms, "tls", "Tls", "", "enum names are case-insensitive"},
 		{"partners last", permissionGroups, "Partners,AnonymousUsers", "AnonymousUsers, Partners", "", "Partners has a higher bit"},
@@ -220,7 +220,7 @@ func TestServicesString(t *testing.T) {
 		v              Version
 		want, reason   string
 	}{
-		{"default 2013+", "IMAP, POP, IIS, SMTP", V2019, "IP.WS..", "defaults.md §3.7"},
+		{"default 2013+", "IMAP, POP, IIS, SMTP", V2019, "IP.WS..", "docs/exchange.md#flag-enums"},
 		{"auth", "SMTP", V2016, "....S..", "Auth certificate"},
 		{"none", "None", V2019, ".......", "WMSvc"},
 		{"2010", "IMAP, POP, IIS, SMTP", V2010, "IP.WS.", "2010 prints six letters (seed 000)"},

@@ -12,6 +12,7 @@ package ps
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Values.
@@ -42,6 +43,21 @@ type Scalar interface {
 	TypeName() string
 	String() string
 }
+
+// DateTime is a System.DateTime: Text is how it prints (the culture's
+// format, what Format-List shows), Time the instant, UTC its DateTimeKind
+// (Utc, else Local). Export-Clixml writes it as <DT> in round-trip form.
+type DateTime struct {
+	Time time.Time
+	UTC  bool
+	Text string
+}
+
+// TypeName is System.DateTime.
+func (d DateTime) TypeName() string { return "System.DateTime" }
+
+// String is the culture's text.
+func (d DateTime) String() string { return d.Text }
 
 // Object is a PSObject: ordered properties plus the type-name chain
 // (most derived first), as Get-Member and ConvertTo-Xml see it.
@@ -319,6 +335,16 @@ type Host struct {
 	// the -Command / -EncodedCommand text, each stdin line of -Command -, and
 	// every [ScriptBlock]::Create'd script (exreconcile's real script).
 	OnScript func(text string)
+	// OnSecretLiteral, when set, is told about every string literal that a
+	// compiled script block passes to ConvertTo-SecureString -AsPlainText
+	// (as -String or positionally), whether or not it runs: value is the
+	// literal's value, source its text in the script (quotes included), so
+	// that the log can redact both and count them (Script Block Logging
+	// records the block's text).
+	OnSecretLiteral func(value, source string)
+	// CertStores, when set, is the machine's certificate stores (the
+	// X509Store class and the Cert: drive); exsim models LocalMachine\Root.
+	CertStores CertStores
 	// Codepage is the console code page stdout and stderr are encoded in
 	// (WINRS_CODEPAGE: 437 when 0, or 65001 for UTF-8).
 	Codepage int
@@ -345,6 +371,48 @@ type DefaultParameterSetter interface {
 // argument reports ParameterArgumentTransformationError ("Cannot process
 // argument transformation on parameter 'X'.") instead of a cmdlet's
 // CannotConvertArgumentNoMessage ("Cannot bind parameter 'X'.").
+
+// X509Certificate is a System.Security.Cryptography.X509Certificates.X509Certificate2.
+type X509Certificate struct {
+	// Raw is the DER encoding (RawData).
+	Raw []byte
+	// Thumbprint is the upper-case hex SHA-1 of Raw; Subject and Issuer as
+	// .NET formats X.500 names ("CN=x, O=y, C=US").
+	Thumbprint, Subject, Issuer string
+	SerialNumber                string
+	FriendlyName                string
+	NotBefore, NotAfter         DateTime
+	HasPrivateKey               bool
+	Version                     int
+	// PSParentPath is set on the objects Get-ChildItem Cert:\ returns
+	// ("Microsoft.PowerShell.Security\Certificate::LocalMachine\Root").
+	PSParentPath string
+}
+
+// CertStores is implemented by the model: the machine's certificate
+// stores as X509Store and the Cert: drive see them. location is
+// "LocalMachine" or "CurrentUser", name a store name ("Root").
+type CertStores interface {
+	// Parse reads certificate bytes as the X509Certificate2(byte[])
+	// constructor does (DER, or base64/PEM text); the error's text is
+	// .NET's CryptographicException message.
+	Parse(data []byte) (*X509Certificate, error)
+	// List returns the store's certificates; ok is false for a store the
+	// model does not simulate.
+	List(location, name string) (certs []*X509Certificate, ok bool)
+	// Add and Remove change the store as X509Store.Add and Remove do:
+	// adding a certificate already there or removing one that is not is
+	// no error.
+	Add(location, name string, c *X509Certificate) error
+	Remove(location, name string, c *X509Certificate) error
+}
+
+// ProcessExiter is implemented by a ModuleLoader that wants to know when
+// the powershell.exe process it serves has ended (Run returns): remote
+// sessions it did not remove are then left behind, as on a real server.
+type ProcessExiter interface {
+	ProcessExited()
+}
 
 // ModuleLoader is implemented by the Exchange model.
 type ModuleLoader interface {

@@ -49,9 +49,23 @@ type (
 	}
 	throwStmt struct {
 		extent
-		value node // nil: ScriptHalted
+		value node // nil: ScriptHalted, or the caught error inside a catch block
+	}
+	// tryStmt is try { } catch { } finally { } (PowerShell 2.0 and later).
+	tryStmt struct {
+		extent
+		body       []node
+		catches    []catchClause
+		finally    []node
+		hasFinally bool
 	}
 )
+
+// catchClause is one catch block; exsim's subset has untyped catches only.
+type catchClause struct {
+	extent
+	body []node
+}
 
 // command is one command of a pipeline: a name and its arguments, or &
 // followed by what to invoke.

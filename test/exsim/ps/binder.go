@@ -100,7 +100,7 @@ func contains(list []string, s string) bool {
 }
 
 // bindError is a parameter binding error (ParameterBindingException): a
-// statement-terminating error worded per §5.
+// statement-terminating error worded per docs/exchange.md "PowerShell error wording".
 type bindError struct {
 	id, msg  string
 	at       extent

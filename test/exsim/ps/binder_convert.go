@@ -165,6 +165,12 @@ func (bd *binder) convert(e *paramEntry, v any, nonInteractive bool) (any, *bind
 		return out, nil
 	}
 	if strings.HasSuffix(t, "[]") || strings.Contains(t, "multivaluedproperty") {
+		if b, isBytes := v.([]byte); isBytes {
+			// An array converts element by element: a byte[] bound to
+			// Object[] (New-Object -ArgumentList $bytes) is one element
+			// per byte, which is why PowerShell 2.0 scripts write (,$bytes).
+			v = enumerate(b)
+		}
 		switch x := v.(type) {
 		case nil, *Hashtable:
 			return v, nil

@@ -23,9 +23,9 @@ func TestBinderErrors(t *testing.T) {
 		name, reason, setup, command string
 		message, category, fqid      string
 	}{
-		{"named not found", "§5 NamedParameterNotFound", snapin, "Set-SendConnector x -Bogus 1",
+		{"named not found", "docs/exchange.md#powershell-error-wording: NamedParameterNotFound", snapin, "Set-SendConnector x -Bogus 1",
 			"A parameter cannot be found that matches parameter name 'Bogus'.", "InvalidArgument: (:) [Set-SendConnector], ParameterBindingException", "NamedParameterNotFound," + setClass},
-		{"ambiguous common", "§5.1: only common parameters match, all listed in dictionary order", snapin, "Set-SendConnector x -O v",
+		{"ambiguous common", "docs/exchange.md#powershell-error-wording: only common parameters match, all listed in dictionary order", snapin, "Set-SendConnector x -O v",
 			"Parameter cannot be processed because the parameter name 'O' is ambiguous. Possible matches include: -OutVariable -OutBuffer.", "InvalidArgument: (:) [Set-SendConnector], ParameterBindingException", "AmbiguousParameter," + setClass},
 		{"ambiguous with shouldprocess", "WhatIf counts as common", snapin, "Set-SendConnector x -W 1",
 			"Parameter cannot be processed because the parameter name 'W' is ambiguous. Possible matches include: -WarningAction -WarningVariable -WhatIf.", "InvalidArgument: (:) [Set-SendConnector], ParameterBindingException", "AmbiguousParameter," + setClass},

@@ -222,10 +222,10 @@ func runSelectObject(in *interp, c *Call) ([]any, error) {
 			out = append(out, enumerate(p.Value)...)
 			continue
 		}
+		// "Selected." + InputObject.BaseObject.GetType(): a deserialized
+		// object's base object is a PSCustomObject (Select-Object.cs,
+		// SetPSCustomObject).
 		sel := &Object{TypeNames: []string{"Selected." + typeName(it), psCustomObject, "System.Object"}}
-		if len(o.TypeNames) > 0 {
-			sel.TypeNames[0] = "Selected." + o.TypeNames[0]
-		}
 		for _, fp := range selectProps(o, patterns, true) {
 			skip := false
 			for _, ex := range exclude {
@@ -285,6 +285,9 @@ func isHex(s string) bool {
 func runNewObject(in *interp, c *Call) ([]any, error) {
 	if err := refuse(c, "ComObject", "Property"); err != nil {
 		return nil, err
+	}
+	if x := canonicalX509Type(stringArg(c, "TypeName")); x != "" {
+		return in.newX509Object(x, c)
 	}
 	typ := strings.ToLower(strings.TrimSpace(stringArg(c, "TypeName")))
 	if typ != "system.management.automation.pscredential" && !(typ == "pscredential" && !in.psv2) && typ != "management.automation.pscredential" {
@@ -373,6 +376,9 @@ func (in *interp) registerBuiltins() {
 	for _, b := range formatBuiltins() {
 		add(b, true)
 	}
+	add(exportClixmlBuiltin(), true)
+	add(removeItemBuiltin(), false)
+	add(getChildItemBuiltin(), true)
 	for _, b := range sessionBuiltins(in.psv2) {
 		add(b, b.name != "Remove-PSSession")
 	}

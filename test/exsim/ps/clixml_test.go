@@ -8,7 +8,7 @@ import (
 )
 
 // pywinrmFakeCmdlet is winrm/tests/test_session.py::test_decode_clixml_error
-// (powershell-output.md §3.4): `fake cmdlet` through run_ps, buffer width 120.
+// (docs/exchange.md "CLIXML on stderr"): `fake cmdlet` through run_ps, buffer width 120.
 const pywinrmFakeCmdlet = "#< CLIXML\r\n" +
 	`<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>Preparing modules for first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj><Obj S="progress" RefId="1"><TNRef RefId="0" /><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>Preparing modules for first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj><S S="Error">fake : The term 'fake' is not recognized as the name of a cmdlet, function, script file, or operable program. Check _x000D__x000A_</S><S S="Error">the spelling of the name, or if a path was included, verify that the path is correct and try again._x000D__x000A_</S><S S="Error">At line:1 char:1_x000D__x000A_</S><S S="Error">+ fake cmdlet_x000D__x000A_</S><S S="Error">+ ~~~~_x000D__x000A_</S><S S="Error">    + CategoryInfo          : ObjectNotFound: (fake:String) [], CommandNotFoundException_x000D__x000A_</S><S S="Error">    + FullyQualifiedErrorId : CommandNotFoundException_x000D__x000A_</S><S S="Error"> _x000D__x000A_</S></Objs>`
 
@@ -40,7 +40,7 @@ func TestErrorRendering(t *testing.T) {
 		want         []string
 		trimmed      bool // the source lost trailing blanks: compare without them
 	}{
-		{"exchange remote error", "§3.5 Exchange 2016 remote error at width 120: no prefix, no position, chunked FQID, PSComputerName",
+		{"exchange remote error", "docs/exchange.md#exchange-error-records: Exchange 2016 remote error at width 120: no prefix, no position, chunked FQID, PSComputerName",
 			func(t *testing.T) []string {
 				rec := &ErrorRecord{Message: `Couldn't find database "0181915290". Make sure you have typed it correctly.`, Category: "NotSpecified",
 					Reason: "ManagementObjectNotFoundException", Remote: true, PSComputerName: "sivermail.siverlaw.local",
@@ -56,7 +56,7 @@ func TestErrorRendering(t *testing.T) {
 				`  tTasks.GetMailbox`,
 				`    + PSComputerName        : sivermail.siverlaw.local`,
 			}, true},
-		{"powershell 2.0 command not found", "§3.6: no prefix, character wrap at 79, <<<< after the token",
+		{"powershell 2.0 command not found", "docs/winrm.md#powershell-20: no prefix, character wrap at 79, <<<< after the token",
 			func(t *testing.T) []string {
 				r := runEncoded(t, testHost("2.0", 80), q)
 				lines := clixmlErrorLines(r.stderr)
@@ -75,7 +75,7 @@ func TestErrorRendering(t *testing.T) {
 				"   String) [], CommandNotFoundException",
 				"    + FullyQualifiedErrorId : CommandNotFoundException",
 			}, true},
-		{"write-error at script level", "§3.4: the prefix is the whole script text, no position",
+		{"write-error at script level", "docs/exchange.md#clixml-on-stderr: the prefix is the whole script text, no position",
 			func(t *testing.T) []string {
 				r := runEncoded(t, testHost("5.1", 120), "Write-Error 'plain error test'")
 				return clixmlErrorLines(r.stderr)
@@ -86,7 +86,7 @@ func TestErrorRendering(t *testing.T) {
 				"    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException",
 				" ",
 			}, false},
-		{"write-error in a multi-line script", "§3.4: each script line is its own record, CLIXML escapes &",
+		{"write-error in a multi-line script", "docs/exchange.md#clixml-on-stderr: each script line is its own record, CLIXML escapes &",
 			func(t *testing.T) []string {
 				r := runEncoded(t, testHost("5.1", 120), "$ProgressPreference = 'SilentlyContinue'\nWrite-Error 'the thing is not there & more'\nexit 0\n")
 				if r.code != 0 {
@@ -103,7 +103,7 @@ func TestErrorRendering(t *testing.T) {
 				"    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException",
 				" ",
 			}, false},
-		{"tf-ad chunk wrap", "§3.4 terraform-provider-ad at width 80: the CategoryInfo and FQID chunks re-wrapped at 79 (the sample's source line was anonymised, so its position lines are not compared)",
+		{"tf-ad chunk wrap", "docs/exchange.md#clixml-on-stderr: terraform-provider-ad at width 80: the CategoryInfo and FQID chunks re-wrapped at 79 (the sample's source line was anonymised, so its position lines are not compared)",
 			func(t *testing.T) []string {
 				rec := &ErrorRecord{Message: "A parameter cannot be found that matches parameter name 'Path'.", Category: "InvalidArgument", Reason: "ParameterBindingException",
 					FullyQualifiedErrorId: "NamedParameterNotFound,Microsoft.ActiveDirectory.Management.Commands.SetADOrganizationalUnit", activity: "Set-ADOrganizationalUnit",

@@ -46,26 +46,26 @@ func TestConvertToXmlSamples(t *testing.T) {
 		got          func() string
 		want         string
 	}{
-		{"as string", "§1.6 PS7 test expectation with the 5.1 declaration: two-space indent, CRLF, no trailing newline",
+		{"as string", "docs/exchange.md#convertto-xml: PS7 test expectation with the 5.1 declaration: two-space indent, CRLF, no trailing newline",
 			func() string { return xmlString(t, []any{custom}, 1, false) },
 			"<?xml version=\"1.0\"?>\r\n<Objects>\r\n  <Object Type=\"System.Management.Automation.PSCustomObject\">\r\n    <Property Name=\"prop1\" Type=\"System.String\">val1</Property>\r\n    <Property Name=\"prop2\" Type=\"System.String\">val2</Property>\r\n  </Object>\r\n</Objects>"},
-		{"outer xml", "§1.6 -Depth 1 .OuterXml",
+		{"outer xml", "docs/exchange.md#convertto-xml: -Depth 1 .OuterXml",
 			func() string { return (&xmlDocument{items: []any{custom}, depth: 1}).outerXml() },
 			`<?xml version="1.0"?><Objects><Object Type="System.Management.Automation.PSCustomObject"><Property Name="prop1" Type="System.String">val1</Property><Property Name="prop2" Type="System.String">val2</Property></Object></Objects>`},
-		{"no type information", "§1.6 -NoTypeInformation drops every Type",
+		{"no type information", "docs/exchange.md#convertto-xml: -NoTypeInformation drops every Type",
 			func() string { return (&xmlDocument{items: []any{custom}, depth: 1, notype: true}).outerXml() },
 			`<?xml version="1.0"?><Objects><Object><Property Name="prop1">val1</Property><Property Name="prop2">val2</Property></Object></Objects>`},
-		{"hashtable", "§1.6 a hashtable is Key/Value pairs",
+		{"hashtable", "docs/exchange.md#convertto-xml: a hashtable is Key/Value pairs",
 			func() string {
 				h := newHashtable()
 				h.Set("foo", "bar")
 				return (&xmlDocument{items: []any{h}, depth: 1}).outerXml()
 			},
 			`<?xml version="1.0"?><Objects><Object Type="System.Collections.Hashtable"><Property Name="Key" Type="System.String">foo</Property><Property Name="Value" Type="System.String">bar</Property></Object></Objects>`},
-		{"nested below depth", "§1.6 a PSCustomObject at depth 0 is its ToString() plus its notes",
+		{"nested below depth", "docs/exchange.md#convertto-xml: a PSCustomObject at depth 0 is its ToString() plus its notes",
 			func() string { return (&xmlDocument{items: []any{nested}, depth: 1}).outerXml() },
 			`<?xml version="1.0"?><Objects><Object Type="System.Management.Automation.PSCustomObject"><Property Name="Prop1" Type="System.Management.Automation.PSCustomObject"><Property Type="System.String">@{Prop1=; Prop2=22}</Property><Property Name="Prop1" Type="System.Management.Automation.PSNoteProperty">@{Prop1=111; Prop2=222}</Property><Property Name="Prop2" Type="System.Management.Automation.PSNoteProperty">22</Property></Property><Property Name="Prop2" Type="System.Int32">2</Property></Object></Objects>`},
-		{"windows powershell arraylist", "§1.6 dfch sample: -InputObject of an ArrayList of hashtables, text escaped, line breaks kept",
+		{"windows powershell arraylist", "docs/exchange.md#convertto-xml: dfch sample: -InputObject of an ArrayList of hashtables, text escaped, line breaks kept",
 			func() string {
 				list := &Collection{TypeName: "System.Collections.ArrayList", Items: []any{row}}
 				return (&xmlDocument{items: []any{list}, depth: 1}).outerXml()
@@ -86,7 +86,7 @@ func TestConvertToXmlSamples(t *testing.T) {
 }
 
 // TestConvertToXmlEventLogRecord rebuilds the element shapes of the real
-// -As String -Depth 3 sample of §1.6 (its 5.1 declaration).
+// -As String -Depth 3 sample (its 5.1 declaration; docs/exchange.md "ConvertTo-Xml").
 func TestConvertToXmlEventLogRecord(t *testing.T) {
 	prop := func(n string, v any, tv string) *Property { return &Property{Name: n, Value: v, TypeOfValue: tv} }
 	evProp := func(v string) *Object {

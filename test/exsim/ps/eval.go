@@ -33,6 +33,7 @@ type interp struct {
 	nonInteractive bool
 	global         *scope
 	stdin          *stdinReader
+	fs             *fileSystem
 	stdout         *textOut
 	errs           errorSink
 	out            *outDefault
@@ -41,6 +42,13 @@ type interp struct {
 	sessions []*RemoteSession
 	nextID   int
 	modules  int
+
+	// tryDepth counts the try blocks being run: inside one, statement-
+	// terminating errors propagate to the catch instead of being written.
+	tryDepth int
+	// caught is the error record of the innermost catch block running
+	// (what a bare `throw` rethrows).
+	caught *ErrorRecord
 
 	failed bool    // an error was written by the current statement
 	lastOK bool    // $?
@@ -61,6 +69,12 @@ func (in *interp) runStatements(stmts []node, sc *scope, sink func(any)) error {
 		if errors.As(err, &term) {
 			if sc.preference("ErrorActionPreference", "Continue") == "Stop" {
 				return &scriptTerm{rec: term.rec}
+			}
+			if in.tryDepth > 0 {
+				// Inside a try block (here or in a caller) a
+				// statement-terminating error goes to the catch block.
+				in.lastOK = false
+				return err
 			}
 			in.writeError(term.rec, sc)
 			err = nil
@@ -91,12 +105,24 @@ func (in *interp) execStatement(st node, sc *scope, sink func(any)) error {
 			code = exitCodeOf(v)
 		}
 		return &exitSignal{code: code}
+	case *tryStmt:
+		return in.runTry(s, sc, sink)
 	case *throwStmt:
 		msg := "ScriptHalted"
+		if s.value == nil && in.caught != nil {
+			// A bare throw in a catch block rethrows the caught error.
+			return &scriptTerm{rec: in.caught}
+		}
 		if s.value != nil {
 			v, err := in.statementValue(s.value, sc)
 			if err != nil {
 				return err
+			}
+			switch x := v.(type) {
+			case *ErrorRecord:
+				return &scriptTerm{rec: x} // throw $_
+			case *exceptionValue:
+				return &scriptTerm{rec: x.rec} // throw $_.Exception
 			}
 			if v != nil {
 				msg = toStringPS(v)

@@ -42,7 +42,7 @@ func newFakeExchange() *fakeExchange {
 func p(name, typ string) ParamSpec { return ParamSpec{Name: name, Type: typ, Position: -1} }
 
 // sendConnector builds a send connector with the property order of
-// defaults.md §3.4 (a subset).
+// docs/exchange.md "Send connector defaults" (a subset).
 func sendConnector(name string, spaces []string, dns bool, port int) *Object {
 	as := &Collection{TypeName: "Microsoft.Exchange.Data.MultiValuedProperty`1[Microsoft.Exchange.Data.AddressSpace]"}
 	for _, s := range spaces {

@@ -111,6 +111,10 @@ func asObject(v any) (*Object, bool) {
 		return x.object(), true
 	case *xmlDocument:
 		return x.object(), true
+	case *X509Certificate:
+		return x.object(), true
+	case *x509Store:
+		return x.object(), true
 	}
 	return nil, false
 }

@@ -129,7 +129,7 @@ func TestFormatListLayout(t *testing.T) {
 		width, limit int
 		want         []string
 	}{
-		{"property wildcards", "powershell-output.md §2.5: Format-List -Property Name, Alias, Email*", mailbox, []string{"Name", "Alias", "Email*"}, 79, 4, []string{
+		{"property wildcards", "docs/exchange.md#format-list: Format-List -Property Name, Alias, Email*", mailbox, []string{"Name", "Alias", "Email*"}, 79, 4, []string{
 			"Name                      : Test User",
 			"Alias                     : TestUser1",
 			"EmailAddresses            : {SMTP:TestUser1@contoso.com}",

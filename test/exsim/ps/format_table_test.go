@@ -54,7 +54,7 @@ func TestFormatEnumerationLimitScope(t *testing.T) {
 	}{
 		{"default", "four items, then ...", "Get-TestObject | fl", "L : {1, 2, 3, 4...}"},
 		{"global", "the global value is honoured", "$global:FormatEnumerationLimit = -1\nGet-TestObject | fl", "L : {1, 2, 3, 4, 5, 6}"},
-		{"local in script block", "a local variable in the bootstrap's script block is not (winrm.md §6)", "$FormatEnumerationLimit = -1\nGet-TestObject | fl", "L : {1, 2, 3, 4...}"},
+		{"local in script block", "a local variable in the bootstrap's script block is not (docs/winrm.md#powershell-20)", "$FormatEnumerationLimit = -1\nGet-TestObject | fl", "L : {1, 2, 3, 4...}"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

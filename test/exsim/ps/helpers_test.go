@@ -19,7 +19,7 @@ func encodeCommand(s string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// bootstrap is exreconcile's bootstrap (winrm.md §8).
+// bootstrap is exreconcile's bootstrap (docs/winrm.md "The bootstrap").
 const bootstrap = `$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';$b=[string]::Join('',@($input));$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b));& ([ScriptBlock]::Create($s))`
 
 // bootstrapLine is the command line exreconcile sends.

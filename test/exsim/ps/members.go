@@ -60,6 +60,28 @@ func (in *interp) member(t any, name string) any {
 		if lname == "length" {
 			return strLen(x.plain)
 		}
+	case *ErrorRecord:
+		if v, ok := in.errorRecordMember(x, lname); ok {
+			return v
+		}
+	case *exceptionValue:
+		switch lname {
+		case "message":
+			return x.message(in.psv2)
+		case "errorrecord":
+			return x.rec
+		case "innerexception":
+			return nil
+		}
+	case *x509Store:
+		return in.storeMember(x, lname)
+	case *typeInfo:
+		switch lname {
+		case "fullname":
+			return x.full
+		case "name":
+			return x.full[strings.LastIndexByte(x.full, '.')+1:]
+		}
 	}
 	if o, ok := asObject(t); ok {
 		if p := o.Get(name); p != nil {
@@ -121,6 +143,10 @@ func canonicalType(name string) string {
 		return "scriptblock"
 	case "console":
 		return "console"
+	case "io.path":
+		return "path"
+	case "io.file":
+		return "file"
 	}
 	return ""
 }
@@ -187,6 +213,28 @@ func (in *interp) invokeMember(x *invokeMemberExpr, sc *scope) (any, error) {
 			return typeName(target), nil
 		}
 		return toStringPS(target), nil
+	}
+	if name == "gettype" && len(args) == 0 {
+		full := typeName(target)
+		if e, ok := target.(*exceptionValue); ok {
+			full = e.typeName(in.psv2)
+		}
+		return &typeInfo{full: full}, nil
+	}
+	if s, ok := target.(string); ok {
+		if v, handled, err := in.stringMethod(s, x, args, sc); handled {
+			return v, err
+		}
+	}
+	if st, ok := target.(*x509Store); ok {
+		if v, handled, err := in.storeMethod(st, x, args, sc); handled {
+			return v, err
+		}
+	}
+	if c, ok := target.(*X509Certificate); ok {
+		if v, handled, err := in.certMethod(c, x, args, sc); handled {
+			return v, err
+		}
 	}
 	switch t := target.(type) {
 	case *textEncoding:

@@ -63,6 +63,11 @@ func (p *parser) statements(closer tokKind) ([]node, *ParseError) {
 			}
 			return out, nil
 		}
+		// Blank lines and comment lines before a statement: the peek above
+		// skipped them, the statement starts after them.
+		if err := p.s.skipSpace(true); err != nil {
+			return nil, err
+		}
 		st, err := p.statement()
 		if err != nil {
 			return nil, err
@@ -123,6 +128,8 @@ func (p *parser) statement() (node, *ParseError) {
 			switch {
 			case kw == "exit" || kw == "throw":
 				return p.exitOrThrow(kw, t)
+			case kw == "try":
+				return p.tryStatement(t)
 			case kw == "define" || kw == "from" || kw == "var":
 				return nil, &ParseError{ErrorID: "ReservedKeywordNotAllowed", Message: "The '" + kw + "' keyword is not supported in this version of the language.", Start: t.Start, End: t.End}
 			case unsupportedKeywords[kw]:
@@ -265,4 +272,89 @@ func (p *parser) pipeline(first node) (node, *ParseError) {
 		elems = append(elems, c)
 	}
 	return &pipeline{extent: extent{start, elems[len(elems)-1].ext().end}, elems: elems}, nil
+}
+
+// tryStatement parses try { } followed by catch { } blocks and/or a
+// finally { } block (the TryStatementRule of PowerShell's parser: newlines
+// may separate the blocks).
+func (p *parser) tryStatement(kw Token) (node, *ParseError) {
+	body, bodyExt, err := p.statementBlock(kw, "MissingTryStatementBlock", "The Try statement is missing its statement block.")
+	if err != nil {
+		return nil, err
+	}
+	st := &tryStmt{extent: extent{kw.Start, bodyExt.end}, body: body}
+	for {
+		save := p.s.pos
+		if err := p.s.skipSpace(true); err != nil {
+			return nil, err
+		}
+		next := p.s.pos
+		word := ""
+		if isCommandStart(p.s.at(next), p.s.at(next+1)) {
+			t, err := p.s.generic(false)
+			if err != nil {
+				return nil, err
+			}
+			if t.quotes == 0 {
+				word = strings.ToLower(t.Text)
+			}
+			if word == "catch" || word == "finally" {
+				kw = t
+			}
+		}
+		switch {
+		case word == "catch" && !st.hasFinally:
+			if err := p.s.skipSpace(false); err != nil {
+				return nil, err
+			}
+			if p.s.at(p.s.pos) == '[' {
+				return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("a catch block with exception types"), Start: p.s.pos, End: p.s.pos + 1}
+			}
+			cb, cext, err := p.statementBlock(kw, "MissingCatchHandlerBlock", "The Catch block is missing its statement block.")
+			if err != nil {
+				return nil, err
+			}
+			st.catches = append(st.catches, catchClause{extent: extent{kw.Start, cext.end}, body: cb})
+			st.end = cext.end
+			continue
+		case word == "finally" && !st.hasFinally:
+			fb, fext, err := p.statementBlock(kw, "MissingFinallyStatementBlock", "The Finally block is missing its statement block.")
+			if err != nil {
+				return nil, err
+			}
+			st.finally, st.hasFinally, st.end = fb, true, fext.end
+			continue
+		}
+		p.s.pos = save
+		if len(st.catches) == 0 && !st.hasFinally {
+			return nil, &ParseError{ErrorID: "MissingCatchOrFinally", Message: "The Try statement is missing its Catch or Finally block.",
+				Start: bodyExt.end, End: bodyExt.end, Incomplete: p.s.at(next) == eofRune}
+		}
+		return st, nil
+	}
+}
+
+// statementBlock parses { statements } after the keyword kw; id and msg
+// report a missing opening brace.
+func (p *parser) statementBlock(kw Token, id, msg string) ([]node, extent, *ParseError) {
+	open, err := p.peekExpr(true)
+	if err != nil {
+		return nil, extent{}, err
+	}
+	if open.Kind != tkLBrace {
+		return nil, extent{}, &ParseError{ErrorID: id, Message: msg, Start: kw.End, End: kw.End, Incomplete: open.Kind == tkEOF}
+	}
+	p.nextExpr(true)
+	body, err := p.statements(tkRBrace)
+	if err != nil {
+		return nil, extent{}, err
+	}
+	closeTok, err := p.nextExpr(true)
+	if err != nil {
+		return nil, extent{}, err
+	}
+	if closeTok.Kind != tkRBrace {
+		return nil, extent{}, p.s.incomplete(open.Start, open.End, "MissingEndCurlyBrace", "Missing closing '}' in statement block or type definition.")
+	}
+	return body, extent{open.Start, closeTok.End}, nil
 }

@@ -127,6 +127,23 @@ func (p *parser) unary() (node, *ParseError) {
 		}
 		return &unaryExpr{extent: extent{t.Start, x.ext().end}, op: "-", x: x}, nil
 	}
+	if t.Kind == tkComma {
+		// The unary comma: ,$b is an array holding $b (how PowerShell 2.0
+		// scripts pass a byte[] as one constructor argument).
+		p.nextExpr(false)
+		n, err := p.peekExpr(false)
+		if err != nil {
+			return nil, err
+		}
+		if !startsValue(n) {
+			return nil, &ParseError{ErrorID: "MissingExpressionAfterOperator", Message: "Missing expression after unary operator ','.", Start: t.Start, End: t.End, Incomplete: n.Kind == tkEOF}
+		}
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return &arrayExpr{extent: extent{t.Start, x.ext().end}, items: []node{x}}, nil
+	}
 	if t.Kind == tkOp && (t.Text == "!" || t.Text == "++" || t.Text == "--" || strings.HasPrefix(t.Text, "-")) {
 		return nil, &ParseError{ErrorID: errNotSupported, Message: notSupportedMsg("the '" + t.Text + "' operator"), Start: t.Start, End: t.End}
 	}

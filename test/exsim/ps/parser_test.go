@@ -107,7 +107,19 @@ func describe(n node) string {
 		}
 		return "exit " + describe(x.value)
 	case *throwStmt:
+		if x.value == nil {
+			return "throw"
+		}
 		return "throw " + describe(x.value)
+	case *tryStmt:
+		out := "try{" + describeAll(x.body) + "}"
+		for _, c := range x.catches {
+			out += " catch{" + describeAll(c.body) + "}"
+		}
+		if x.hasFinally {
+			out += " finally{" + describeAll(x.finally) + "}"
+		}
+		return out
 	}
 	return fmt.Sprintf("%T", n)
 }
@@ -162,7 +174,7 @@ func TestParseSeedCommandLines(t *testing.T) {
 		{"transport config lists", "two bareword domains",
 			`Set-TransportConfig -TLSSendDomainSecureList canoe.com -TLSReceiveDomainSecureList work.com`,
 			`Set-TransportConfig -TLSSendDomainSecureList "canoe.com" -TLSReceiveDomainSecureList "work.com"`},
-		{"bootstrap", "exreconcile's bootstrap (winrm.md §8)", bootstrap,
+		{"bootstrap", "exreconcile's bootstrap (docs/winrm.md#the-bootstrap)", bootstrap,
 			`$ErrorActionPreference = "Stop"; $ProgressPreference = "SilentlyContinue"; $b = [string]::Join("", @($input)); $s = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b)); & ([ScriptBlock]::Create($s))`},
 		{"credential positional form", "New-Object with the (...) argument list",
 			`$c = New-Object System.Management.Automation.PSCredential('WORK\admin',$ss)`,
@@ -178,6 +190,14 @@ func TestParseSeedCommandLines(t *testing.T) {
 		{"exit code", "exit with a number", "exit 3", `exit 3`},
 		{"size suffix", "10MB is a number", `Set-X -MaxMessageSize 10MB`, `Set-X -MaxMessageSize 10485760`},
 		{"index and count", "indexing and .Count", `$a[0].Count`, `$a[0].Count`},
+		{"blank lines", "empty lines between and around statements", "\r\n\r\nGet-X\r\n\r\n\r\nGet-Y\r\n\r\n", `Get-X; Get-Y`},
+		{"comment lines", "whole-line comments, indented too, and a block comment on its own lines", "# first\nGet-X\n  # indented\n<#\n block\n#>\n\nGet-Y # trailing\n# last", `Get-X; Get-Y`},
+		{"comment only", "a script of comments and blank lines has no statements", "# a\r\n\r\n<# b #>\r\n", ``},
+		{"try catch finally", "the three blocks, newlines between them", "try {\n  Get-X\n}\ncatch {\n  Get-Y\n}\nfinally { Get-Z }\nGet-W", `try{Get-X} catch{Get-Y} finally{Get-Z}; Get-W`},
+		{"try finally one line", "no catch", "try { Get-X; Get-Y } finally { Remove-PSSession $s }", `try{Get-X; Get-Y} finally{Remove-PSSession $s}`},
+		{"try catch semicolons", "the bootstrap style on one line", "try{Get-X}catch{throw};Get-Y", `try{Get-X} catch{throw}; Get-Y`},
+		{"unary comma", "the PowerShell 2.0 way to pass a byte[] as one argument", "New-Object X -ArgumentList (,[Convert]::FromBase64String('AA=='))", `New-Object "X" -ArgumentList (array([Convert]::FromBase64String("AA==")))`},
+		{"method on index", "the bootstrap's secret frame", "$s = @($f[1].Split(',') | Select-Object -Skip 1)", `$s = @($f[1].Split(",") | Select-Object -Skip 1)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,7 +237,14 @@ func TestParseErrors(t *testing.T) {
 		{"missing method paren", "a call without )", `[Convert]::FromBase64String($b`, "MissingEndParenthesisInMethodCall", "Missing ')' in method call.", true},
 		{"if", "statements outside the subset", `if ($x) { 1 }`, errNotSupported, "The 'if' statement is not supported by exsim's PowerShell subset.", false},
 		{"foreach", "loops", `foreach ($a in $b) { $a }`, errNotSupported, "The 'foreach' statement is not supported by exsim's PowerShell subset.", false},
-		{"try", "try/catch", `try { Get-X } catch { }`, errNotSupported, "The 'try' statement is not supported by exsim's PowerShell subset.", false},
+		{"typed catch", "only untyped catch blocks", `try { Get-X } catch [System.Exception] { }`, errNotSupported, "A catch block with exception types is not supported by exsim's PowerShell subset.", false},
+		{"try without catch", "ParserStrings.MissingCatchOrFinally", "try { Get-X }\nGet-Y", "MissingCatchOrFinally", "The Try statement is missing its Catch or Finally block.", false},
+		{"try at the end", "incomplete: a catch may follow", "try { Get-X }", "MissingCatchOrFinally", "The Try statement is missing its Catch or Finally block.", true},
+		{"try without block", "ParserStrings.MissingTryStatementBlock", "try Get-X", "MissingTryStatementBlock", "The Try statement is missing its statement block.", false},
+		{"catch without block", "ParserStrings.MissingCatchHandlerBlock", "try { } catch Get-X", "MissingCatchHandlerBlock", "The Catch block is missing its statement block.", false},
+		{"finally without block", "ParserStrings.MissingFinallyStatementBlock", "try { } finally", "MissingFinallyStatementBlock", "The Finally block is missing its statement block.", true},
+		{"unclosed try block", "ParserStrings.MissingEndCurlyBrace", "try { Get-X", "MissingEndCurlyBrace", "Missing closing '}' in statement block or type definition.", true},
+		{"unary comma without value", "ParserStrings.MissingExpressionAfterOperator", "$x = (,)", "MissingExpressionAfterOperator", "Missing expression after unary operator ','.", false},
 		{"function", "functions", `function f { }`, errNotSupported, "The 'function' statement is not supported by exsim's PowerShell subset.", false},
 		{"format operator", "-f", `'{0}' -f 1`, errNotSupported, "The '-f' operator is not supported by exsim's PowerShell subset.", false},
 		{"comparison", "-eq", `$a -eq 1`, errNotSupported, "The '-eq' operator is not supported by exsim's PowerShell subset.", false},

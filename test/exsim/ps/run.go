@@ -36,6 +36,9 @@ func Run(ctx context.Context, host *Host, commandLine string, stdin io.Reader, s
 		return code
 	}
 	in := newInterp(ctx, host, opts, out, errOut, stdin, cp)
+	if pe, ok := host.Modules.(ProcessExiter); ok {
+		defer pe.ProcessExited()
+	}
 	code = in.main(opts)
 	in.errs.close()
 	return code
@@ -98,6 +101,7 @@ func newInterp(ctx context.Context, host *Host, opts psOptions, out, errOut *tex
 	out.psv2, out.width = in.psv2, width
 	errOut.psv2 = false
 	in.stdin = newStdinReader(stdin, cp)
+	in.fs = newFileSystem(host.UserName)
 	// -EncodedCommand with stderr redirected and no -NoExit: errors as CLIXML.
 	if opts.encoded && !opts.noExit {
 		in.errs = newClixmlErrors(errOut)
@@ -137,11 +141,9 @@ func (in *interp) main(opts psOptions) int {
 // runText parses and runs one script in the global scope. exited reports
 // an `exit` statement.
 func (in *interp) runText(text string) (code int, exited bool) {
-	if in.host.OnScript != nil {
-		in.host.OnScript(text)
-	}
 	g := in.global
 	parsed, perr := parseScript(text)
+	in.reportCompiled(text, parsed)
 	if perr != nil {
 		in.reportParseError(perr, text)
 		in.lastOK = false

@@ -123,9 +123,9 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"exit n", "exit N is the exit code", "exit 3", true, 3},
 		{"exit in script block", "exit inside the bootstrap's script block ends the process", "'x'\nexit 7", false, 7},
-		{"error then success", "§4: a non-terminating error followed by a successful statement gives 0", snapin + "Get-SendConnector nope\n'done'", true, 0},
-		{"success then error", "§4: a failing last statement gives 1", snapin + "'x'\nGet-SendConnector nope", true, 1},
-		{"write-error last", "§4: a script ending in Write-Error gives 1", "Write-Error 'x'", true, 1},
+		{"error then success", "docs/exchange.md#exit-codes: a non-terminating error followed by a successful statement gives 0", snapin + "Get-SendConnector nope\n'done'", true, 0},
+		{"success then error", "docs/exchange.md#exit-codes: a failing last statement gives 1", snapin + "'x'\nGet-SendConnector nope", true, 1},
+		{"write-error last", "docs/exchange.md#exit-codes: a script ending in Write-Error gives 1", "Write-Error 'x'", true, 1},
 		{"throw", "throw is script-terminating", "throw 'boom'\n'not reached'", true, 1},
 		{"parse error", "a parse error runs nothing", "'a'\n$x = (", true, 1},
 		{"stop preference", "the bootstrap's $ErrorActionPreference = 'Stop' makes the first error terminating", snapin + "Get-SendConnector nope\nexit 0", false, 1},

@@ -10,6 +10,9 @@ import (
 func (in *interp) invokeStatic(x *invokeMemberExpr, args []any, sc *scope) (any, error) {
 	t := x.target.(*typeExpr)
 	name := strings.ToLower(x.name)
+	if v, handled, err := in.invokeFileStatic(canonicalType(t.name), name, x, args, sc); handled {
+		return v, err
+	}
 	switch canonicalType(t.name) + "::" + name {
 	case "convert::frombase64string":
 		if len(args) != 1 {
@@ -65,10 +68,8 @@ func (in *interp) invokeStatic(x *invokeMemberExpr, args []any, sc *scope) (any,
 			return nil, in.overloadError(x.name, len(args), x.extent, sc)
 		}
 		text := toStringPS(args[0])
-		if in.host.OnScript != nil {
-			in.host.OnScript(text)
-		}
 		parsed, perr := parseScript(text)
+		in.reportCompiled(text, parsed)
 		if perr != nil {
 			msg, id := parseExceptionMessage(perr, parsed, text)
 			return nil, in.methodException(x.name, 1, msg, id, x.extent, sc)

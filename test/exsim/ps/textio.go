@@ -109,7 +109,7 @@ func (p *plainErrors) setCodepage(cp int)        { p.stderr.codepage = cp }
 func (p *plainErrors) close()                    {}
 
 // clixmlErrors writes the #< CLIXML stream of a non-interactive
-// powershell.exe started with -EncodedCommand (§3.2).
+// powershell.exe started with -EncodedCommand (docs/exchange.md "CLIXML on stderr").
 type clixmlErrors struct {
 	out     *textOut
 	started bool

@@ -55,6 +55,16 @@ func typeName(v any) string {
 		return "System.Xml.XmlDocument"
 	case *formatOutput:
 		return x.typeName()
+	case *ErrorRecord:
+		return "System.Management.Automation.ErrorRecord"
+	case *exceptionValue:
+		return x.typeName(false)
+	case *typeInfo:
+		return "System.RuntimeType"
+	case *X509Certificate:
+		return typeX509Cert2
+	case *x509Store:
+		return typeX509Store
 	case Scalar:
 		return x.TypeName()
 	}
@@ -117,6 +127,9 @@ func toStringPS(v any) string {
 		return objectText(x)
 	case *Hashtable:
 		return "System.Collections.Hashtable"
+	case *ErrorRecord:
+		// ErrorRecord.ToString() is the exception's message.
+		return x.Message
 	case interface{ String() string }:
 		return x.String()
 	}

@@ -30,7 +30,7 @@ import (
 )
 
 // bootstrap reads the real script from stdin (base64 of UTF-8) and runs it;
-// it is PowerShell 2.0-safe (shared/reference/winrm.md §8).
+// it is PowerShell 2.0-safe (docs/winrm.md "The bootstrap").
 const bootstrap = "$ErrorActionPreference='Stop';$ProgressPreference='SilentlyContinue';" +
 	"$b=[string]::Join('',@($input));$s=[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b));" +
 	"& ([ScriptBlock]::Create($s))"

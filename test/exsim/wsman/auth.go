@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -23,15 +24,18 @@ type Account struct {
 type AuthScheme string
 
 // The schemes exsim implements. Negotiate carries raw NTLM tokens, as the
-// masterzen (Azure/go-ntlmssp) and pywinrm (requests_ntlm) clients send them;
-// Kerberos and SPNEGO-wrapped tokens are not understood.
+// masterzen (Azure/go-ntlmssp, bodgit/ntlmssp) and pywinrm (requests_ntlm)
+// clients send them, or Kerberos: a SPNEGO NegTokenInit whose preferred
+// mechanism is Kerberos, or a bare Kerberos token (also under the Kerberos
+// scheme). SPNEGO-wrapped NTLM is not understood.
 const (
-	AuthBasic AuthScheme = "basic"
-	AuthNTLM  AuthScheme = "ntlm"
+	AuthBasic    AuthScheme = "basic"
+	AuthNTLM     AuthScheme = "ntlm"
+	AuthKerberos AuthScheme = "kerberos"
 )
 
 // ParseAuthSchemes reads the --auth flag value: a comma-separated list of
-// basic and ntlm (negotiate is accepted as a synonym of ntlm).
+// basic, ntlm and kerberos (negotiate is accepted as a synonym of ntlm).
 func ParseAuthSchemes(spec string) ([]AuthScheme, error) {
 	var out []AuthScheme
 	seen := map[AuthScheme]bool{}
@@ -42,10 +46,12 @@ func ParseAuthSchemes(spec string) ([]AuthScheme, error) {
 			s = AuthBasic
 		case "ntlm", "negotiate":
 			s = AuthNTLM
+		case "kerberos":
+			s = AuthKerberos
 		case "":
 			continue
 		default:
-			return nil, fmt.Errorf("unknown auth scheme %q (want basic, ntlm)", part)
+			return nil, fmt.Errorf("unknown auth scheme %q (want basic, ntlm, kerberos)", part)
 		}
 		if !seen[s] {
 			seen[s] = true
@@ -68,6 +74,16 @@ type connState struct {
 	mu        sync.Mutex
 	challenge []byte // pending NTLM server challenge, between type 2 and type 3
 	user      string // canonical account name once NTLM succeeded
+	// ntlm is the session security of the NTLM context that authenticated
+	// the connection, when the client negotiated signing or sealing.
+	ntlm *ntlmSession
+}
+
+// sealing returns the connection's NTLM session security, or nil.
+func (c *connState) sealing() *ntlmSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ntlm
 }
 
 func connStateFrom(ctx context.Context) *connState {
@@ -80,8 +96,14 @@ func connStateFrom(ctx context.Context) *connState {
 }
 
 // authenticate returns the canonical account name of the request's user, or
-// answers 401 itself and returns "" when the request is not (yet) authenticated.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) string {
+// answers 401 itself and returns "" when the request is not (yet)
+// authenticated. A request without Authorization on an authenticated
+// connection is served as that connection's user, except an empty one: an
+// empty POST is how a client asks for a (new) security context before
+// encrypted messages, and masterzen's Encryption transport sends one,
+// anonymous first, before every message and needs the 401 to start its
+// handshake.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, empty bool) string {
 	cs := connStateFrom(r.Context())
 	header := r.Header.Get("Authorization")
 	scheme, token, _ := strings.Cut(header, " ")
@@ -90,7 +112,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) string {
 		cs.mu.Lock()
 		user := cs.user
 		cs.mu.Unlock()
-		if user != "" && s.offers(AuthNTLM) {
+		if user != "" && !empty {
 			return user
 		}
 	case strings.EqualFold(scheme, "Basic") && s.offers(AuthBasic):
@@ -98,20 +120,62 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) string {
 			return user
 		}
 		s.logf("%s: Basic authentication failed from %s", s.cfg.Name, r.RemoteAddr)
-	case (strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM")) && s.offers(AuthNTLM):
-		return s.negotiate(w, r, cs, scheme, strings.TrimSpace(token))
+	case strings.EqualFold(scheme, "Negotiate") || strings.EqualFold(scheme, "NTLM") || strings.EqualFold(scheme, "Kerberos"):
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
+		if err != nil {
+			break
+		}
+		isNTLM := ntlmMessageType(data) != 0
+		switch {
+		case isNTLM && !strings.EqualFold(scheme, "Kerberos") && s.offers(AuthNTLM):
+			return s.negotiate(w, r, cs, scheme, data)
+		case !isNTLM && !strings.EqualFold(scheme, "NTLM") && s.offers(AuthKerberos):
+			return s.kerberos(w, r, cs, scheme, data)
+		case isNTLM:
+			s.logf("%s: NTLM from %s refused: the endpoint does not offer NTLM", s.cfg.Name, r.RemoteAddr)
+		default:
+			s.logf("%s: a %s token from %s that is not NTLM, and Kerberos is not offered", s.cfg.Name, scheme, r.RemoteAddr)
+		}
 	}
 	s.unauthorized(w)
 	return ""
 }
 
-// negotiate runs one leg of the NTLM handshake.
-func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState, scheme, token string) string {
-	data, err := base64.StdEncoding.DecodeString(token)
+// kerberos verifies a Kerberos AP-REQ (one leg: Kerberos needs no
+// challenge), maps its client principal to an account, authenticates the
+// connection, and puts the AP-REP in WWW-Authenticate for mutual
+// authentication (RFC 4559 section 5).
+func (s *Server) kerberos(w http.ResponseWriter, r *http.Request, cs *connState, scheme string, token []byte) string {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.user, cs.ntlm = "", nil
+	logon, err := acceptKerberos(s.cfg.Keytab, token, r.RemoteAddr)
 	if err != nil {
+		s.logf("%s: Kerberos from %s: %v", s.cfg.Name, r.RemoteAddr, err)
 		s.unauthorized(w)
 		return ""
 	}
+	if !s.servesPrincipal(logon.Service) {
+		s.logf("%s: Kerberos from %s: a ticket for %s, which is not this server", s.cfg.Name, r.RemoteAddr, logon.Service)
+		s.unauthorized(w)
+		return ""
+	}
+	acct, ok := Account{}, false
+	if strings.EqualFold(logon.Realm, s.cfg.Realm) && !strings.Contains(logon.Name, "/") {
+		acct, ok = s.findAccount("", logon.Name)
+	}
+	if !ok {
+		s.logf("%s: Kerberos from %s: principal %s@%s is no account of realm %s", s.cfg.Name, r.RemoteAddr, logon.Name, logon.Realm, s.cfg.Realm)
+		s.unauthorized(w)
+		return ""
+	}
+	cs.user = s.canonical(acct)
+	w.Header().Set("WWW-Authenticate", scheme+" "+base64.StdEncoding.EncodeToString(logon.Reply))
+	return cs.user
+}
+
+// negotiate runs one leg of the NTLM handshake.
+func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState, scheme string, data []byte) string {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	switch ntlmMessageType(data) {
@@ -123,19 +187,20 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState
 			return ""
 		}
 		cs.challenge = challenge
-		s.pending.add(challenge)
-		msg := buildChallenge(challenge, s.ntlmTarget(), time.Now())
+		flags := challengeFlags(negotiateFlags(data))
+		msg := buildChallenge(challenge, flags, s.ntlmTarget(), time.Now())
+		s.pending.add(challenge, flags, data, msg)
 		w.Header().Set("WWW-Authenticate", scheme+" "+base64.StdEncoding.EncodeToString(msg))
 		writeEmpty(w, http.StatusUnauthorized)
 		return ""
 	case ntlmAuthenticate:
 		own := cs.challenge
 		cs.challenge = nil
-		if user := s.verifyAuthenticate(r, data, own); user != "" {
-			cs.user = user
+		if user, session := s.verifyAuthenticate(r, data, own); user != "" {
+			cs.user, cs.ntlm = user, session
 			return user
 		}
-		cs.user = ""
+		cs.user, cs.ntlm = "", nil
 	}
 	s.unauthorized(w)
 	return ""
@@ -146,36 +211,70 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request, cs *connState
 // that runs requests concurrently over one connection pool (masterzen sends
 // stdin while it polls for output) can get its CHALLENGE on one kept-alive
 // connection and send the AUTHENTICATE on another. It returns the canonical
-// user, or "" after logging why not.
-func (s *Server) verifyAuthenticate(r *http.Request, data, own []byte) string {
+// user and, when the client negotiated signing or sealing, the session
+// security of the new context; or "" after logging why not.
+func (s *Server) verifyAuthenticate(r *http.Request, data, own []byte) (string, *ntlmSession) {
 	a, err := parseAuthenticate(data)
 	if err != nil {
 		s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
-		return ""
+		return "", nil
 	}
 	acct, ok := s.findAccount(a.Domain, a.User)
 	if !ok {
 		s.logf("%s: NTLM from %s: unknown user %s\\%s", s.cfg.Name, r.RemoteAddr, a.Domain, a.User)
-		return ""
+		return "", nil
 	}
-	candidates := s.pending.list(own)
-	for _, challenge := range candidates {
-		if err = verifyNTLMv2(a, acct.Password, challenge); err == nil {
-			s.pending.remove(challenge)
-			return s.canonical(acct)
+	for _, p := range s.pending.list(own) {
+		var baseKey []byte
+		if baseKey, err = verifyNTLMv2(a, acct.Password, p.challenge); err != nil {
+			continue
 		}
+		s.pending.remove(p.challenge)
+		session, err := sessionSecurity(a, p, baseKey)
+		if err != nil {
+			s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
+			return "", nil
+		}
+		return s.canonical(acct), session
 	}
 	if err == nil {
 		err = fmt.Errorf("%w: no outstanding challenge", errNTLM)
 	}
 	s.logf("%s: NTLM from %s: %v", s.cfg.Name, r.RemoteAddr, err)
-	return ""
+	return "", nil
+}
+
+// sessionSecurity derives the context's keys once the response verified:
+// the ExportedSessionKey, the MIC check it enables, and the signing and
+// sealing state when the flags both sides agreed on ask for it.
+func sessionSecurity(a *ntlmAuth, p issuedChallenge, baseKey []byte) (*ntlmSession, error) {
+	flags := a.Flags & p.flags
+	key, err := exportedSessionKey(flags, a.EncryptedKey, baseKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMIC(a, key, p.negotiate, p.message); err != nil {
+		return nil, err
+	}
+	if flags&(flagSign|flagSeal) == 0 {
+		return nil, nil
+	}
+	return newNTLMSession(flags, key, true)
 }
 
 // challenges are the NTLM server challenges sent and not yet answered.
 type challenges struct {
 	mu     sync.Mutex
-	issued map[string]time.Time
+	issued map[string]issuedChallenge
+}
+
+// issuedChallenge is one CHALLENGE with what the MIC covers.
+type issuedChallenge struct {
+	at        time.Time
+	challenge []byte // the 8-byte server challenge
+	flags     uint32 // the CHALLENGE's flags
+	negotiate []byte // the NEGOTIATE it answered
+	message   []byte // the CHALLENGE message
 }
 
 // challengeLifetime bounds how long a CHALLENGE can be answered.
@@ -184,33 +283,34 @@ const (
 	maxChallenges     = 1024
 )
 
-func (c *challenges) add(ch []byte) {
+func (c *challenges) add(ch []byte, flags uint32, negotiate, message []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.issued == nil {
-		c.issued = map[string]time.Time{}
+		c.issued = map[string]issuedChallenge{}
 	}
 	now := time.Now()
 	for k, t := range c.issued {
-		if now.Sub(t) > challengeLifetime || len(c.issued) >= maxChallenges {
+		if now.Sub(t.at) > challengeLifetime || len(c.issued) >= maxChallenges {
 			delete(c.issued, k)
 		}
 	}
-	c.issued[string(ch)] = now
+	c.issued[string(ch)] = issuedChallenge{at: now, challenge: ch, flags: flags,
+		negotiate: bytes.Clone(negotiate), message: message}
 }
 
 // list returns own first (when still outstanding), then the others.
-func (c *challenges) list(own []byte) [][]byte {
+func (c *challenges) list(own []byte) []issuedChallenge {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out [][]byte
-	if _, ok := c.issued[string(own)]; ok && own != nil {
-		out = append(out, own)
+	var out []issuedChallenge
+	if p, ok := c.issued[string(own)]; ok && own != nil {
+		out = append(out, p)
 	}
 	now := time.Now()
-	for k, t := range c.issued {
-		if k != string(own) && now.Sub(t) <= challengeLifetime {
-			out = append(out, []byte(k))
+	for k, p := range c.issued {
+		if k != string(own) && now.Sub(p.at) <= challengeLifetime {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -263,7 +363,7 @@ func (s *Server) findAccount(domain, user string) (Account, bool) {
 // form the client typed, so logs and quotas see one name per user.
 func (s *Server) canonical(a Account) string {
 	d, u := splitUser(a.Name)
-	if d == "" || strings.EqualFold(d, s.cfg.DNSDomain) {
+	if d == "" || strings.EqualFold(d, s.cfg.DNSDomain) || strings.EqualFold(d, s.cfg.Realm) {
 		d = s.cfg.NetBIOSDomain
 	}
 	if d == "" {
@@ -295,8 +395,12 @@ func (s *Server) offers(scheme AuthScheme) bool {
 // unauthorized answers 401 with the offered schemes, in the order Windows
 // lists them, and no body (clients then report "invalid content type").
 func (s *Server) unauthorized(w http.ResponseWriter) {
-	if s.offers(AuthNTLM) {
+	w.Header().Del("WWW-Authenticate")
+	if s.offers(AuthNTLM) || s.offers(AuthKerberos) {
 		w.Header().Add("WWW-Authenticate", "Negotiate")
+	}
+	if s.offers(AuthKerberos) {
+		w.Header().Add("WWW-Authenticate", "Kerberos")
 	}
 	if s.offers(AuthBasic) {
 		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)

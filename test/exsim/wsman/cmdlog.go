@@ -31,7 +31,28 @@ type LogEntry struct {
 	Cmdlets     []CmdletEntry `json:"cmdlets"`
 	ExitCode    int           `json:"exitCode"`
 	DurationMs  int64         `json:"durationMs"`
+	// ScriptBlocks is every script block the command compiled, in order,
+	// as Script Block Logging (event 4104) records them: the
+	// -EncodedCommand / -Command text, then each [ScriptBlock]::Create'd
+	// script; redacted like the other fields.
+	ScriptBlocks []string `json:"scriptBlocks"`
+	// StdinBytes is the size of the command's stdin (its content is data:
+	// never logged).
+	StdinBytes int64 `json:"stdinBytes"`
+	// RedactedSecretLiterals counts the string literals passed to
+	// ConvertTo-SecureString -AsPlainText in the compiled blocks whose
+	// value is a known secret (a configured password, or a secret the
+	// command handled). A client that keeps secrets out of code has 0.
+	RedactedSecretLiterals int `json:"redactedSecretLiterals"`
+
+	// secretLiterals are the literals behind RedactedSecretLiterals, as
+	// reported: every one is redacted, known secret or not.
+	secretLiterals []SecretLiteral
 }
+
+// SecretLiteral is a literal a compiled block passes to
+// ConvertTo-SecureString -AsPlainText: its value and its source text.
+type SecretLiteral struct{ Value, Source string }
 
 // CmdletEntry is one cmdlet invocation within a command.
 type CmdletEntry struct {
@@ -89,9 +110,26 @@ func (l *CommandLog) Write(e LogEntry, extra ...string) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := newRedactor(append(extra, l.secrets...))
+	known := append(append([]string{}, extra...), l.secrets...)
+	e.RedactedSecretLiterals = 0
+	var literals []string
+	for _, lit := range e.secretLiterals {
+		for _, k := range known {
+			if k != "" && lit.Value == k {
+				e.RedactedSecretLiterals++
+				break
+			}
+		}
+		literals = append(literals, lit.Value, lit.Source)
+	}
+	r := newRedactor(append(known, literals...))
 	e.CommandLine = r.Replace(e.CommandLine)
 	e.Script = r.Replace(e.Script)
+	blocks := make([]string, len(e.ScriptBlocks))
+	for i, b := range e.ScriptBlocks {
+		blocks[i] = r.Replace(b)
+	}
+	e.ScriptBlocks = blocks
 	e.User = r.Replace(e.User)
 	cmdlets := make([]CmdletEntry, len(e.Cmdlets))
 	for i, c := range e.Cmdlets {
@@ -137,15 +175,18 @@ func (l *CommandLog) Close() error {
 	return nil
 }
 
-// newRedactor replaces longer secrets first, so that a secret containing
-// another is not half-replaced.
+// newRedactor replaces every form a secret can take in a log line (see
+// secretForms), longer ones first, so that a secret containing another is
+// not half-replaced.
 func newRedactor(secrets []string) *strings.Replacer {
 	uniq := map[string]bool{}
 	var list []string
-	for _, s := range secrets {
-		if s != "" && !uniq[s] {
-			uniq[s] = true
-			list = append(list, s)
+	for _, secret := range secrets {
+		for _, s := range secretForms(secret) {
+			if s != "" && !uniq[s] {
+				uniq[s] = true
+				list = append(list, s)
+			}
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
@@ -157,13 +198,32 @@ func newRedactor(secrets []string) *strings.Replacer {
 }
 
 // Trace collects, while a command runs, what the interpreter tells about it
-// for the log: the script text, the cmdlets invoked and the secrets handled.
+// for the log: the script text, the cmdlets invoked, the secrets handled
+// and the secret literals of the compiled blocks.
 // Its methods are safe for concurrent use.
 type Trace struct {
-	mu      sync.Mutex
-	scripts []string
-	cmdlets []CmdletEntry
-	secrets []string
+	mu       sync.Mutex
+	scripts  []string
+	cmdlets  []CmdletEntry
+	secrets  []string
+	literals []SecretLiteral
+}
+
+// SecretLiteral records a literal a compiled block passes to
+// ConvertTo-SecureString -AsPlainText (value and source text): both are
+// redacted, and the log counts it when the value is a known secret.
+func (t *Trace) SecretLiteral(value, source string) {
+	t.mu.Lock()
+	t.literals = append(t.literals, SecretLiteral{Value: value, Source: source})
+	t.mu.Unlock()
+}
+
+// Blocks returns the scripts reported so far (the compiled blocks) and the
+// secret literals; the server fills the log entry's new fields with them.
+func (t *Trace) blocks() ([]string, []SecretLiteral) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string{}, t.scripts...), append([]SecretLiteral{}, t.literals...)
 }
 
 // AddScript records a script the command ran (decoded PowerShell text). An
@@ -229,4 +289,55 @@ func DecodeEncodedCommand(b64 string) (string, bool) {
 		u[i] = binary.LittleEndian.Uint16(raw[2*i:])
 	}
 	return string(utf16.Decode(u)), true
+}
+
+// secretForms are the ways a secret appears in script text and in the
+// other fields: as is; inside a single-quoted PowerShell string, where
+// each of ' ‘ ’ ‚ ‛ is written twice (doubled with itself, or preceded by
+// an ASCII '); inside a double-quoted string, with ` " $ escaped by a
+// backtick (or " doubled); base64 of its UTF-8 and of its UTF-16LE bytes
+// (-EncodedCommand). See about_Quoting_Rules:
+// https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_quoting_rules
+func secretForms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	isSingle := func(r rune) bool { return strings.ContainsRune("'\u2018\u2019\u201a\u201b", r) }
+	isDouble := func(r rune) bool { return strings.ContainsRune("\"\u201c\u201d\u201e", r) }
+	var same, asciiPrefixed, tick, doubled strings.Builder
+	for _, r := range s {
+		if isSingle(r) {
+			same.WriteRune(r)
+			asciiPrefixed.WriteRune('\'')
+		}
+		same.WriteRune(r)
+		asciiPrefixed.WriteRune(r)
+		switch {
+		case isDouble(r):
+			tick.WriteString("`" + string(r))
+			doubled.WriteString(string(r) + string(r))
+		case r == '`' || r == '$':
+			tick.WriteString("`" + string(r))
+			doubled.WriteString("`" + string(r))
+		default:
+			tick.WriteRune(r)
+			doubled.WriteRune(r)
+		}
+	}
+	u := utf16.Encode([]rune(s))
+	le := make([]byte, 2*len(u))
+	for i, c := range u {
+		binary.LittleEndian.PutUint16(le[2*i:], c)
+	}
+	return []string{s, same.String(), asciiPrefixed.String(), tick.String(), doubled.String(),
+		base64.StdEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString(le)}
+}
+
+// WriteTraceForTest writes e completed from t as the server does when a
+// command ends (for tests of the log outside a server).
+func WriteTraceForTest(l *CommandLog, t *Trace, e LogEntry) error {
+	script, _, cmdlets, secrets := t.snapshot()
+	e.Script, e.Cmdlets = script, cmdlets
+	e.ScriptBlocks, e.secretLiterals = t.blocks()
+	return l.Write(e, secrets...)
 }

@@ -144,3 +144,63 @@ var _ = Describe("CommandLog", func() {
 		Expect(lines[0]).NotTo(ContainSubstring("pfx-pass"))
 	})
 })
+
+var _ = Describe("CommandLog redaction of quoted secrets", func() {
+	// The canary has both single quotes PowerShell knows, $() and a backtick.
+	const canary = "Pa'ss\u2019w$(rd)`x"
+	write := func(e wsman.LogEntry, secrets ...string) (string, map[string]any) {
+		path := filepath.Join(GinkgoT().TempDir(), "log.jsonl")
+		log, err := wsman.OpenCommandLog(path, canary)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(log.Write(e, secrets...)).To(Succeed())
+		Expect(log.Close()).To(Succeed())
+		lines, entries := readLog(path)
+		Expect(lines).To(HaveLen(1))
+		return lines[0], entries[0]
+	}
+	DescribeTable("redacts every quoted and encoded form in script, scriptBlocks and commandLine",
+		func(form string) {
+			script := "$p = ConvertTo-SecureString -String " + form + " -AsPlainText -Force"
+			line, e := write(wsman.LogEntry{CommandLine: "powershell -c " + form, Script: script, ScriptBlocks: []string{"boot", script}})
+			for _, piece := range []string{"ss\u2019", "w$(rd)", "Pa'", "Pa''", "rd)`"} {
+				Expect(line).NotTo(ContainSubstring(piece))
+			}
+			Expect(e["scriptBlocks"]).To(Equal([]any{"boot", "$p = ConvertTo-SecureString -String " + strings.Replace(form, form[1:len(form)-1], "<redacted>", 1) + " -AsPlainText -Force"}))
+		},
+		Entry("single quotes doubled with themselves", "'Pa''ss\u2019\u2019w$(rd)`x'"),
+		Entry("single quotes doubled with an ASCII quote", "'Pa''ss'\u2019w$(rd)`x'"),
+		Entry("double quotes with backtick escapes", "\"Pa'ss\u2019w`$(rd)``x\""),
+		Entry("raw", "'"+canary+"'"),
+	)
+	It("redacts base64 forms (UTF-8 and the UTF-16LE of -EncodedCommand)", func() {
+		b8 := base64.StdEncoding.EncodeToString([]byte(canary))
+		b16 := base64.StdEncoding.EncodeToString(utf16le(canary))
+		line, _ := write(wsman.LogEntry{Script: b8 + " " + b16})
+		Expect(line).NotTo(ContainSubstring(b8))
+		Expect(line).NotTo(ContainSubstring(b16))
+	})
+})
+
+var _ = Describe("Script Block Logging fields", func() {
+	It("counts the literals that are known secrets and redacts every reported literal", func() {
+		path := filepath.Join(GinkgoT().TempDir(), "log.jsonl")
+		log, err := wsman.OpenCommandLog(path, "account-pw")
+		Expect(err).NotTo(HaveOccurred())
+		tr := &wsman.Trace{}
+		tr.AddScript("boot")
+		tr.AddScript("ConvertTo-SecureString 'account-pw' -AsPlainText -Force; ConvertTo-SecureString 'pfx''pw' -AsPlainText -Force; ConvertTo-SecureString 'dead-branch' -AsPlainText -Force")
+		tr.SecretLiteral("account-pw", "'account-pw'")
+		tr.SecretLiteral("pfx'pw", "'pfx''pw'")
+		tr.SecretLiteral("dead-branch", "'dead-branch'")
+		tr.Secret("pfx'pw") // ConvertTo-SecureString ran with it
+		Expect(wsman.WriteTraceForTest(log, tr, wsman.LogEntry{StdinBytes: 42})).To(Succeed())
+		Expect(log.Close()).To(Succeed())
+		lines, entries := readLog(path)
+		Expect(lines[0]).NotTo(ContainSubstring("account-pw"))
+		Expect(lines[0]).NotTo(ContainSubstring("pfx"))
+		Expect(lines[0]).NotTo(ContainSubstring("dead-branch"))
+		Expect(entries[0]["redactedSecretLiterals"]).To(BeNumerically("==", 2), "dead-branch is no known secret")
+		Expect(entries[0]["stdinBytes"]).To(BeNumerically("==", 42))
+		Expect(entries[0]["scriptBlocks"]).To(HaveLen(2))
+	})
+})

@@ -213,6 +213,43 @@ var _ = Describe("the WinRS endpoint driven by masterzen/winrm", func() {
 		Entry("NTLM", true),
 	)
 
+	Context("over HTTP without allow-unencrypted, with NTLM sealing (winrm.NewEncryption)", func() {
+		var srv *wsman.Server
+		BeforeEach(func() { srv = startServer(launcher, func(c *wsman.Config) { c.AllowUnencrypted = false }) })
+
+		It("returns stdout, stderr and the exit code of sealed exchanges", func() {
+			client := newClient(srv, clientOptions{encrypt: true})
+			stdout, stderr, code, err := client.RunCmdWithContext(testContext(), "fail 3 sealed ’ $()")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(code).To(Equal(3))
+			Expect(stdout).To(Equal("before failing\r\n"))
+			Expect(stderr).To(Equal("sealed ’ $()\r\n"))
+		})
+
+		It("serves large output over several sealed Receive replies", func() {
+			client := newClient(srv, clientOptions{encrypt: true})
+			stdout, _, code, err := client.RunCmdWithContext(testContext(), "big 400000")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(code).To(Equal(0))
+			Expect(stdout).To(HaveLen(400000))
+		})
+
+		It("keeps a command alive across sealed OperationTimeout faults", func() {
+			client := newClient(srv, clientOptions{encrypt: true, timeout: "PT1S"})
+			stdout, _, code, err := client.RunCmdWithContext(testContext(), "sleep 2500ms")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(code).To(Equal(0))
+			Expect(stdout).To(Equal("slept"))
+		})
+
+		It("refuses a wrong password", func() {
+			client := newClient(srv, clientOptions{encrypt: true, user: testUser, password: "wrong ’ $()"})
+			_, err := client.CreateShell()
+			Expect(err).To(MatchError(ContainSubstring("401")))
+			Expect(srv.ShellCount()).To(BeZero())
+		})
+	})
+
 	It("offers only the schemes configured", func() {
 		srv := startServer(launcher, func(c *wsman.Config) { c.Auth = []wsman.AuthScheme{wsman.AuthNTLM} })
 		_, err := newClient(srv, clientOptions{}).CreateShell()

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/rc4"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,13 +23,18 @@ const (
 	ntlmAuthenticate = 3
 )
 
-// NTLM negotiate flags the server sets in its CHALLENGE. KEY_EXCH and LM_KEY
-// are deliberately absent: the Azure/go-ntlmssp client that masterzen uses
-// refuses a challenge carrying either, and exsim neither signs nor seals.
+// NTLM negotiate flags (MS-NLMP 2.2.2.5). The CHALLENGE always carries the
+// base set; SIGN, SEAL and KEY_EXCH only when the NEGOTIATE asked for them,
+// as a Windows server answers (MS-NLMP 3.2.5.1.1): the Azure/go-ntlmssp
+// client that masterzen's ClientNTLM uses asks for none of them and refuses
+// a challenge carrying KEY_EXCH, while session-security clients (bodgit's,
+// pywinrm's ntlm-auth) ask for all three. LM_KEY is never set.
 const (
 	flagUnicode         = 0x00000001
 	flagOEM             = 0x00000002
 	flagRequestTarget   = 0x00000004
+	flagSign            = 0x00000010
+	flagSeal            = 0x00000020
 	flagNTLM            = 0x00000200
 	flagAlwaysSign      = 0x00008000
 	flagTargetTypeDom   = 0x00010000
@@ -36,7 +42,13 @@ const (
 	flagTargetInfo      = 0x00800000
 	flagVersion         = 0x02000000
 	flag128             = 0x20000000
+	flagKeyExch         = 0x40000000
 	flag56              = 0x80000000
+
+	challengeBaseFlags = flagUnicode | flagRequestTarget | flagNTLM | flagAlwaysSign | flagTargetTypeDom |
+		flagExtendedSession | flagTargetInfo | flagVersion | flag128 | flag56
+	// challengeOnRequest are echoed only when the client's NEGOTIATE sets them.
+	challengeOnRequest = flagSign | flagSeal | flagKeyExch
 )
 
 // AV pair ids of the CHALLENGE's TargetInfo (MS-NLMP 2.2.2.1).
@@ -47,7 +59,11 @@ const (
 	avDNSComputerName = 3
 	avDNSDomainName   = 4
 	avDNSTreeName     = 5
+	avFlags           = 6
 	avTimestamp       = 7
+
+	// avFlagMIC in MsvAvFlags says the AUTHENTICATE carries a MIC.
+	avFlagMIC = 0x00000002
 )
 
 var ntlmSignature = []byte("NTLMSSP\x00")
@@ -81,10 +97,26 @@ func newChallenge() ([]byte, error) {
 	return c, nil
 }
 
+// negotiateFlags returns the flags of a NEGOTIATE message (type 1), 0 when
+// it is too short to carry them.
+func negotiateFlags(msg []byte) uint32 {
+	if len(msg) < 16 {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(msg[12:16])
+}
+
+// challengeFlags are the flags of the CHALLENGE answering a NEGOTIATE
+// with clientFlags.
+func challengeFlags(clientFlags uint32) uint32 {
+	return challengeBaseFlags | clientFlags&challengeOnRequest
+}
+
 // buildChallenge encodes a CHALLENGE message (type 2) carrying serverChallenge,
-// the domain as TargetName and the AV pairs Windows sends, timestamp included
-// so that clients skip the LMv2 response as they do against Windows.
-func buildChallenge(serverChallenge []byte, t ntlmTarget, now time.Time) []byte {
+// the given flags, the domain as TargetName and the AV pairs Windows sends,
+// timestamp included so that clients skip the LMv2 response as they do
+// against Windows.
+func buildChallenge(serverChallenge []byte, flags uint32, t ntlmTarget, now time.Time) []byte {
 	var info bytes.Buffer
 	writeAV := func(id uint16, value []byte) {
 		_ = binary.Write(&info, binary.LittleEndian, id)
@@ -103,8 +135,6 @@ func buildChallenge(serverChallenge []byte, t ntlmTarget, now time.Time) []byte 
 
 	target := utf16le(t.NetBIOSDomain)
 	const headerLen = 56 // through the 8-byte Version field
-	flags := uint32(flagUnicode | flagRequestTarget | flagNTLM | flagAlwaysSign | flagTargetTypeDom |
-		flagExtendedSession | flagTargetInfo | flagVersion | flag128 | flag56)
 
 	msg := make([]byte, headerLen, headerLen+len(target)+info.Len())
 	copy(msg, ntlmSignature)
@@ -125,7 +155,17 @@ type ntlmAuth struct {
 	User        string
 	Workstation string
 	NTResponse  []byte
+	// Flags are the AUTHENTICATE's NegotiateFlags.
+	Flags uint32
+	// EncryptedKey is the EncryptedRandomSessionKey (with KEY_EXCH).
+	EncryptedKey []byte
+	// Raw is the whole message, for the MIC.
+	Raw []byte
 }
+
+// micOffset is where the MIC sits in an AUTHENTICATE that carries one: after
+// the six field descriptors, the flags and the Version (MS-NLMP 2.2.1.3).
+const micOffset = 72
 
 // parseAuthenticate decodes the fields of an AUTHENTICATE message that the
 // verifier needs; it never panics on short or hostile input.
@@ -138,10 +178,13 @@ func parseAuthenticate(data []byte) (*ntlmAuth, error) {
 	}
 	flags := binary.LittleEndian.Uint32(data[60:64])
 	unicode := flags&flagUnicode != 0
-	var a ntlmAuth
+	a := ntlmAuth{Flags: flags, Raw: data}
 	var err error
 	if a.NTResponse, err = readField(data, 20); err != nil {
 		return nil, fmt.Errorf("%w: NtChallengeResponse: %w", errNTLM, err)
+	}
+	if a.EncryptedKey, err = readField(data, 52); err != nil {
+		return nil, fmt.Errorf("%w: EncryptedRandomSessionKey: %w", errNTLM, err)
 	}
 	for _, f := range []struct {
 		off int
@@ -160,20 +203,82 @@ func parseAuthenticate(data []byte) (*ntlmAuth, error) {
 // 3.3.2): NTOWFv2 = HMAC_MD5(MD4(UTF16LE(password)), UTF16LE(upper(user)+domain))
 // and NTProofStr = HMAC_MD5(NTOWFv2, serverChallenge || blob). The user and
 // domain are taken exactly as the client sent them, since they are hashed.
-func verifyNTLMv2(a *ntlmAuth, password string, serverChallenge []byte) error {
+// It returns the SessionBaseKey, HMAC_MD5(NTOWFv2, NTProofStr), which is
+// NTLMv2's KeyExchangeKey (MS-NLMP 3.4.5.1).
+func verifyNTLMv2(a *ntlmAuth, password string, serverChallenge []byte) ([]byte, error) {
 	if len(a.NTResponse) == 24 {
-		return fmt.Errorf("%w: NTLMv1 responses are refused", errNTLM)
+		return nil, fmt.Errorf("%w: NTLMv1 responses are refused", errNTLM)
 	}
 	// 16 bytes NTProofStr + the 28-byte fixed part of the NTLMv2 client challenge.
 	if len(a.NTResponse) < 16+28 {
-		return fmt.Errorf("%w: NTLMv2 response of %d bytes is too short", errNTLM, len(a.NTResponse))
+		return nil, fmt.Errorf("%w: NTLMv2 response of %d bytes is too short", errNTLM, len(a.NTResponse))
 	}
 	key := ntowfv2(password, a.User, a.Domain)
 	want := hmacMD5(key, serverChallenge, a.NTResponse[16:])
 	if !hmac.Equal(want, a.NTResponse[:16]) {
-		return fmt.Errorf("%w: wrong password for %s\\%s", errNTLM, a.Domain, a.User)
+		return nil, fmt.Errorf("%w: wrong password for %s\\%s", errNTLM, a.Domain, a.User)
+	}
+	return hmacMD5(key, a.NTResponse[:16]), nil
+}
+
+// exportedSessionKey derives the session key both sides sign and seal with
+// (MS-NLMP 3.2.5.1.2): with KEY_EXCH the client drew it and sent it RC4-
+// encrypted under the KeyExchangeKey, else it is the KeyExchangeKey.
+func exportedSessionKey(flags uint32, encryptedKey, keyExchangeKey []byte) ([]byte, error) {
+	if flags&flagKeyExch == 0 {
+		return keyExchangeKey, nil
+	}
+	if len(encryptedKey) != 16 {
+		return nil, fmt.Errorf("%w: KEY_EXCH with an EncryptedRandomSessionKey of %d bytes", errNTLM, len(encryptedKey))
+	}
+	c, err := rc4.NewCipher(keyExchangeKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errNTLM, err)
+	}
+	key := make([]byte, 16)
+	c.XORKeyStream(key, encryptedKey)
+	return key, nil
+}
+
+// checkMIC verifies the AUTHENTICATE's MIC when its NTLMv2 response says one
+// is present (MsvAvFlags bit 0x2, MS-NLMP 2.2.2.1 and 3.2.5.1.2):
+// HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE with
+// the MIC zeroed). A client that sends none is not asked for one.
+func checkMIC(a *ntlmAuth, sessionKey, negotiate, challenge []byte) error {
+	if !hasMICFlag(a.NTResponse) {
+		return nil
+	}
+	if len(a.Raw) < micOffset+16 {
+		return fmt.Errorf("%w: MsvAvFlags announces a MIC the message has no room for", errNTLM)
+	}
+	zeroed := bytes.Clone(a.Raw)
+	clear(zeroed[micOffset : micOffset+16])
+	want := hmacMD5(sessionKey, negotiate, challenge, zeroed)
+	if !hmac.Equal(want, a.Raw[micOffset:micOffset+16]) {
+		return fmt.Errorf("%w: the AUTHENTICATE's MIC does not match", errNTLM)
 	}
 	return nil
+}
+
+// hasMICFlag reads MsvAvFlags from the AV pairs of an NTLMv2 response.
+func hasMICFlag(nt []byte) bool {
+	const avStart = 16 + 28 // NTProofStr, then the blob's fixed part
+	if len(nt) < avStart {
+		return false
+	}
+	av := nt[avStart:]
+	for len(av) >= 4 {
+		id := binary.LittleEndian.Uint16(av)
+		n := int(binary.LittleEndian.Uint16(av[2:]))
+		if id == avEOL || len(av) < 4+n {
+			return false
+		}
+		if id == avFlags && n == 4 {
+			return binary.LittleEndian.Uint32(av[4:])&avFlagMIC != 0
+		}
+		av = av[4+n:]
+	}
+	return false
 }
 
 // ntowfv2 is NTOWFv2 of MS-NLMP 3.3.2.

@@ -77,7 +77,7 @@ func TestVerifyNTLMv2(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verifyNTLMv2(&tc.auth, tc.password, unhex(t, specServerChallenge))
+			_, err := verifyNTLMv2(&tc.auth, tc.password, unhex(t, specServerChallenge))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("%s: verifyNTLMv2() error = %v, want error %v", tc.reason, err, tc.wantErr)
 			}
@@ -93,7 +93,7 @@ func TestVerifyNTLMv2(t *testing.T) {
 func TestAzureClientHandshake(t *testing.T) {
 	target := ntlmTarget{NetBIOSDomain: "WORK", NetBIOSComputer: "WIN20081", DNSDomain: "work.com", DNSComputer: "win20081.work.com"}
 	challenge := unhex(t, specServerChallenge)
-	msg := buildChallenge(challenge, target, time.Now())
+	msg := buildChallenge(challenge, challengeFlags(0), target, time.Now())
 	if got := ntlmMessageType(msg); got != ntlmChallenge {
 		t.Fatalf("challenge message type = %d", got)
 	}
@@ -121,7 +121,7 @@ func TestAzureClientHandshake(t *testing.T) {
 			if diff := cmp.Diff(tc.wantUser, ntlmAuth{Domain: a.Domain, User: a.User}); diff != "" {
 				t.Errorf("identity (-want +got):\n%s", diff)
 			}
-			if err := verifyNTLMv2(a, "pw", challenge); (err != nil) != tc.wantErr {
+			if _, err := verifyNTLMv2(a, "pw", challenge); (err != nil) != tc.wantErr {
 				t.Errorf("verifyNTLMv2() error = %v, want error %v", err, tc.wantErr)
 			}
 		})
@@ -129,7 +129,7 @@ func TestAzureClientHandshake(t *testing.T) {
 }
 
 func TestParseAuthenticateRejectsMalformed(t *testing.T) {
-	valid, err := ntlmssp.ProcessChallenge(buildChallenge(make([]byte, 8), ntlmTarget{NetBIOSDomain: "W"}, time.Now()), "u", "p", true)
+	valid, err := ntlmssp.ProcessChallenge(buildChallenge(make([]byte, 8), challengeFlags(0), ntlmTarget{NetBIOSDomain: "W"}, time.Now()), "u", "p", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +159,14 @@ func TestParseAuthenticateRejectsMalformed(t *testing.T) {
 }
 
 func FuzzParseAuthenticate(f *testing.F) {
-	valid, err := ntlmssp.ProcessChallenge(buildChallenge(make([]byte, 8), ntlmTarget{NetBIOSDomain: "W"}, time.Now()), "u", "p", true)
+	valid, err := ntlmssp.ProcessChallenge(buildChallenge(make([]byte, 8), challengeFlags(0), ntlmTarget{NetBIOSDomain: "W"}, time.Now()), "u", "p", true)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(valid)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if a, err := parseAuthenticate(data); err == nil {
-			_ = verifyNTLMv2(a, "p", make([]byte, 8))
+			_, _ = verifyNTLMv2(a, "p", make([]byte, 8))
 		}
 	})
 }

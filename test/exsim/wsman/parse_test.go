@@ -247,7 +247,10 @@ func TestParseAuthSchemes(t *testing.T) {
 		{"basic,ntlm", []AuthScheme{AuthBasic, AuthNTLM}, false},
 		{"NTLM", []AuthScheme{AuthNTLM}, false},
 		{"negotiate, basic, ntlm", []AuthScheme{AuthNTLM, AuthBasic}, false},
-		{"kerberos", nil, true},
+		{"kerberos", []AuthScheme{AuthKerberos}, false},
+		{"ntlm,kerberos,basic", []AuthScheme{AuthNTLM, AuthKerberos, AuthBasic}, false},
+		{"Kerberos, kerberos", []AuthScheme{AuthKerberos}, false},
+		{"credssp", nil, true},
 		{"", nil, true},
 	}
 	for _, tc := range cases {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,13 @@ type pyResult struct {
 // runPywinrm runs one pywinrm request against srv.
 func runPywinrm(srv *wsman.Server, req map[string]any) pyResult {
 	GinkgoHelper()
+	return runPywinrmEnv(srv, req, nil)
+}
+
+// runPywinrmEnv runs one pywinrm request with extra environment variables
+// (KRB5_CONFIG, KRB5CCNAME, REQUESTS_CA_BUNDLE).
+func runPywinrmEnv(srv *wsman.Server, req map[string]any, env []string) pyResult {
+	GinkgoHelper()
 	req["endpoint"] = srv.URL()
 	if _, ok := req["user"]; !ok {
 		req["user"], req["password"] = testUser, testPassword
@@ -59,7 +67,7 @@ func runPywinrm(srv *wsman.Server, req map[string]any) pyResult {
 	cmd := exec.CommandContext(ctx, systemPython, filepath.Join("testdata", "pywinrm_client.py"))
 	// The request goes on stdin: a stdin payload would overflow one argv string.
 	cmd.Stdin = bytes.NewReader(spec)
-	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	cmd.Env = append(append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost"), env...)
 	cmd.Stderr = GinkgoWriter
 	out, err := cmd.Output()
 	Expect(err).NotTo(HaveOccurred(), "pywinrm client: %s", out)
@@ -134,12 +142,51 @@ var _ = Describe("the WinRS endpoint driven by pywinrm", func() {
 		)
 	})
 
-	It("is refused over HTTP when unencrypted traffic is not allowed", func() {
-		srv := startServer(launcher, func(c *wsman.Config) { c.AllowUnencrypted = false })
-		res := runPywinrm(srv, map[string]any{"transport": "ntlm", "message_encryption": "never",
-			"action": "cmd", "command": "echo no"})
-		Expect(res.OK).To(BeFalse())
-		Expect(res.ErrorType).To(Equal("InvalidCredentialsError"))
+	Context("over HTTP without allow-unencrypted, as Windows ships", func() {
+		var srv *wsman.Server
+		BeforeEach(func() { srv = startServer(launcher, func(c *wsman.Config) { c.AllowUnencrypted = false }) })
+
+		DescribeTable("serves NTLM-sealed messages",
+			func(encryption string) {
+				res := runPywinrm(srv, map[string]any{"transport": "ntlm", "message_encryption": encryption,
+					"action": "cmd", "command": "fail", "args": []string{"5", "sealed", "’", "$()"}})
+				Expect(res.OK).To(BeTrue(), res.Error)
+				Expect(res.Code).To(Equal(5))
+				Expect(res.Stdout).To(Equal("before failing\r\n"))
+				Expect(res.Stderr).To(Equal("sealed ’ $()\r\n"))
+			},
+			Entry("message_encryption always", "always"),
+			Entry("message_encryption auto (http:// means sealing)", "auto"),
+		)
+
+		It("feeds sealed stdin sent in several Send requests", func() {
+			input := strings.Repeat("sealed-stdin-’-", 12000)
+			res := runPywinrm(srv, map[string]any{"transport": "ntlm", "message_encryption": "always",
+				"action": "stdin", "command": "digest", "stdin": input, "chunk": 50000})
+			Expect(res.OK).To(BeTrue(), res.Error)
+			sum := sha256.Sum256([]byte(input))
+			Expect(res.Stdout).To(Equal(fmt.Sprintf("%d %s", len(input), hex.EncodeToString(sum[:]))))
+		})
+
+		It("polls through sealed OperationTimeout faults (HTTP 500) until the command completes", func() {
+			res := runPywinrm(srv, map[string]any{"transport": "ntlm", "message_encryption": "always",
+				"operation_timeout_sec": 1, "read_timeout_sec": 5, "action": "cmd", "command": "sleep 2500ms"})
+			Expect(res.OK).To(BeTrue(), res.Error)
+			Expect(res.Stdout).To(Equal("slept"))
+		})
+
+		DescribeTable("refuses what Windows refuses",
+			func(transport, encryption, password string) {
+				res := runPywinrm(srv, map[string]any{"transport": transport, "message_encryption": encryption,
+					"user": testUser, "password": password, "action": "cmd", "command": "echo no"})
+				Expect(res.OK).To(BeFalse())
+				Expect(res.ErrorType).To(Equal("InvalidCredentialsError"))
+				Expect(launcher.processes()).To(BeEmpty())
+			},
+			Entry("NTLM without sealing", "ntlm", "never", testPassword),
+			Entry("Basic", "basic", "never", testPassword),
+			Entry("sealed NTLM with a wrong password", "ntlm", "always", "wrong ’ $()"),
+		)
 	})
 
 	DescribeTable("works over HTTPS with the CA pinned",

@@ -1,6 +1,7 @@
 // Package wsman is exsim's WS-Management endpoint: a WinRS server (shell
-// Create, Command, Send, Receive, Signal, Delete) with Basic and NTLMv2
-// authentication, over HTTP or HTTPS, that any WinRM client can drive. It
+// Create, Command, Send, Receive, Signal, Delete) with Basic, NTLMv2 (with
+// message sealing over HTTP) and Kerberos authentication, over HTTP or
+// HTTPS, that any WinRM client can drive. It
 // runs each command through an injected Launcher and knows nothing of
 // PowerShell or Exchange; cmd/exsim wires it to the interpreter.
 package wsman
@@ -14,10 +15,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // Launcher runs one command and returns its exit code. It must return soon
@@ -71,11 +75,19 @@ type Config struct {
 	Addr string
 	// TLS, when set, serves HTTPS; nil serves HTTP.
 	TLS *tls.Config
-	// AllowUnencrypted serves requests over plain HTTP, as the Windows
-	// listener does only with AllowUnencrypted=true.
+	// AllowUnencrypted serves unencrypted requests over plain HTTP, as the
+	// Windows listener does only with AllowUnencrypted=true. Without it,
+	// plain HTTP serves only messages sealed with NTLM session security
+	// (MS-WSMV 2.2.9.1.1); HTTPS serves both.
 	AllowUnencrypted bool
-	// Auth lists the offered schemes; empty offers both.
+	// Auth lists the offered schemes; empty offers NTLM and Basic.
 	Auth []AuthScheme
+	// Keytab holds the keys of the server's service principals
+	// (HTTP/<fqdn>@REALM); required when Auth offers Kerberos.
+	Keytab *keytab.Keytab
+	// Realm is the Kerberos realm of the accounts; default the upper-cased
+	// DNSDomain. A client principal name@Realm is the account name.
+	Realm string
 	// Accounts are the users the endpoint accepts.
 	Accounts []Account
 	// MaxShellsPerUser is the open-shell quota per user (default 30).
@@ -129,6 +141,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if len(cfg.Auth) == 0 {
 		cfg.Auth = []AuthScheme{AuthNTLM, AuthBasic}
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = strings.ToUpper(cfg.DNSDomain)
+	}
+	if slices.Contains(cfg.Auth, AuthKerberos) && cfg.Keytab == nil {
+		return nil, fmt.Errorf("wsman: server %s offers Kerberos but has no keytab", cfg.Name)
 	}
 	if cfg.MaxShellsPerUser <= 0 {
 		cfg.MaxShellsPerUser = DefaultMaxShellsPerUser
@@ -243,27 +261,72 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusMethodNotAllowed)
 		return
 	}
-	user := s.authenticate(w, r)
+	user := s.authenticate(w, r, len(body) == 0)
 	if user == "" {
-		return
-	}
-	if s.cfg.TLS == nil && !s.cfg.AllowUnencrypted {
-		// Windows refuses unencrypted messages on an HTTP listener with
-		// AllowUnencrypted=false by answering 401 even after a successful
-		// NTLM handshake (packer#6205); exsim cannot seal, so it always refuses.
-		s.logf("%s: refused an unencrypted request from %s (allow-unencrypted is off)", s.cfg.Name, r.RemoteAddr)
-		s.unauthorized(w)
 		return
 	}
 	if len(body) > maxBodyBytes {
 		writeEmpty(w, http.StatusRequestEntityTooLarge)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "application/soap+xml") {
-		// Sealed (multipart/encrypted) messages are not implemented.
+	ct := r.Header.Get("Content-Type")
+	if isEncryptedType(ct) {
+		s.serveEncrypted(w, r, body, user)
+		return
+	}
+	if len(body) == 0 {
+		// An authenticated POST without a body is how pywinrm and
+		// masterzen set up the security context before their first
+		// encrypted message (pywinrm's Transport.setup_encryption, masterzen's
+		// Encryption.PrepareRequest); Windows answers 200, empty.
+		writeEmpty(w, http.StatusOK)
+		return
+	}
+	if s.cfg.TLS == nil && !s.cfg.AllowUnencrypted {
+		// Windows refuses unencrypted messages on an HTTP listener with
+		// AllowUnencrypted=false by answering 401 even after a successful
+		// NTLM handshake (packer#6205).
+		s.logf("%s: refused an unencrypted request from %s (allow-unencrypted is off)", s.cfg.Name, r.RemoteAddr)
+		s.unauthorized(w)
+		return
+	}
+	if ct != "" && !strings.Contains(strings.ToLower(ct), "application/soap+xml") {
 		writeEmpty(w, http.StatusUnsupportedMediaType)
 		return
 	}
+	s.dispatch(w, r, body, user)
+}
+
+// serveEncrypted unseals an MS-WSMV encrypted message with the connection's
+// NTLM session security, serves it, and seals the reply. A message that
+// does not unseal or verify gets 400 and the connection is closed: its RC4
+// state no longer matches the client's.
+func (s *Server) serveEncrypted(w http.ResponseWriter, r *http.Request, body []byte, user string) {
+	session := connStateFrom(r.Context()).sealing()
+	if session == nil || !session.seals() {
+		s.logf("%s: an encrypted message from %s on a connection without an NTLM sealing context (Kerberos sealing is not implemented)", s.cfg.Name, r.RemoteAddr)
+		w.Header().Set("Connection", "close")
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	msg, err := parseEncrypted(body)
+	var plain []byte
+	if err == nil {
+		plain, err = session.unwrap(msg.Sealed, msg.Signature)
+	}
+	if err != nil {
+		s.logf("%s: encrypted message from %s: %v", s.cfg.Name, r.RemoteAddr, err)
+		w.Header().Set("Connection", "close")
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	sw := &sealedWriter{w: w, session: session}
+	s.dispatch(sw, r, plain, user)
+	sw.finish()
+}
+
+// dispatch serves one SOAP message.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, body []byte, user string) {
 	req, err := parseRequest(body)
 	if err != nil {
 		s.fault(w, r, &request{}, faultInvalidXML(err))

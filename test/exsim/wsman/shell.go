@@ -222,7 +222,7 @@ func (s *Server) run(ctx context.Context, c *command, p Process) {
 		code = s.launch(ctx, p)
 	}
 	c.stdin.abandon()
-	s.logCommand(p, c.stdin.recorded(), start, code)
+	s.logCommand(p, c.stdin.recorded(), c.stdin.size(), start, code)
 	c.out.finish(code)
 }
 
@@ -239,7 +239,7 @@ func (s *Server) launch(ctx context.Context, p Process) (code int) {
 	return s.cfg.Launcher(ctx, p)
 }
 
-func (s *Server) logCommand(p Process, stdin []byte, start time.Time, code int) {
+func (s *Server) logCommand(p Process, stdin []byte, stdinBytes int64, start time.Time, code int) {
 	if s.cfg.Log == nil {
 		return
 	}
@@ -253,9 +253,11 @@ func (s *Server) logCommand(p Process, stdin []byte, start time.Time, code int) 
 	if cmdlets == nil {
 		cmdlets = []CmdletEntry{}
 	}
+	blocks, literals := p.Trace.blocks()
 	err := s.cfg.Log.Write(LogEntry{
 		Time: start.UTC(), Server: p.Server, User: p.User, CommandLine: p.CommandLine, Script: script,
 		Cmdlets: cmdlets, ExitCode: code, DurationMs: time.Since(start).Milliseconds(),
+		ScriptBlocks: blocks, StdinBytes: stdinBytes, secretLiterals: literals,
 	}, secrets...)
 	if err != nil {
 		s.logf("%s: %v", s.cfg.Name, err)

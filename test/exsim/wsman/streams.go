@@ -24,6 +24,7 @@ type stdinBuffer struct {
 	// record keeps a copy of the first recordLimit bytes for the command log.
 	record      bytes.Buffer
 	recordLimit int
+	total       int64 // bytes received, for the command log's stdinBytes
 }
 
 func newStdinBuffer() *stdinBuffer {
@@ -56,6 +57,7 @@ func (b *stdinBuffer) write(data []byte, end bool) bool {
 	if !b.abandoned {
 		b.buf.Write(data)
 	}
+	b.total += int64(len(data))
 	if room := b.recordLimit - b.record.Len(); room > 0 {
 		b.record.Write(data[:min(room, len(data))])
 	}
@@ -73,6 +75,13 @@ func (b *stdinBuffer) abandon() {
 	b.buf.Reset()
 	b.cond.Broadcast()
 	b.mu.Unlock()
+}
+
+// size returns how many bytes of input arrived.
+func (b *stdinBuffer) size() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.total
 }
 
 // recorded returns the recorded copy of the input.

@@ -148,6 +148,7 @@ func startServer(l *fakeLauncher, change func(*wsman.Config)) *wsman.Server {
 type clientOptions struct {
 	user, password string
 	ntlm           bool
+	encrypt        bool   // masterzen's NTLM sealing transport, winrm.NewEncryption("ntlm")
 	caPEM          []byte // pinned CA for HTTPS
 	timeout        string // OperationTimeout, PT60S when empty
 }
@@ -169,6 +170,13 @@ func newClient(srv *wsman.Server, o clientOptions) *winrm.Client {
 	params := winrm.NewParameters(o.timeout, "en-US", 153600)
 	if o.ntlm {
 		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
+	}
+	if o.encrypt {
+		params.TransportDecorator = func() winrm.Transporter {
+			e, err := winrm.NewEncryption("ntlm")
+			Expect(err).NotTo(HaveOccurred())
+			return e
+		}
 	}
 	c, err := winrm.NewClientWithParameters(ep, o.user, o.password, params)
 	Expect(err).NotTo(HaveOccurred())

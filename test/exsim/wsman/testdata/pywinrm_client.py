@@ -45,6 +45,9 @@ def run(req):
     }
     if req.get("ca"):
         kwargs["ca_trust_path"] = req["ca"]
+    if req.get("kerberos_hostname_override"):
+        # the SPN host (HTTP@host) when the endpoint is an address
+        kwargs["kerberos_hostname_override"] = req["kerberos_hostname_override"]
     session = winrm.Session(req["endpoint"], auth=(req["user"], req["password"]), **kwargs)
     action = req["action"]
     if action == "cmd":
