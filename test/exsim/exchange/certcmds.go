@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"strings"
 
@@ -273,22 +275,73 @@ func removeExchangeCertificate(x *invocation) ([]any, error) {
 	return nil, nil
 }
 
-func newExchangeCertificate(x *invocation) ([]any, error) {
-	srv := x.srv
-	if x.has("Server") {
-		var err error
-		if srv, err = x.targetServer(x.str("Server")); err != nil {
-			return nil, err
+// New-ExchangeCertificate errors [INFER wording]: the reference states the
+// rules (FriendlyName "must be less than 64 characters"; BinaryEncoded and
+// RequestFile "only when you use the GenerateRequest switch").
+var (
+	errFriendlyNameLength = errDef{key: "FriendlyNameLength", category: "InvalidArgument", exception: exArgument,
+		format: "The FriendlyName value must be less than 64 characters."}
+	errRequestOnly = errDef{key: "RequestOnly", category: "InvalidArgument", exception: exArgument,
+		format: "The %s parameter can be used only with the GenerateRequest switch."}
+)
+
+// newCertRequest is what New-ExchangeCertificate was asked for, after the
+// defaults of the reference
+// (https://learn.microsoft.com/powershell/module/exchangepowershell/new-exchangecertificate).
+type newCertRequest struct {
+	subject    []byte
+	domains    []string
+	bits       int
+	friendly   string
+	exportable bool
+	services   uint64
+}
+
+// renewed is the certificate piped in (Get-ExchangeCertificate X |
+// New-ExchangeCertificate: the reference's renewal examples 2 and 6-8),
+// or nil.
+func (x *invocation) renewed(srv *Server) *certificate {
+	var raw []any
+	if v, ok := x.call.Args["Instance"]; ok && v != nil {
+		raw = append(raw, v)
+	}
+	raw = append(raw, x.call.Input...)
+	for _, v := range raw {
+		for _, id := range flattenCert(v) {
+			if i := strings.LastIndex(id, `\`); i >= 0 {
+				id = id[i+1:]
+			}
+			if c := srv.findCert(id); c != nil && !c.pending {
+				return c
+			}
 		}
 	}
-	bits := 2048
+	return nil
+}
+
+func (x *invocation) newCertRequest(srv *Server, request bool) (*newCertRequest, error) {
+	old := x.renewed(srv)
+	req := &newCertRequest{bits: 2048, friendly: "Microsoft Exchange", services: allowedServices.must("IMAP", "POP", "SMTP")}
+	if old != nil {
+		// A renewal keeps the subject, names, key size, friendly name and,
+		// for a self-signed renewal, the services [INFER: the reference
+		// says only that the certificate is renewed].
+		req.subject, req.domains, req.friendly = old.cert.RawSubject, append([]string(nil), old.domains()...), old.friendly
+		if k, ok := old.cert.PublicKey.(*rsa.PublicKey); ok {
+			req.bits = k.N.BitLen()
+		}
+		if old.services != 0 {
+			req.services = old.services
+		}
+	}
 	if x.has("KeySize") {
 		n, _ := toInt64(x.call.Args["KeySize"])
 		if n != 1024 && n != 2048 && n != 4096 {
 			return nil, x.fail(errKeySize, n)
 		}
-		bits = int(n)
+		req.bits = int(n)
 	}
+	includes := false
 	var domains []string
 	for _, d := range flatten(x.call.Args["DomainName"]) {
 		dv, err := parseDomain(d, true)
@@ -298,56 +351,115 @@ func newExchangeCertificate(x *invocation) ([]any, error) {
 		domains = appendUnique(domains, dv.Domain)
 	}
 	if x.flag("IncludeServerNetBIOSName") {
-		domains = appendUnique(domains, srv.name)
+		domains, includes = appendUnique(domains, srv.name), true
 	}
 	if x.flag("IncludeServerFQDN") {
-		domains = appendUnique(domains, srv.fqdn)
+		domains, includes = appendUnique(domains, srv.fqdn), true
 	}
+	// "For new self-signed certificates, if you don't use the Services
+	// parameter, the certificate is only assigned to SMTP" (IncludeAcceptedDomains,
+	// IncludeAutoDiscover). exsim's only accepted domain is the org's domain.
 	if x.flag("IncludeAcceptedDomains") {
-		domains = appendUnique(domains, x.org.domain)
+		domains, includes = appendUnique(domains, x.org.domain), true
+		req.services = allowedServices.must("SMTP")
 	}
 	if x.flag("IncludeAutoDiscover") {
-		domains = appendUnique(domains, "autodiscover."+x.org.domain)
+		domains, includes = appendUnique(domains, "autodiscover."+x.org.domain), true
+		req.services = allowedServices.must("SMTP")
 	}
-	subject := "CN=" + srv.name
-	if len(domains) > 0 {
-		subject = "CN=" + domains[0]
+	if len(domains) > 0 || old == nil {
+		req.domains = domains
 	}
 	if x.has("SubjectName") {
-		subject = x.str("SubjectName")
+		subject := x.str("SubjectName")
+		raw, err := parseDN(subject)
+		if err != nil {
+			return nil, x.bindErr("SubjectName", subject, badValue(subject,
+				"System.Security.Cryptography.X509Certificates.X500DistinguishedName", "%s", err.Error()))
+		}
+		req.subject = raw
 	}
-	raw, err := parseDN(subject)
-	if err != nil {
-		return nil, x.bindErr("SubjectName", subject, badValue(subject,
-			"System.Security.Cryptography.X509Certificates.X500DistinguishedName", "%s", err.Error()))
+	if req.subject == nil {
+		// "If you don't use this parameter, the default value is the name
+		// of the Exchange server" (CN=Mailbox01).
+		req.subject = mustDN("CN=" + srv.name)
 	}
-	if len(domains) == 0 && !x.flag("GenerateRequest") {
-		domains = []string{srv.name, srv.fqdn}
+	// The DomainName default: the server's name and FQDN, when neither
+	// DomainName nor an Include switch is used.
+	if old == nil && !x.has("DomainName") && !includes {
+		req.domains = []string{srv.name, srv.fqdn}
 	}
-	services := allowedServices.must("IMAP", "POP", "SMTP")
-	if x.has("Services") && !x.flag("GenerateRequest") {
-		if services, err = x.parseServices("Services"); err != nil {
+	// "the CN value that you specify for SubjectName is automatically
+	// included in the DomainName values" (placed first [INFER]).
+	if cn := subjectCN(req.subject); cn != "" && validDomain(cn, true) && !containsFold(req.domains, cn) {
+		req.domains = append([]string{cn}, req.domains...)
+	}
+	if x.has("FriendlyName") {
+		req.friendly = x.str("FriendlyName")
+		if len([]rune(req.friendly)) >= 64 {
+			return nil, x.fail(errFriendlyNameLength)
+		}
+	}
+	if v, given := x.boolArg("PrivateKeyExportable"); given {
+		req.exportable = v
+	}
+	if x.has("Services") && !request {
+		var err error
+		if req.services, err = x.parseServices("Services"); err != nil {
 			return nil, err
 		}
 	}
-	friendly := "Microsoft Exchange"
-	if x.has("FriendlyName") {
-		friendly = x.str("FriendlyName")
+	return req, nil
+}
+
+// subjectCN is the last CN of a DER name, "" when it has none.
+func subjectCN(raw []byte) string {
+	var name pkix.RDNSequence
+	if _, err := asn1.Unmarshal(raw, &name); err != nil {
+		return ""
 	}
-	exportable, _ := x.boolArg("PrivateKeyExportable")
-	key, err := rsa.GenerateKey(rand.Reader, bits)
+	var n pkix.Name
+	n.FillFromRDNSequence(&name)
+	return n.CommonName
+}
+
+func newExchangeCertificate(x *invocation) ([]any, error) {
+	srv := x.srv
+	if x.has("Server") {
+		var err error
+		if srv, err = x.targetServer(x.str("Server")); err != nil {
+			return nil, err
+		}
+	}
+	request := x.flag("GenerateRequest")
+	if !request {
+		for _, name := range []string{"BinaryEncoded", "RequestFile"} {
+			if x.has(name) {
+				return nil, x.fail(errRequestOnly, name)
+			}
+		}
+	}
+	req, err := x.newCertRequest(srv, request)
+	if err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, req.bits)
 	if err != nil {
 		return nil, err
 	}
 	nb := x.org.now().UTC()
-	cert, der, err := createCertificate(certTemplate{subject: raw, dnsNames: domains, notBefore: nb,
+	cert, der, err := createCertificate(certTemplate{subject: req.subject, dnsNames: req.domains, notBefore: nb,
 		notAfter: nb.AddDate(5, 0, 0), sigAlg: x509.SHA256WithRSA}, key)
 	if err != nil {
 		return nil, err
 	}
-	c := &certificate{der: der, cert: cert, key: key, friendly: friendly, exportable: exportable, rootCA: "None"}
-	if x.flag("GenerateRequest") {
-		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: raw, DNSNames: domains}, key)
+	c := &certificate{der: der, cert: cert, key: key, friendly: req.friendly, exportable: req.exportable, rootCA: "None"}
+	if request {
+		// The key stays on the server with a placeholder in the REQUEST
+		// store (Status PendingRequest, RootCAType Unknown); the issued
+		// certificate completes it (Import-ExchangeCertificate).
+		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: req.subject, DNSNames: req.domains,
+			SignatureAlgorithm: x509.SHA256WithRSA}, key)
 		if err != nil {
 			return nil, err
 		}
@@ -356,23 +468,27 @@ func newExchangeCertificate(x *invocation) ([]any, error) {
 			return nil, err
 		}
 		srv.certs = append(srv.certs, c)
+		if x.has("RequestFile") {
+			// 2013 only: the Base64 request is also written to the file.
+			srv.writeFile(x.str("RequestFile"), []byte(requestText(csr)))
+		}
 		if x.flag("BinaryEncoded") {
-			// [INFER] a BinaryFileDataObject with the DER in FileData (the
-			// reference writes $binrequest.FileData to a file).
+			// A BinaryFileDataObject whose FileData is the DER (the
+			// reference's example 5 writes $binrequest.FileData).
 			p := x.r.newObject("Microsoft.Exchange.Data.BinaryFileDataObject", "System.Object")
 			p.add("FileData", append([]byte(nil), csr...), "System.Byte[]")
 			return []any{p.o}, nil
 		}
 		return []any{requestText(csr)}, nil
 	}
-	if err := x.smtpPrompt(srv, c.thumbprint(), services); err != nil {
+	if err := x.smtpPrompt(srv, c.thumbprint(), req.services); err != nil {
 		return nil, err
 	}
 	if err := x.confirm(false); err != nil {
 		return nil, err
 	}
 	srv.certs = append(srv.certs, c)
-	assignServices(srv, c, services)
+	assignServices(srv, c, req.services)
 	return []any{x.r.certificateObject(srv, c)}, nil
 }
 

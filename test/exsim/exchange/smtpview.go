@@ -46,16 +46,6 @@ type SMTPConnector struct {
 	TLSCertificateName string
 }
 
-// IPRange is an inclusive range of addresses of one family.
-type IPRange struct{ Lo, Hi netip.Addr }
-
-// Contains reports whether a is in the range (IPv4-mapped IPv6 addresses
-// count as IPv4).
-func (r IPRange) Contains(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.Is4() == r.Lo.Is4() && r.Lo.Compare(a) <= 0 && a.Compare(r.Hi) <= 0
-}
-
 // Has reports whether the connector's AuthMechanism holds name.
 func (c SMTPConnector) Has(name string) bool { return hasName(c.AuthMechanism, name) }
 
@@ -133,80 +123,14 @@ func splitFlags(s string) []string {
 }
 
 // SMTPCertificate returns the certificate the connector offers for
-// STARTTLS, or nil when none qualifies: then Exchange logs event 12014 and
-// does not offer STARTTLS (Microsoft KB 2989382). The rules: a connector
-// with TlsCertificateName uses the certificate of that issuer and subject;
-// otherwise a certificate enabled for SMTP whose CertificateDomains cover
-// the connector's FQDN. Either must be valid today and hold its private
-// key; among several, a CA-issued one beats a self-signed one, then the
-// newest.
-//
-// This is the provisional selection of the SMTP front end; the model's own
-// certificate-selection API replaces it when it lands.
+// STARTTLS, as the model's selection (STARTTLSCertificate, tlsselect.go)
+// decides, or nil when none qualifies: then Exchange logs event 12014 and
+// does not offer STARTTLS (Microsoft KB 2989382).
 func (o *Org) SMTPCertificate(server, connector string) *tls.Certificate {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	s := o.server(server)
-	if s == nil {
+	choice, err := o.STARTTLSCertificate(server, connector)
+	if err != nil || choice.Cert == nil {
 		return nil
 	}
-	var rc *receiveConnector
-	for _, c := range s.receive {
-		if strings.EqualFold(c.name, connector) {
-			rc = c
-		}
-	}
-	if rc == nil {
-		return nil
-	}
-	now := o.now()
-	pinned, hasPin := rc.rec["TlsCertificateName"].(x509Id)
-	fqdn := strings.TrimSuffix(rc.rec.str("Fqdn"), ".")
-	var best *certificate
-	for _, c := range s.certs {
-		if c.pending || c.key == nil || c.status(now) != "Valid" {
-			continue
-		}
-		if hasPin && s.version >= V2013 {
-			if !strings.EqualFold(c.issuer(), pinned.Issuer) || !strings.EqualFold(c.subject(), pinned.Subject) {
-				continue
-			}
-		} else if c.services&allowedServices.must("SMTP") == 0 || !coversName(c.domains(), fqdn) {
-			continue
-		}
-		if best == nil || betterCert(c, best) {
-			best = c
-		}
-	}
-	if best == nil {
-		return nil
-	}
-	return &tls.Certificate{Certificate: [][]byte{best.der}, PrivateKey: best.key, Leaf: best.cert}
-}
-
-// betterCert prefers a CA-issued certificate (issuer differs from subject:
-// selfSigned also wants a CA basic constraint, which setup's certificates
-// lack) over a self-signed one, then the newest.
-func betterCert(a, b *certificate) bool {
-	sa, sb := string(a.cert.RawSubject) == string(a.cert.RawIssuer), string(b.cert.RawSubject) == string(b.cert.RawIssuer)
-	if sa != sb {
-		return !sa
-	}
-	return a.cert.NotBefore.After(b.cert.NotBefore)
-}
-
-// coversName reports whether a certificate domain matches name, exactly or
-// as a one-label wildcard.
-func coversName(domains []string, name string) bool {
-	for _, d := range domains {
-		if strings.EqualFold(d, name) {
-			return true
-		}
-		if rest, ok := strings.CutPrefix(d, "*."); ok {
-			if _, parent, found := strings.Cut(name, "."); found && strings.EqualFold(parent, rest) {
-				return true
-			}
-		}
-	}
-	return false
+	c := choice.Cert.TLS()
+	return &c
 }
