@@ -349,8 +349,8 @@ func TestServicesAdditive(t *testing.T) {
 	}
 }
 
-// The certificates setup creates are self-signed with SHA-1 (defaults.md
-// §4); Go refuses SHA-1 in CheckSignatureFrom, which must not make them
+// The certificates setup creates are self-signed with SHA-1 (docs/exchange.md,
+// default certificates); Go refuses SHA-1 in CheckSignatureFrom, which must not make them
 // look CA-issued (IsSelfSigned, STARTTLS preference, RootCAType).
 func TestDefaultCertificatesSelfSigned(t *testing.T) {
 	o := newTestOrg(t)
