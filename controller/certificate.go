@@ -21,7 +21,8 @@ import (
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
 
-// expiryWarning is how long before NotAfter a certificate is reported as expiring.
+// expiryWarning is how long before NotAfter a certificate whose lifetime is
+// unknown is reported as expiring.
 const expiryWarning = 30 * 24 * time.Hour
 
 // Reasons of certificate notes.
@@ -34,6 +35,8 @@ const (
 	ReasonExpiring Reason = "Expiring"
 	// ReasonExpired: the certificate is past its NotAfter.
 	ReasonExpired Reason = "Expired"
+	// ReasonNotYetValid: the certificate is before its NotBefore.
+	ReasonNotYetValid Reason = "NotYetValid"
 	// ReasonServicesBeyondDeclared: enabled for more than declared.
 	ReasonServicesBeyondDeclared Reason = "ServicesBeyondDeclared"
 	// ReasonOtherCertificateHoldsSMTP: another certificate is enabled for SMTP too.
@@ -375,7 +378,7 @@ func (c *certificate) diff() []FieldDiff {
 		}
 		c.note(warningNote(ReasonStatusNotValid, "%s", msg))
 	}
-	c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s on %s", c.thumb, server), cur.NotAfter, c.now)...)
+	c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s on %s", c.thumb, server), cur.NotBefore, cur.NotAfter, c.now, c.decl.Spec.RenewBefore)...)
 	if extra := cur.Services &^ c.want; c.decl.Spec.Services != nil && extra != 0 {
 		c.note(warningNote(ReasonServicesBeyondDeclared,
 			"also enabled for %s; Exchange cannot remove a service from a certificate (enable another certificate for it, then remove this one)", extra))
@@ -420,7 +423,7 @@ func (c *certificate) create() ([]exchange.Call, error) {
 				"(openssl pkcs12 -export -legacy, or Export-PfxCertificate -CryptoAlgorithmOption TripleDES_SHA1)", src.file, v))
 	}
 	if src.cert != nil {
-		c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s in %s", thumb, src.file), src.cert.NotAfter, c.now)...)
+		c.extra = append(c.extra, expiryNotes(fmt.Sprintf("certificate %s in %s", thumb, src.file), src.cert.NotBefore, src.cert.NotAfter, c.now, c.decl.Spec.RenewBefore)...)
 	}
 	// An issued certificate finds its key only in a request pending on the
 	// same server (the CSR is made on the machine that installs the
@@ -454,18 +457,40 @@ func (c *certificate) create() ([]exchange.Call, error) {
 	return calls, nil
 }
 
-// expiryNotes warns within expiryWarning of notAfter and errs past it.
-func expiryNotes(what string, notAfter, now time.Time) []Note {
+// expiryNotes errs on a certificate that is expired or not yet valid, and
+// warns when less than renewBefore is left: by default a third of its
+// lifetime, so that a 47-day certificate warns 15 days ahead and a two-year
+// one eight months ahead (the renewal window ACME clients use). Without a
+// NotBefore the lifetime is unknown and expiryWarning is used.
+func expiryNotes(what string, notBefore, notAfter, now time.Time, renewBefore *v1alpha1.Duration) []Note {
 	if notAfter.IsZero() {
 		return nil
+	}
+	window := expiryWarning
+	if !notBefore.IsZero() && notAfter.After(notBefore) {
+		window = notAfter.Sub(notBefore) / 3
+	}
+	if renewBefore != nil {
+		window = renewBefore.Duration
 	}
 	switch left := notAfter.Sub(now); {
 	case left <= 0:
 		return []Note{errorNote(ReasonExpired, "%s expired on %s", what, notAfter.Format(time.DateOnly))}
-	case left < expiryWarning:
-		return []Note{warningNote(ReasonExpiring, "%s expires on %s, in %d days", what, notAfter.Format(time.DateOnly), int(left.Hours()/24))}
+	case !notBefore.IsZero() && now.Before(notBefore):
+		return []Note{errorNote(ReasonNotYetValid, "%s is not valid before %s (check the server's clock and the CA's)", what, notBefore.Format(time.DateOnly))}
+	case left < window:
+		return []Note{warningNote(ReasonExpiring, "%s expires on %s, in %d days: renew it now (less than %s of its validity is left)",
+			what, notAfter.Format(time.DateOnly), int(left.Hours()/24), windowText(window, renewBefore))}
 	}
 	return nil
+}
+
+// windowText says which renewal window applied.
+func windowText(window time.Duration, renewBefore *v1alpha1.Duration) string {
+	if renewBefore != nil {
+		return "renewBefore " + renewBefore.String()
+	}
+	return fmt.Sprintf("a third (%d days)", int(window.Hours()/24))
 }
 
 // otherSMTPNotes names the other certificates of the server enabled for SMTP.
@@ -474,6 +499,44 @@ func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 	for _, other := range obs.Certificates {
 		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) {
 			out = append(out, warningNote(ReasonOtherCertificateHoldsSMTP, "certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject))
+		}
+	}
+	return out
+}
+
+// authCertificateName is the FriendlyName Exchange 2013 and later give the
+// self-signed certificate of server-to-server OAuth, which holds SMTP by
+// design and is renewed with Set-AuthConfig, not like a TLS certificate
+// (docs/exchange.md "Certificates").
+const authCertificateName = "Microsoft Exchange Server Auth Certificate"
+
+// certificateExpiries lists, per observed server, the certificates that are
+// declared or enabled for SMTP, for the expiry metric.
+func (r *runner) certificateExpiries(orgs []*orgRun) []CertificateExpiry {
+	var out []CertificateExpiry
+	for _, o := range orgs {
+		for _, s := range o.servers {
+			if s.err != nil || s.obs == nil {
+				continue
+			}
+			for _, c := range s.obs.Certificates {
+				name := ""
+				for _, d := range r.site.ExchangeCertificates() {
+					if r.site.Organization(d) == o.org && strings.EqualFold(d.Spec.Thumbprint, c.Thumbprint) {
+						name = d.Name
+					}
+				}
+				if name == "" && (!c.Services.Has(value.ServiceSMTP) || c.FriendlyName == authCertificateName) {
+					continue
+				}
+				if name == "" {
+					name = c.Subject
+				}
+				if !c.NotAfter.IsZero() {
+					out = append(out, CertificateExpiry{Organization: o.org.Name, Server: s.spec.Name, Certificate: name,
+						Thumbprint: c.Thumbprint, NotAfter: c.NotAfter})
+				}
+			}
 		}
 	}
 	return out

@@ -224,7 +224,7 @@ func TestPlanCertificateImport(t *testing.T) {
 			version: exchange.Exchange2019, src: &certSource{data: []byte("pfx"), password: &pw, thumbprint: thumb, file: "mail.pfx", cert: expiring.leaf},
 			want: &Entry{Identity: subject, Action: ActionCreate, Fields: field, Calls: []string{importPFX, enable},
 				Notes: []Note{{Severity: "warning", Reason: ReasonExpiring,
-					Message: "certificate " + thumb + " in mail.pfx expires on " + expiring.leaf.NotAfter.Format(time.DateOnly) + ", in 12 days"}}}},
+					Message: "certificate " + thumb + " in mail.pfx expires on " + expiring.leaf.NotAfter.Format(time.DateOnly) + ", in 12 days: renew it now (less than a third (14 days) of its validity is left)"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -101,7 +101,7 @@ func TestPlanCertificate(t *testing.T) {
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = now.AddDate(0, 0, 10) })},
 			want: &Entry{Identity: subject, Action: ActionUnchanged, Notes: []Note{{Severity: "warning", Reason: ReasonExpiring,
-				Message: "certificate " + thumbMail + " on WIN20081 expires on 2026-05-11, in 10 days"}}}},
+				Message: "certificate " + thumbMail + " on WIN20081 expires on 2026-05-11, in 10 days: renew it now (less than a third (30 days) of its validity is left)"}}}},
 		{name: "NotYetExpiring", reason: "31 days left is healthy",
 			services: &smtp,
 			observed: []exchange.ObservedCertificate{healthy(func(c *exchange.ObservedCertificate) { c.NotAfter = now.AddDate(0, 0, 31) })},
@@ -299,6 +299,51 @@ func TestReadCertSource(t *testing.T) {
 			}
 			if strings.ToUpper(got.thumbprint) != got.thumbprint || len(got.thumbprint) != 40 {
 				t.Errorf("thumbprint %q is not 40 upper-case hex digits as Exchange prints it", got.thumbprint)
+			}
+		})
+	}
+}
+
+// TestExpiryNotes: the renewal window is a third of the certificate's
+// lifetime unless renewBefore says otherwise, so short-lived public
+// certificates warn in time without warning on every run.
+func TestExpiryNotes(t *testing.T) {
+	day := 24 * time.Hour
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name        string
+		reason      string
+		notBefore   time.Time
+		notAfter    time.Time
+		renewBefore *v1alpha1.Duration
+		want        Reason // "" for no note
+	}{
+		{name: "47DaysFresh", reason: "a 47-day certificate with 40 days left is fine (window 15 days)",
+			notBefore: now.Add(-7 * day), notAfter: now.Add(40 * day)},
+		{name: "47DaysDue", reason: "a 47-day certificate with 14 days left is due (window 15 days)",
+			notBefore: now.Add(-33 * day), notAfter: now.Add(14 * day), want: ReasonExpiring},
+		{name: "200DaysDue", reason: "a 200-day certificate warns 66 days ahead",
+			notBefore: now.Add(-140 * day), notAfter: now.Add(60 * day), want: ReasonExpiring},
+		{name: "TwoYearsDue", reason: "a two-year certificate warns 243 days ahead, so 200 days left is due",
+			notBefore: now.Add(-530 * day), notAfter: now.Add(200 * day), want: ReasonExpiring},
+		{name: "RenewBeforeOverrides", reason: "renewBefore replaces the third",
+			notBefore: now.Add(-530 * day), notAfter: now.Add(200 * day), renewBefore: &v1alpha1.Duration{Duration: 30 * day}},
+		{name: "Expired", reason: "past NotAfter is an error",
+			notBefore: now.Add(-100 * day), notAfter: now.Add(-day), want: ReasonExpired},
+		{name: "NotYetValid", reason: "before NotBefore is an error (a clock or an issuing mistake)",
+			notBefore: now.Add(day), notAfter: now.Add(90 * day), want: ReasonNotYetValid},
+		{name: "UnknownLifetime", reason: "without NotBefore the 30-day rule applies",
+			notAfter: now.Add(40 * day)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			notes := expiryNotes("certificate X", tt.notBefore, tt.notAfter, now, tt.renewBefore)
+			var got Reason
+			if len(notes) > 0 {
+				got = notes[0].Reason
+			}
+			if got != tt.want || len(notes) > 1 {
+				t.Errorf("notes %v, want reason %q (%s)", notes, tt.want, tt.reason)
 			}
 		})
 	}

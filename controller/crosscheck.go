@@ -116,6 +116,7 @@ func (r *runner) crossCheck(o *orgRun, cs *ChangeSet) {
 		}
 	}
 	r.checkCertificatesUsed(o, cs)
+	r.checkReceiveBindings(o, cs)
 }
 
 // connectorTLS is what a connector declares about its TLS identity.

@@ -99,6 +99,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
+	report.Certificates = r.certificateExpiries(orgs)
 	finished := time.Now().UTC().Truncate(time.Second)
 	report.FinishedAt = &finished
 	return report, nil

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -421,5 +422,29 @@ func TestRunSecretsAndScripts(t *testing.T) {
 				t.Errorf("relay password sent to the server: %v, want %v (only apply sends it)", sent, mode == ModeApply)
 			}
 		})
+	}
+}
+
+// TestRunErrorsKeepTheirCause: the run report keeps each error's cause, so
+// the CLI and the metrics classify by type, not by message text.
+func TestRunErrorsKeepTheirCause(t *testing.T) {
+	site := loadSite(t, engineSite)
+	f := newFakeSite()
+	f.servers["WIN20082"].down = true
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, Connect: f.connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := r.ChangeSet.Err()
+	var te *exchange.TransportError
+	if !errors.Is(all, exchange.ErrTransport) || !errors.As(all, &te) || te.Kind != exchange.TransportRefused {
+		t.Fatalf("ChangeSet.Err() = %v: want the transport error of WIN20082 reachable with errors.Is/As", all)
+	}
+	e := r.ChangeSet.Errors[0]
+	if e.Class != exchange.ClassTransport || !e.Retryable || e.Server != "WIN20082" {
+		t.Errorf("RunError = %+v: want class Transport, retryable, on WIN20082", e)
+	}
+	if errors.Is(all, ErrRefused) {
+		t.Error("a transport failure is not a refusal")
 	}
 }

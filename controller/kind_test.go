@@ -72,7 +72,7 @@ func TestEveryComparedFieldReachesTheSpec(t *testing.T) {
 				continue
 			}
 			if (f.Kind() == reflect.Pointer || f.Kind() == reflect.Slice) && f.IsNil() {
-				t.Errorf("%s.%s stays unset with every field declared: its field table line does not set it", v.Type().Name(), name)
+				t.Errorf("%s.%s stays unset with every field declared: declare it in the test fixture, and check that its field table line sets it", v.Type().Name(), name)
 			}
 		}
 	}

@@ -48,6 +48,22 @@ type Report struct {
 	Scripts map[string]string `json:"scripts,omitempty"`
 	// Commands counts WinRM commands per server during the run.
 	Commands map[string]int `json:"winrmCommands,omitempty"`
+	// Certificates are the expiry dates of the certificates that matter
+	// for mail flow on each server observed: those declared and those
+	// enabled for SMTP (the Exchange Auth certificate is renewed another
+	// way and left out).
+	Certificates []CertificateExpiry `json:"certificates,omitempty"`
+}
+
+// CertificateExpiry is one certificate on one server and when it expires.
+type CertificateExpiry struct {
+	Organization string `json:"organization"`
+	Server       string `json:"server"`
+	// Certificate is the declaring ExchangeCertificate's name, or the
+	// certificate's subject when none declares it.
+	Certificate string    `json:"certificate"`
+	Thumbprint  string    `json:"thumbprint"`
+	NotAfter    time.Time `json:"notAfter"`
 }
 
 // Legend explains every symbol of the text report; it heads any report

@@ -42,6 +42,11 @@ type ExchangeCertificateSpec struct {
 	// the CSR flow: the request is made on the server, the issued certificate is imported from
 	// source.certFile.
 	Request *CertificateRequest `json:"request,omitempty"`
+	// RenewBefore is how long before NotAfter the plan warns that the certificate must be
+	// renewed, a Go duration such as 720h. Default: a third of the certificate's lifetime,
+	// which fits the short lifetimes of public certificates (200 days since 2026-03-15, 100 from
+	// 2027-03-15, 47 from 2029-03-15: CA/Browser Forum ballot SC-081).
+	RenewBefore *Duration `json:"renewBefore,omitempty"`
 }
 
 // CertificateSource is where an Exchange certificate is imported from: a PFX (PKCS #12) file

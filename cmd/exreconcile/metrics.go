@@ -56,6 +56,7 @@ type runMetrics struct {
 
 	objects     *prometheus.GaugeVec
 	outcomes    *prometheus.GaugeVec
+	certExpiry  *prometheus.GaugeVec
 	drifted     *prometheus.GaugeVec
 	degraded    *prometheus.GaugeVec
 	lastSuccess prometheus.Gauge
@@ -82,6 +83,10 @@ func newRunMetrics() *runMetrics {
 			Name: "exreconcile_object_outcomes",
 			Help: "Declared objects by kind and outcome of the last run (created, changed, removed, replaced, refused, failed, skipped, unchanged), the outcomes of the text and JSON reports.",
 		}, []string{"kind", "outcome"}),
+		certExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "exreconcile_certificate_expiry_timestamp_seconds",
+			Help: "NotAfter (Unix time) of each certificate declared or enabled for SMTP on each server observed at the last run (the Exchange Auth certificate left out).",
+		}, []string{"organization", "server", "certificate", "thumbprint"}),
 		drifted: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "exreconcile_drifted_objects",
 			Help: "Objects that differ from their declaration at the end of the last run (after apply, in apply mode).",
@@ -113,7 +118,7 @@ func newRunMetrics() *runMetrics {
 		}, []string{"class"}),
 		kinds: map[string]bool{},
 	}
-	m.registry.MustRegister(m.objects, m.outcomes, m.drifted, m.degraded, m.lastSuccess, m.duration, m.runs, m.commands, m.errors,
+	m.registry.MustRegister(m.objects, m.outcomes, m.certExpiry, m.drifted, m.degraded, m.lastSuccess, m.duration, m.runs, m.commands, m.errors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{resultSuccess, resultDrift, resultError} {
 		m.runs.WithLabelValues(r)
@@ -216,6 +221,12 @@ func (m *runMetrics) observeRun(r *controller.Report, err error, d time.Duration
 		m.errors.WithLabelValues(string(class)).Inc()
 	}
 	m.setObjects(r)
+	// Certificates come and go with renewals: the last run's list replaces
+	// the previous one.
+	m.certExpiry.Reset()
+	for _, c := range r.Certificates {
+		m.certExpiry.WithLabelValues(c.Organization, c.Server, c.Certificate, c.Thumbprint).Set(float64(c.NotAfter.Unix()))
+	}
 	if res != resultError {
 		m.lastSuccess.Set(float64(now.UnixNano()) / 1e9)
 	}

@@ -339,3 +339,25 @@ func TestProbesAndMetricsHTTP(t *testing.T) {
 		t.Errorf("POST /healthz: %s, want 405", resp.Status)
 	}
 }
+
+// TestCertificateExpiryMetric: each run's certificates replace the last
+// run's, so a retired certificate's series goes away after a renewal.
+func TestCertificateExpiryMetric(t *testing.T) {
+	m := newRunMetrics()
+	notAfter := time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)
+	run := func(thumb string) {
+		r := &controller.Report{Mode: controller.ModePlan, ChangeSet: &controller.ChangeSet{},
+			Certificates: []controller.CertificateExpiry{{Organization: "work-com", Server: "EX01", Certificate: "mail", Thumbprint: thumb, NotAfter: notAfter}}}
+		m.observeRun(r, nil, time.Second, time.Now())
+	}
+	run("AAAA")
+	run("BBBB")
+	want := `
+# HELP exreconcile_certificate_expiry_timestamp_seconds NotAfter (Unix time) of each certificate declared or enabled for SMTP on each server observed at the last run (the Exchange Auth certificate left out).
+# TYPE exreconcile_certificate_expiry_timestamp_seconds gauge
+exreconcile_certificate_expiry_timestamp_seconds{certificate="mail",organization="work-com",server="EX01",thumbprint="BBBB"} 1.7999712e+09
+`
+	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "exreconcile_certificate_expiry_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+}

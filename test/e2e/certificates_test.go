@@ -69,8 +69,14 @@ func (ca *testCA) issue(subject pkix.Name, dnsNames []string, notAfter time.Time
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	Expect(err).NotTo(HaveOccurred())
+	// A 90-day lifetime at least, as a public certificate has: one that
+	// expires soon was issued long ago.
+	notBefore := time.Now().Add(-time.Hour)
+	if b := notAfter.Add(-90 * 24 * time.Hour); b.Before(notBefore) {
+		notBefore = b
+	}
 	tmpl := &x509.Certificate{SerialNumber: serial.Add(serial, big.NewInt(1<<40)), Subject: subject, DNSNames: dnsNames,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
 	Expect(err).NotTo(HaveOccurred())
@@ -410,17 +416,17 @@ var _ = Describe("ExchangeCertificate", func() {
 		Expect(logLen(sim)-before).To(Equal(2), "one command per server")
 	})
 
-	It("warns about a certificate expiring within 30 days, without failing the run", func() {
+	It("warns about a certificate with less than a third of its lifetime left, without failing the run", func() {
 		sim, _ := startSim("work.com", `WORK\svc-exreconcile`, workPassword, "WIN20081")
 		mail := ca.issue(mailSubject, []string{"mail.work.com"}, time.Now().Add(10*24*time.Hour+time.Hour), nil)
 		dir := writeSite(workOrg(sim, "WIN20081")+certManifest("mail", mail.thumbprint(), "", pfxSource),
 			map[string][]byte{"mail.pfx": mail.pfx(pkcs12.Modern, ca, pfxPassword)})
 		r := runWith(nil, "apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(MatchRegexp(`warning: certificate ` + mail.thumbprint() + ` in mail.pfx expires on \d{4}-\d\d-\d\d, in 10 days \(Expiring\)`))
+		Expect(r.Stdout).To(MatchRegexp(`warning: certificate ` + mail.thumbprint() + ` in mail.pfx expires on \d{4}-\d\d-\d\d, in 10 days: renew it now \(less than a third \(\d+ days\) of its validity is left\) \(Expiring\)`))
 		r = runWith(nil, "diff", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(MatchRegexp(`warning: certificate ` + mail.thumbprint() + ` on WIN20081 expires on \d{4}-\d\d-\d\d, in (9|10) days \(Expiring\)`))
+		Expect(r.Stdout).To(MatchRegexp(`warning: certificate ` + mail.thumbprint() + ` on WIN20081 expires on \d{4}-\d\d-\d\d, in (9|10) days: renew it now \(less than a third \(\d+ days\) of its validity is left\) \(Expiring\)`))
 	})
 
 	It("warns that Exchange 2010's Windows cannot import an AES-encrypted PFX", func() {

@@ -115,6 +115,8 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 			},
 			Examples: []any{"35MB", "unlimited"},
 		}
+	case reflect.TypeFor[v1alpha1.Duration]():
+		return str(`^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$`, "720h", "5m")
 	case reflect.TypeFor[value.AuthMechanisms]():
 		return flags(append([]string{"None"}, value.AuthMechanisms(1<<6-1).Slice()...)...)
 	case reflect.TypeFor[value.PermissionGroups]():

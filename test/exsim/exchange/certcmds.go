@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"strings"
 
@@ -22,6 +24,16 @@ var (
 	// real (Microsoft troubleshooting article "Can't remove a certificate").
 	errCertInUse = errDef{key: "CertInUse", category: "InvalidArgument", exception: exInvalidOperation, id: "23FA4F48",
 		format: "These certificates are tagged with following Send Connectors : %s. Removing and replacing certificates from Send Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Send Connector and then try this command."}
+	// [INFER] by analogy with the Send connector text: a Receive connector's
+	// TlsCertificateName, the hybrid configuration's, the Auth certificate
+	// (Get-AuthConfig's current certificate; Microsoft's guidance is to
+	// replace it with New-AuthConfig before removal).
+	errCertInUseReceive = errDef{key: "CertInUseReceive", category: "InvalidArgument", exception: exInvalidOperation,
+		format: "These certificates are tagged with following Receive Connectors : %s. Removing and replacing certificates from Receive Connector would break the mail flow. If you still want to proceed then replace or remove these certificates from Receive Connector and then try this command."}
+	errCertInUseHybrid = errDef{key: "CertInUseHybrid", category: "InvalidArgument", exception: exInvalidOperation,
+		format: "This certificate is tagged with the Hybrid Configuration (TlsCertificateName). Removing it would break the mail flow. If you still want to proceed then replace or remove this certificate from the Hybrid Configuration and then try this command."}
+	errAuthCertRemove = errDef{key: "AuthCertRemove", category: "InvalidOperation", exception: exInvalidOperation,
+		format: "The certificate with thumbprint %s is the current Exchange Server Auth certificate and can't be removed. Configure a new Auth certificate with Set-AuthConfig first."}
 	// [INFER] Federation is set with Set-FederationTrust; UM is gone in 2019 (docs/exchange.md "Certificate rules" item 22).
 	errServiceNotAllowed = errDef{key: "ServiceNotAllowed", category: "InvalidArgument", exception: exArgument,
 		format: "The %s service can't be enabled with this cmdlet on this server."}
@@ -256,6 +268,15 @@ func removeExchangeCertificate(x *invocation) ([]any, error) {
 			if names := x.org.sendConnectorsUsing(c.issuer(), c.subject()); len(names) > 0 {
 				return nil, x.rpcFail(t.srv, errCertInUse, strings.Join(names, ", "))
 			}
+			if names := t.srv.receiveConnectorsUsing(c); len(names) > 0 {
+				return nil, x.rpcFail(t.srv, errCertInUseReceive, strings.Join(names, ", "))
+			}
+			if x.org.hybridUses(c) {
+				return nil, x.rpcFail(t.srv, errCertInUseHybrid)
+			}
+			if x.org.isAuthCert(c) {
+				return nil, x.rpcFail(t.srv, errAuthCertRemove, c.thumbprint())
+			}
 		}
 		if err := x.confirm(true); err != nil {
 			return nil, err
@@ -273,22 +294,73 @@ func removeExchangeCertificate(x *invocation) ([]any, error) {
 	return nil, nil
 }
 
-func newExchangeCertificate(x *invocation) ([]any, error) {
-	srv := x.srv
-	if x.has("Server") {
-		var err error
-		if srv, err = x.targetServer(x.str("Server")); err != nil {
-			return nil, err
+// New-ExchangeCertificate errors [INFER wording]: the reference states the
+// rules (FriendlyName "must be less than 64 characters"; BinaryEncoded and
+// RequestFile "only when you use the GenerateRequest switch").
+var (
+	errFriendlyNameLength = errDef{key: "FriendlyNameLength", category: "InvalidArgument", exception: exArgument,
+		format: "The FriendlyName value must be less than 64 characters."}
+	errRequestOnly = errDef{key: "RequestOnly", category: "InvalidArgument", exception: exArgument,
+		format: "The %s parameter can be used only with the GenerateRequest switch."}
+)
+
+// newCertRequest is what New-ExchangeCertificate was asked for, after the
+// defaults of the reference
+// (https://learn.microsoft.com/powershell/module/exchangepowershell/new-exchangecertificate).
+type newCertRequest struct {
+	subject    []byte
+	domains    []string
+	bits       int
+	friendly   string
+	exportable bool
+	services   uint64
+}
+
+// renewed is the certificate piped in (Get-ExchangeCertificate X |
+// New-ExchangeCertificate: the reference's renewal examples 2 and 6-8),
+// or nil.
+func (x *invocation) renewed(srv *Server) *certificate {
+	var raw []any
+	if v, ok := x.call.Args["Instance"]; ok && v != nil {
+		raw = append(raw, v)
+	}
+	raw = append(raw, x.call.Input...)
+	for _, v := range raw {
+		for _, id := range flattenCert(v) {
+			if i := strings.LastIndex(id, `\`); i >= 0 {
+				id = id[i+1:]
+			}
+			if c := srv.findCert(id); c != nil && !c.pending {
+				return c
+			}
 		}
 	}
-	bits := 2048
+	return nil
+}
+
+func (x *invocation) newCertRequest(srv *Server, request bool) (*newCertRequest, error) {
+	old := x.renewed(srv)
+	req := &newCertRequest{bits: 2048, friendly: "Microsoft Exchange", services: allowedServices.must("IMAP", "POP", "SMTP")}
+	if old != nil {
+		// A renewal keeps the subject, names, key size, friendly name and,
+		// for a self-signed renewal, the services [INFER: the reference
+		// says only that the certificate is renewed].
+		req.subject, req.domains, req.friendly = old.cert.RawSubject, append([]string(nil), old.domains()...), old.friendly
+		if k, ok := old.cert.PublicKey.(*rsa.PublicKey); ok {
+			req.bits = k.N.BitLen()
+		}
+		if old.services != 0 {
+			req.services = old.services
+		}
+	}
 	if x.has("KeySize") {
 		n, _ := toInt64(x.call.Args["KeySize"])
 		if n != 1024 && n != 2048 && n != 4096 {
 			return nil, x.fail(errKeySize, n)
 		}
-		bits = int(n)
+		req.bits = int(n)
 	}
+	includes := false
 	var domains []string
 	for _, d := range flatten(x.call.Args["DomainName"]) {
 		dv, err := parseDomain(d, true)
@@ -298,56 +370,115 @@ func newExchangeCertificate(x *invocation) ([]any, error) {
 		domains = appendUnique(domains, dv.Domain)
 	}
 	if x.flag("IncludeServerNetBIOSName") {
-		domains = appendUnique(domains, srv.name)
+		domains, includes = appendUnique(domains, srv.name), true
 	}
 	if x.flag("IncludeServerFQDN") {
-		domains = appendUnique(domains, srv.fqdn)
+		domains, includes = appendUnique(domains, srv.fqdn), true
 	}
+	// "For new self-signed certificates, if you don't use the Services
+	// parameter, the certificate is only assigned to SMTP" (IncludeAcceptedDomains,
+	// IncludeAutoDiscover). exsim's only accepted domain is the org's domain.
 	if x.flag("IncludeAcceptedDomains") {
-		domains = appendUnique(domains, x.org.domain)
+		domains, includes = appendUnique(domains, x.org.domain), true
+		req.services = allowedServices.must("SMTP")
 	}
 	if x.flag("IncludeAutoDiscover") {
-		domains = appendUnique(domains, "autodiscover."+x.org.domain)
+		domains, includes = appendUnique(domains, "autodiscover."+x.org.domain), true
+		req.services = allowedServices.must("SMTP")
 	}
-	subject := "CN=" + srv.name
-	if len(domains) > 0 {
-		subject = "CN=" + domains[0]
+	if len(domains) > 0 || old == nil {
+		req.domains = domains
 	}
 	if x.has("SubjectName") {
-		subject = x.str("SubjectName")
+		subject := x.str("SubjectName")
+		raw, err := parseDN(subject)
+		if err != nil {
+			return nil, x.bindErr("SubjectName", subject, badValue(subject,
+				"System.Security.Cryptography.X509Certificates.X500DistinguishedName", "%s", err.Error()))
+		}
+		req.subject = raw
 	}
-	raw, err := parseDN(subject)
-	if err != nil {
-		return nil, x.bindErr("SubjectName", subject, badValue(subject,
-			"System.Security.Cryptography.X509Certificates.X500DistinguishedName", "%s", err.Error()))
+	if req.subject == nil {
+		// "If you don't use this parameter, the default value is the name
+		// of the Exchange server" (CN=Mailbox01).
+		req.subject = mustDN("CN=" + srv.name)
 	}
-	if len(domains) == 0 && !x.flag("GenerateRequest") {
-		domains = []string{srv.name, srv.fqdn}
+	// The DomainName default: the server's name and FQDN, when neither
+	// DomainName nor an Include switch is used.
+	if old == nil && !x.has("DomainName") && !includes {
+		req.domains = []string{srv.name, srv.fqdn}
 	}
-	services := allowedServices.must("IMAP", "POP", "SMTP")
-	if x.has("Services") && !x.flag("GenerateRequest") {
-		if services, err = x.parseServices("Services"); err != nil {
+	// "the CN value that you specify for SubjectName is automatically
+	// included in the DomainName values" (placed first [INFER]).
+	if cn := subjectCN(req.subject); cn != "" && validDomain(cn, true) && !containsFold(req.domains, cn) {
+		req.domains = append([]string{cn}, req.domains...)
+	}
+	if x.has("FriendlyName") {
+		req.friendly = x.str("FriendlyName")
+		if len([]rune(req.friendly)) >= 64 {
+			return nil, x.fail(errFriendlyNameLength)
+		}
+	}
+	if v, given := x.boolArg("PrivateKeyExportable"); given {
+		req.exportable = v
+	}
+	if x.has("Services") && !request {
+		var err error
+		if req.services, err = x.parseServices("Services"); err != nil {
 			return nil, err
 		}
 	}
-	friendly := "Microsoft Exchange"
-	if x.has("FriendlyName") {
-		friendly = x.str("FriendlyName")
+	return req, nil
+}
+
+// subjectCN is the last CN of a DER name, "" when it has none.
+func subjectCN(raw []byte) string {
+	var name pkix.RDNSequence
+	if _, err := asn1.Unmarshal(raw, &name); err != nil {
+		return ""
 	}
-	exportable, _ := x.boolArg("PrivateKeyExportable")
-	key, err := rsa.GenerateKey(rand.Reader, bits)
+	var n pkix.Name
+	n.FillFromRDNSequence(&name)
+	return n.CommonName
+}
+
+func newExchangeCertificate(x *invocation) ([]any, error) {
+	srv := x.srv
+	if x.has("Server") {
+		var err error
+		if srv, err = x.targetServer(x.str("Server")); err != nil {
+			return nil, err
+		}
+	}
+	request := x.flag("GenerateRequest")
+	if !request {
+		for _, name := range []string{"BinaryEncoded", "RequestFile"} {
+			if x.has(name) {
+				return nil, x.fail(errRequestOnly, name)
+			}
+		}
+	}
+	req, err := x.newCertRequest(srv, request)
+	if err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, req.bits)
 	if err != nil {
 		return nil, err
 	}
 	nb := x.org.now().UTC()
-	cert, der, err := createCertificate(certTemplate{subject: raw, dnsNames: domains, notBefore: nb,
+	cert, der, err := createCertificate(certTemplate{subject: req.subject, dnsNames: req.domains, notBefore: nb,
 		notAfter: nb.AddDate(5, 0, 0), sigAlg: x509.SHA256WithRSA}, key)
 	if err != nil {
 		return nil, err
 	}
-	c := &certificate{der: der, cert: cert, key: key, friendly: friendly, exportable: exportable, rootCA: "None"}
-	if x.flag("GenerateRequest") {
-		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: raw, DNSNames: domains}, key)
+	c := &certificate{der: der, cert: cert, key: key, friendly: req.friendly, exportable: req.exportable, rootCA: "None"}
+	if request {
+		// The key stays on the server with a placeholder in the REQUEST
+		// store (Status PendingRequest, RootCAType Unknown); the issued
+		// certificate completes it (Import-ExchangeCertificate).
+		csr, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{RawSubject: req.subject, DNSNames: req.domains,
+			SignatureAlgorithm: x509.SHA256WithRSA}, key)
 		if err != nil {
 			return nil, err
 		}
@@ -356,24 +487,49 @@ func newExchangeCertificate(x *invocation) ([]any, error) {
 			return nil, err
 		}
 		srv.certs = append(srv.certs, c)
+		if x.has("RequestFile") {
+			// 2013 only: the Base64 request is also written to the file.
+			srv.writeFile(x.str("RequestFile"), []byte(requestText(csr)))
+		}
 		if x.flag("BinaryEncoded") {
-			// [INFER] a BinaryFileDataObject with the DER in FileData (the
-			// reference writes $binrequest.FileData to a file).
+			// A BinaryFileDataObject whose FileData is the DER (the
+			// reference's example 5 writes $binrequest.FileData).
 			p := x.r.newObject("Microsoft.Exchange.Data.BinaryFileDataObject", "System.Object")
 			p.add("FileData", append([]byte(nil), csr...), "System.Byte[]")
 			return []any{p.o}, nil
 		}
 		return []any{requestText(csr)}, nil
 	}
-	if err := x.smtpPrompt(srv, c.thumbprint(), services); err != nil {
+	if err := x.smtpPrompt(srv, c.thumbprint(), req.services); err != nil {
 		return nil, err
 	}
 	if err := x.confirm(false); err != nil {
 		return nil, err
 	}
 	srv.certs = append(srv.certs, c)
-	assignServices(srv, c, services)
+	assignServices(srv, c, req.services)
 	return []any{x.r.certificateObject(srv, c)}, nil
 }
 
 var _ ps.Scalar = scalar{}
+
+// receiveConnectorsUsing lists the server's Receive connectors whose
+// TlsCertificateName names c.
+func (s *Server) receiveConnectorsUsing(c *certificate) []string {
+	var names []string
+	for _, rc := range s.receive {
+		if id, ok := rc.rec["TlsCertificateName"].(x509Id); ok && id.names(c) {
+			names = append(names, rc.identity())
+		}
+	}
+	return names
+}
+
+// isAuthCert: the organisation's Exchange Server Auth certificate (2013+
+// setup creates it, one for the organisation, on every Mailbox server).
+func (o *Org) isAuthCert(c *certificate) bool {
+	if o.authCert != nil {
+		return strings.EqualFold(o.authCert.thumbprint(), c.thumbprint())
+	}
+	return c.subject() == "CN=Microsoft Exchange Server Auth Certificate"
+}

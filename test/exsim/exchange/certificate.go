@@ -44,8 +44,15 @@ func (c *certificate) thumbprint() string {
 func (c *certificate) subject() string { return formatDN(c.cert.RawSubject) }
 func (c *certificate) issuer() string  { return formatDN(c.cert.RawIssuer) }
 
+// selfSigned: subject equals issuer and the certificate's own key verifies
+// its signature. CheckSignature, not CheckSignatureFrom: the latter refuses
+// SHA-1 (setup's certificates) and leaf key usages, which Windows does not.
 func (c *certificate) selfSigned() bool {
-	return string(c.cert.RawSubject) == string(c.cert.RawIssuer) && c.cert.CheckSignatureFrom(c.cert) == nil
+	return string(c.cert.RawSubject) == string(c.cert.RawIssuer) && signedBy(c.cert, c.cert)
+}
+
+func signedBy(child, parent *x509.Certificate) bool {
+	return parent.CheckSignature(child.SignatureAlgorithm, child.RawTBSCertificate, child.Signature) == nil
 }
 
 // status is Get-ExchangeCertificate's Status. exsim has no trust store and

@@ -348,3 +348,16 @@ func TestServicesAdditive(t *testing.T) {
 		t.Errorf("seed 003's subject is invalid: %v", err)
 	}
 }
+
+// The certificates setup creates are self-signed with SHA-1 (docs/exchange.md
+// "Default certificates"); Go refuses SHA-1 in CheckSignatureFrom, which must not make them
+// look CA-issued (IsSelfSigned, STARTTLS preference, RootCAType).
+func TestDefaultCertificatesSelfSigned(t *testing.T) {
+	o := newTestOrg(t)
+	sh := remoteShell(t, o, "WIN20081")
+	for _, c := range sh.must("Get-ExchangeCertificate", nil) {
+		if got := prop(t, c, "IsSelfSigned"); got != "True" {
+			t.Errorf("%s: IsSelfSigned = %s, want True", prop(t, c, "Subject"), got)
+		}
+	}
+}

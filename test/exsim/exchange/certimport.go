@@ -21,7 +21,7 @@ var (
 		format: "The source data cannot be imported or the wrong password was specified."}
 	errImportDuplicate = errDef{key: "ImportDuplicate", category: "NotSpecified", exception: exInvalidOperation,
 		format: "Cannot import certificate. A certificate with the thumbprint %s already exists."}
-	// [INFER] Import -FileName reads a path on the server, which exsim does not have.
+	// [INFER] Import -FileName names a file the server does not have.
 	errImportFile = errDef{key: "ImportFile", category: "ReadError", exception: exInvalidOperation,
 		format: "Could not find file '%s'."}
 )
@@ -137,7 +137,7 @@ func leaf(certs []*x509.Certificate) *x509.Certificate {
 	for _, c := range certs {
 		issuer := false
 		for _, o := range certs {
-			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && o.CheckSignatureFrom(c) == nil {
+			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && signedBy(o, c) {
 				issuer = true
 			}
 		}
@@ -165,7 +165,12 @@ func importExchangeCertificate(x *invocation) ([]any, error) {
 	var data []byte
 	switch {
 	case x.has("FileName"):
-		return nil, x.fail(errImportFile, x.str("FileName"))
+		// 2013 only: a path on the server; exsim knows the files its own
+		// cmdlets wrote there (certfiles.go).
+		var ok bool
+		if data, ok = srv.readFile(x.str("FileName")); !ok {
+			return nil, x.fail(errImportFile, x.str("FileName"))
+		}
 	case x.has("Instance"):
 		for _, it := range flatten(x.call.Args["Instance"]) {
 			data = append(data, []byte(fmt.Sprint(it)+"\n")...)

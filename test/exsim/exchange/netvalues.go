@@ -299,6 +299,17 @@ func parseX509Id(v any) (x509Id, error) {
 	if x.Subject == "" {
 		return x509Id{}, bad
 	}
+	// Both parts are X.500 names ("The value in the certificate's Issuer
+	// field", Set-SendConnector -TlsCertificateName); an unparsable one is
+	// refused like a missing <S> [INFER: same message].
+	for _, dn := range []string{x.Issuer, x.Subject} {
+		if dn == "" {
+			continue
+		}
+		if _, err := parseDN(dn); err != nil {
+			return x509Id{}, bad
+		}
+	}
 	return x, nil
 }
 

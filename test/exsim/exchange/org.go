@@ -77,6 +77,7 @@ type Org struct {
 	send     []*sendConnector
 	config   *transportConfig
 	authCert *certificate
+	hybrid   *hybridConfig // nil until New-HybridConfiguration (hybrid.go)
 	opts     Options
 	faults   map[string]string
 	seq      int
@@ -88,6 +89,10 @@ type Org struct {
 	// roots are the servers' Trusted Root stores, by lower-case name
 	// (rootstore.go); a server without an entry has the fresh set.
 	roots map[string]*rootStore
+	// generation counts changes; changeCh is closed at the next one
+	// (Changes, tlsselect.go).
+	generation uint64
+	changeCh   chan struct{}
 }
 
 // NewOrg builds an organisation whose servers look freshly installed:
@@ -269,6 +274,7 @@ func (o *Org) cmdletLatency(cmdlet string) time.Duration {
 
 // changed runs after every successful change (the mutex is held).
 func (o *Org) changed() {
+	o.notifyChange()
 	if o.opts.StateFile != "" {
 		o.saveErr = o.saveLocked(o.opts.StateFile)
 	}

@@ -27,6 +27,10 @@ type Server struct {
 	restarts   []Restart
 	edgeSend   []*sendConnector
 	edgeConfig *transportConfig
+	// files are the paths Exchange 2013 cmdlets write and read on the
+	// server (New-ExchangeCertificate -RequestFile, Export-/Import-
+	// ExchangeCertificate -FileName), keyed by lower-case path (certfiles.go).
+	files map[string][]byte
 }
 
 // Restart is one Restart-Service of a service on a server.

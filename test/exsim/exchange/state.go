@@ -25,6 +25,9 @@ type State struct {
 	Servers          []ServerState    `json:"servers"`
 	SendConnectors   []ConnectorState `json:"sendConnectors"`
 	TransportConfig  map[string]any   `json:"transportConfig,omitempty"`
+	// HybridConfiguration is the organisation's one hybrid object, absent
+	// until New-HybridConfiguration.
+	HybridConfiguration *ConnectorState `json:"hybridConfiguration,omitempty"`
 }
 
 // ServerState is one server.
@@ -82,7 +85,8 @@ func (o *Org) Snapshot() State {
 
 func (o *Org) snapshot() State {
 	st := State{Domain: o.domain, OrganizationName: o.orgName, DomainController: o.dc,
-		Servers: []ServerState{}, SendConnectors: encodeSend(o.send), TransportConfig: encodeRecord(transportSchema, o.config.rec)}
+		Servers: []ServerState{}, SendConnectors: encodeSend(o.send), TransportConfig: encodeRecord(transportSchema, o.config.rec),
+		HybridConfiguration: o.hybridState()}
 	for _, s := range o.servers {
 		ss := ServerState{Name: s.name, Version: s.version.String(), Role: s.role.String(), Subscribed: s.subscribed,
 			AdminDisplayVersion: s.adminVersion, Guid: s.guid, SMTPCertificate: s.smtpCert,
@@ -216,6 +220,9 @@ func FromState(st State, opts Options) (*Org, error) {
 	}
 	if err := decodeRecord(transportSchema, o.config.rec, st.TransportConfig); err != nil {
 		return nil, fmt.Errorf("transportConfig: %w", err)
+	}
+	if err := o.loadHybrid(st.HybridConfiguration); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
