@@ -45,6 +45,10 @@ type Options struct {
 	Connect ConnectFunc
 	// Progress, when set, is told what happens on each server.
 	Progress func(server, message string)
+	// ExportDir is the folder export's --out file is in: the files the
+	// exported organisation names are written relative to it ("" for
+	// stdout: absolute).
+	ExportDir string
 	// Now is the clock certificate expiry is measured against; nil is time.Now.
 	Now func() time.Time
 }

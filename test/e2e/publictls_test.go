@@ -320,3 +320,43 @@ var _ = Describe("restartTransportService: OnChange", func() {
 		Expect(restarts()).To(Equal(planned))
 	})
 })
+
+var _ = Describe("export of a brownfield organisation", func() {
+	It("writes a customised default connector and a smart-host connector so that diff finds no drift, without an edit", func() {
+		_, dir, admin := corpSite()
+		adminRun(admin,
+			"Set-ReceiveConnector 'EX2016\\Default Frontend EX2016' -PermissionGroups AnonymousUsers,ExchangeServers -Banner '220 mail.example.org'",
+			"New-SendConnector -Name 'Smart Relay' -Usage Custom -AddressSpaces 'relay.example' -DNSRoutingEnabled $false -SmartHosts 'smtp.relay.example'"+
+				" -SmartHostAuthMechanism BasicAuth -AuthenticationCredential (New-Object System.Management.Automation.PSCredential -ArgumentList 'relay-user',"+
+				" (ConvertTo-SecureString -String 'Relay-Pw-1' -AsPlainText -Force)) -SourceTransportServers EX2016",
+			"Set-TransportConfig -TLSSendDomainSecureList $null -TLSReceiveDomainSecureList $null")
+		// The organisation alone, as an administrator adopting servers starts.
+		data, err := os.ReadFile(filepath.Join(dir, "site.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		var org string
+		for _, doc := range strings.Split(string(data), "\n---") {
+			if strings.Contains(doc, "kind: ExchangeOrganization") {
+				org = doc
+			}
+		}
+		Expect(org).NotTo(BeEmpty())
+		orgFile := filepath.Join(dir, "org.yaml")
+		Expect(os.WriteFile(orgFile, []byte(org), 0o600)).To(Succeed())
+		outDir := filepath.Join(GinkgoT().TempDir(), "adopted")
+		Expect(os.MkdirAll(outDir, 0o700)).To(Succeed())
+		live := filepath.Join(outDir, "live.yaml")
+		r := exreconcile("export", "-f", orgFile, "--out", live)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		exported, err := os.ReadFile(live)
+		Expect(err).NotTo(HaveOccurred())
+		text := string(exported)
+		Expect(text).To(ContainSubstring("name: Default Frontend EX2016"), "a customised default connector is exported")
+		Expect(text).To(ContainSubstring("# \"Smart Relay\" has a smart-host credential"))
+		Expect(text).NotTo(ContainSubstring("CHANGE-ME"))
+		Expect(text).To(ContainSubstring("tlsSendDomainSecureList: []"))
+		r = exreconcile("validate", "-f", live)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr+text)
+		r = exreconcile("diff", "-f", live, "--exit-code")
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr+text)
+	})
+})
