@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
 )
 
@@ -115,6 +116,27 @@ func TestSetFieldElements(t *testing.T) {
 			added, removed := setChanges(tt.want, tt.have, strings.EqualFold, func(s string) string { return s })
 			if strings.Join(added, ",") != strings.Join(tt.added, ",") || strings.Join(removed, ",") != strings.Join(tt.removed, ",") {
 				t.Errorf("added %v removed %v, want %v %v\nreason: %s", added, removed, tt.added, tt.removed, tt.reason)
+			}
+		})
+	}
+}
+
+func TestCommentNormalised(t *testing.T) {
+	tests := []struct {
+		name, reason, declared, observed string
+		equal                            bool
+	}{
+		{name: "BlockScalar", reason: "comment: | ends in a newline Exchange drops: in sync", declared: "line one\nline two\n", observed: "line one\nline two", equal: true},
+		{name: "CRLF", reason: "CR comes back as LF", declared: "a\r\nb", observed: "a\nb [managed-by: exreconcile]", equal: true},
+		{name: "Different", reason: "a real difference stays one", declared: "a", observed: "b"},
+	}
+	f := commentField(func(d *sendDecl) *string { return d.Comment }, func(o *sendObs) string { return o.Comment },
+		func(c *sendSpec) **string { return &c.Comment })
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &sendDecl{SendConnectorSpec: &v1alpha1.SendConnectorSpec{Comment: &tt.declared}}
+			if _, _, eq := f.compare(d, &sendObs{Comment: tt.observed}); eq != tt.equal {
+				t.Errorf("equal = %v\nreason: %s", eq, tt.reason)
 			}
 		})
 	}

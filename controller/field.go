@@ -213,13 +213,14 @@ func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to f
 	return field[D, O, C]{name: "comment",
 		declared: func(d *D) bool { return want(d) != nil },
 		compare: func(d *D, o *O) (string, string, bool) {
-			return show(*want(d)), show(userComment(have(o))), *want(d) == userComment(have(o))
+			w, h := normalComment(*want(d)), normalComment(userComment(have(o)))
+			return show(w), show(h), w == h
 		},
 		set: func(d *D, o *O, c *C) {
 			// The markers stay as they are: a comment change never changes
 			// who owns the connector, nor the credential's fingerprint.
 			// Creation marks it (create).
-			v := *want(d)
+			v := normalComment(*want(d))
 			if o != nil {
 				cur := have(o)
 				v = withMarker(withMarker(v, markerOf(cur)), credentialMarkerOf(cur))
@@ -227,6 +228,14 @@ func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to f
 			*to(c) = &v
 		},
 	}
+}
+
+// normalComment is a comment as Exchange keeps it: line ends as LF (a CR
+// comes back as LF), without leading or trailing white space (a YAML block
+// scalar ends in a newline that Exchange drops), so that a declared
+// `comment: |` converges instead of being sent on every apply.
+func normalComment(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
 }
 
 // enumPtr turns a typed enum field of the api into the string the exchange

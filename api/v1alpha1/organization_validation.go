@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -26,6 +27,8 @@ const (
 	RuleOrgUnusedAllowHTTP = "OrganizationAllowUnencryptedUnused"
 	RuleOrgKerberos        = "OrganizationKerberos"
 	RuleOrgOwner           = "OrganizationOwner"
+	RuleOrgUsername        = "OrganizationUsername"
+	RuleOrgInsecure        = "OrganizationInsecureTransport"
 )
 
 // WinRM's default ports, named in endpoint errors, and the longest computer name.
@@ -47,6 +50,8 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
 	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
 	{RuleOrgOwner, "owner is letters, digits, '.', '_', '-' and '/', at most 64 characters: it goes into the connectors' Comment marker.", checkOrgOwner},
+	{RuleOrgUsername, "auth.username has no ':' (NTLM and Basic split the user from the password on it) and no control characters.", checkOrgUsername},
+	{RuleOrgInsecure, "tls.insecureSkipVerify and allowUnencrypted weaken the WinRM transport (warning).", checkOrgInsecure},
 	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
 }
 
@@ -70,6 +75,30 @@ var ownerID = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,64}$`)
 func checkOrgOwner(c *checker, o *ExchangeOrganization) {
 	if o.Spec.Owner != "" && !ownerID.MatchString(o.Spec.Owner) {
 		c.errorf("spec.owner", "invalid owner %q: use letters, digits, '.', '_', '-' and '/' (at most 64), such as the repository name", o.Spec.Owner)
+	}
+}
+
+func checkOrgUsername(c *checker, o *ExchangeOrganization) {
+	a := o.Spec.Auth
+	if a == nil {
+		return
+	}
+	switch {
+	case strings.Contains(a.Username, ":"):
+		c.errorf("spec.auth.username", "username %q contains ':', which NTLM and Basic authentication take as the end of the user name; write DOMAIN\\user or user@domain", EscapeControl(a.Username))
+	case strings.ContainsFunc(a.Username, unicode.IsControl) || strings.TrimSpace(a.Username) != a.Username:
+		c.errorf("spec.auth.username", "username %q has control characters or leading or trailing spaces", EscapeControl(a.Username))
+	}
+}
+
+func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
+	if t := o.Spec.TLS; t != nil && t.InsecureSkipVerify {
+		c.warnf("spec.tls.insecureSkipVerify", "insecureSkipVerify: true accepts any server certificate, so a machine in the middle can read the WinRM password; set tls.caFile instead")
+	}
+	// Kerberos over http:// still authenticates the server and seals the
+	// messages; NTLM seals them but authenticates no server.
+	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 && (o.Spec.Auth == nil || o.Spec.Auth.Method != AuthKerberos) {
+		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, where nothing proves the server is the one named; use https:// endpoints (or Kerberos) in production")
 	}
 }
 

@@ -56,7 +56,20 @@ var organizationCases = map[string]ruleCase{
 		reason: "allowUnencrypted permits http endpoints.",
 		noOrg:  true,
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true, auth: {username: u, passwordFrom: {env: P}}}`)},
-		want:   nil,
+		want:   []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"HTTPKerberos": {
+		reason: "Kerberos over http still authenticates the server: no warning.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true,
+  auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
+		want: nil,
+	},
+	"UsernameColon": {
+		reason: "NTLM and Basic split user and password on ':'.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: "WORK:svc", passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationUsername spec.auth.username"},
 	},
 	"BasicOverHTTP": {
 		reason: "Basic authentication over http sends the password in clear text and needs allowUnencrypted too.",
@@ -151,7 +164,7 @@ var organizationCases = map[string]ruleCase{
 		noOrg:  true,
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], tls: {caFile: ca.pem, insecureSkipVerify: true},
   auth: {username: u, passwordFrom: {env: P}}}`)},
-		want: []string{"warning OrganizationTLS spec.tls.caFile"},
+		want: []string{"warning OrganizationInsecureTransport spec.tls.insecureSkipVerify", "warning OrganizationTLS spec.tls.caFile"},
 	},
 }
 
