@@ -209,3 +209,4 @@ func TestDefaults(t *testing.T) {
 		t.Error("SessionMode.For picks the wrong session")
 	}
 }
+
