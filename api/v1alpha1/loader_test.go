@@ -209,4 +209,3 @@ func TestDefaults(t *testing.T) {
 		t.Error("SessionMode.For picks the wrong session")
 	}
 }
-
