@@ -22,6 +22,10 @@ type reconcileFlags struct {
 	showScript   bool
 	exitCode     bool
 	dryRun       bool
+	// verifySMTP probes every declared receive connector over SMTP after
+	// a successful apply (apply --verify-smtp).
+	verifySMTP bool
+	smtp       verifyFlags
 }
 
 func (f *reconcileFlags) register(cmd *cobra.Command) {
@@ -60,7 +64,8 @@ func newApplyCommand(a *app) *cobra.Command {
 		Long: `apply observes every declared server, runs the needed cmdlets on each (one WinRM
 command per server, servers in parallel), observes again and reports what still differs.
 
-Exit status: 0 success, 1 any error (the report says which calls were done).`,
+Exit status: 0 success, 1 any error (the report says which calls were done), 3 with
+--verify-smtp when a check on the wire failed after a successful apply.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			mode := controller.ModeApply
@@ -73,6 +78,8 @@ Exit status: 0 success, 1 any error (the report says which calls were done).`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&f.allowReplace, "allow-replace", false, "remove and recreate connectors whose creation-only usage differs")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "only plan")
+	cmd.Flags().BoolVar(&f.verifySMTP, "verify-smtp", false, "after a successful apply, prove TLS on the wire as exreconcile verify does (exit 3 when a check fails)")
+	f.smtp.register(cmd)
 	return cmd
 }
 
@@ -172,6 +179,9 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 		return exitCodeError(exitError)
 	case f.exitCode && mode != controller.ModeApply && report.ChangeSet.HasChanges():
 		return exitCodeError(exitPending)
+	case f.verifySMTP && mode == controller.ModeApply:
+		f.smtp.output = f.output
+		return a.VerifySMTP(ctx, site, &f.smtp)
 	}
 	return nil
 }

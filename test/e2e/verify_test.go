@@ -161,8 +161,11 @@ spec: {tlsReceiveDomainSecureList: [canoe.com]}
 		Expect(c.Evidence).To(Equal([]string{"C: MAIL FROM:<>", "S: 530 5.7.1 Client was not authenticated"}))
 		Expect(c.Message).To(ContainSubstring("not for want of TLS"))
 		Expect(resultOf(rep, "From-canoe.com").Status).To(Equal(verify.StatusPassed))
-		r = runWith(nil, "apply", "-f", dir)
+		// apply repairs it and, with --verify-smtp, proves it on the wire.
+		r = runWith(nil, append([]string{"apply", "-f", dir, "--verify-smtp"}, redirects...)...)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		Expect(r.Stdout).To(ContainSubstring("requireTLS: true <- false"))
+		Expect(r.Stdout).To(ContainSubstring("PASS RequireTLSEnforced"))
 	})
 
 	It("fails StartTLSOffered (exit 3, with the EHLO transcript) when the pinned certificate name matches no certificate", func() {
