@@ -211,6 +211,29 @@ func (st *loadState) readError(file string, err error) {
 
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// syntaxHint finds the column of the two mistakes YAML's messages do not
+// explain, and explains them: a tab (YAML indents with spaces only) and a
+// backslash in a double-quoted string (an escape there: "WORK\svc" is
+// not WORK\svc).
+func syntaxHint(data []byte, line int, msg string) (int, string) {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return 0, ""
+	}
+	text := lines[line-1]
+	switch {
+	case strings.Contains(msg, "tab") || strings.HasPrefix(strings.TrimLeft(text, " "), "\t"):
+		if i := strings.IndexByte(text, '\t'); i >= 0 {
+			return i + 1, "; YAML indents with spaces only: replace the tab with spaces"
+		}
+	case strings.Contains(msg, "escape"):
+		if i := strings.IndexByte(text, '\\'); i >= 0 {
+			return i + 1, "; a backslash in a double-quoted string starts an escape: use single quotes for DOMAIN\\user ('WORK\\svc') or write \\\\"
+		}
+	}
+	return 0, ""
+}
+
 // parse decodes every document of one file. A syntax error ends the file: the YAML parser
 // cannot resynchronise, but the documents before it are kept.
 func (st *loadState) parse(file string, data []byte) {
@@ -226,6 +249,8 @@ func (st *loadState) parse(file string, data []byte) {
 			if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
 				d.Line, _ = strconv.Atoi(m[1])
 				d.Message = msgSyntax + m[2]
+				col, hint := syntaxHint(data, d.Line, m[2])
+				d.Column, d.Message = col, d.Message+hint
 			}
 			st.diags = append(st.diags, d)
 			return
