@@ -164,7 +164,7 @@ spec: {tlsReceiveDomainSecureList: [canoe.com]}
 		// apply repairs it and, with --verify-smtp, proves it on the wire.
 		r = runWith(nil, append([]string{"apply", "-f", dir, "--verify-smtp"}, redirects...)...)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(ContainSubstring("requireTLS: true <- false"))
+		Expect(r.Stdout).To(ContainSubstring("requireTLS: false -> true"))
 		Expect(r.Stdout).To(ContainSubstring("PASS RequireTLSEnforced"))
 	})
 
