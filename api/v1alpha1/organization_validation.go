@@ -95,10 +95,10 @@ func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
 	if t := o.Spec.TLS; t != nil && t.InsecureSkipVerify {
 		c.warnf("spec.tls.insecureSkipVerify", "insecureSkipVerify: true accepts any server certificate, so a machine in the middle can read the WinRM password; set tls.caFile instead")
 	}
-	// Kerberos over http:// still authenticates the server and seals the
-	// messages; NTLM seals them but authenticates no server.
-	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 && (o.Spec.Auth == nil || o.Spec.Auth.Method != AuthKerberos) {
-		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, where nothing proves the server is the one named; use https:// endpoints (or Kerberos) in production")
+	// The Kerberos transport exreconcile uses does not encrypt messages
+	// over http:// (README, ExchangeOrganization), so no method is exempt.
+	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 {
+		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, which a machine in the middle can read or change; use https:// endpoints in production")
 	}
 }
 

@@ -59,11 +59,11 @@ var organizationCases = map[string]ruleCase{
 		want:   []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
 	},
 	"HTTPKerberos": {
-		reason: "Kerberos over http still authenticates the server: no warning.",
+		reason: "The Kerberos transport does not encrypt messages over http either: the warning stays.",
 		noOrg:  true,
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true,
   auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
-		want: nil,
+		want: []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
 	},
 	"UsernameColon": {
 		reason: "NTLM and Basic split user and password on ':'.",
