@@ -24,6 +24,11 @@ type FieldDiff struct {
 	// the change adds and removes, as declared and as observed.
 	Added   []string `json:"added,omitempty"`
 	Removed []string `json:"removed,omitempty"`
+	// DesiredValue and ActualValue are the same values typed for
+	// pipelines: booleans, numbers and lists of strings; absent for values
+	// that are text anyway.
+	DesiredValue any `json:"desiredValue,omitempty"`
+	ActualValue  any `json:"actualValue,omitempty"`
 }
 
 // Note is something a reader of the plan must know that is not a change:

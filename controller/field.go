@@ -28,6 +28,9 @@ type field[D, O, C any] struct {
 	// elements, for a field compared as a set, lists the declared
 	// elements the object lacks and the observed ones not declared.
 	elements func(d *D, o *O) (added, removed []string)
+	// typed, for fields that are not text, returns the declared and
+	// observed values as -o json|yaml types them.
+	typed func(d *D, o *O) (desired, actual any)
 }
 
 // fields is a kind's field table.
@@ -61,6 +64,9 @@ func (fs fields[D, O, C]) diff(d *D, o *O) ([]FieldDiff, C) {
 		if f.elements != nil {
 			fd.Added, fd.Removed = f.elements(d, o)
 		}
+		if f.typed != nil {
+			fd.DesiredValue, fd.ActualValue = f.typed(d, o)
+		}
 		out = append(out, fd)
 		f.set(d, o, &c)
 	}
@@ -74,7 +80,11 @@ func (fs fields[D, O, C]) created(d *D) []FieldDiff {
 	for _, f := range fs {
 		if f.declared(d) {
 			want, _, _ := f.compare(d, &zero)
-			out = append(out, FieldDiff{Field: f.name, Desired: want, Actual: "(none)"})
+			fd := FieldDiff{Field: f.name, Desired: want, Actual: "(none)"}
+			if f.typed != nil {
+				fd.DesiredValue, _ = f.typed(d, &zero)
+			}
+			out = append(out, fd)
 		}
 	}
 	return out
@@ -100,7 +110,8 @@ func boolField[D, O, C any](name string, want func(*D) *bool, have func(*O) bool
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(*want(d)), show(have(o)), *want(d) == have(o)
 		},
-		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		set:   func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		typed: func(d *D, o *O) (any, any) { return *want(d), have(o) },
 	}
 }
 
@@ -111,7 +122,8 @@ func intField[D, O, C any](name string, want func(*D) *int, have func(*O) int, t
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(*want(d)), show(have(o)), *want(d) == have(o)
 		},
-		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		set:   func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		typed: func(d *D, o *O) (any, any) { return *want(d), have(o) },
 	}
 }
 
@@ -165,7 +177,17 @@ func setField[D, O, C any, T fmt.Stringer](name string, want func(*D) []T, have 
 		elements: func(d *D, o *O) ([]string, []string) {
 			return setChanges(want(d), have(o), same, T.String)
 		},
+		typed: func(d *D, o *O) (any, any) { return stringList(want(d)), stringList(have(o)) },
 	}
+}
+
+// stringList prints each element (never nil: an empty list is []).
+func stringList[T fmt.Stringer](l []T) []string {
+	out := []string{}
+	for _, x := range l {
+		out = append(out, x.String())
+	}
+	return out
 }
 
 // setChanges lists the elements of want missing from have and those of
@@ -203,6 +225,7 @@ func foldSetField[D, O, C any](name string, want func(*D) []string, have func(*O
 		elements: func(d *D, o *O) ([]string, []string) {
 			return setChanges(want(d), have(o), strings.EqualFold, func(s string) string { return s })
 		},
+		typed: func(d *D, o *O) (any, any) { return append([]string{}, want(d)...), append([]string{}, have(o)...) },
 	}
 }
 

@@ -110,3 +110,24 @@ func TestPlannedRestarts(t *testing.T) {
 		})
 	}
 }
+
+func TestMachineOutputTypedValues(t *testing.T) {
+	site := loadSite(t, engineSite)
+	f := newFakeSite()
+	f.org.send[0].DomainSecureEnabled = false
+	f.org.send[0].SourceTransportServers = []string{"WIN20081"}
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, Connect: f.connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"desiredValue": true`, `"actualValue": false`, `"desiredValue": [`, `"changes": true`,
+		`"apiVersion": "exreconcile.io/v1alpha1"`, `"kind": "Report"`, `"diagnostics": []`, `"startedAt": "`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s\nreason: -o json types booleans and lists and carries the summary", want, js.String())
+		}
+	}
+}
