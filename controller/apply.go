@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
 )
 
@@ -16,7 +15,7 @@ import (
 func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			s.calls, s.owners, s.groups = nil, nil, nil
+			s.calls, s.owners, s.groups, s.restarts = nil, nil, nil, nil
 		}
 	}
 	for _, e := range cs.Entries {
@@ -48,18 +47,35 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		// object's calls.
 		s.groups = append(s.groups, exchange.CallGroup{Calls: append([]exchange.Call(nil), e.calls...)})
 	}
-	for _, o := range orgs {
-		if o.org.Spec.RestartTransportService != v1alpha1.RestartOnChange {
+	for _, rs := range cs.Restarts {
+		o := orgOf(orgs, rs.Organization)
+		if o == nil {
 			continue
 		}
-		for _, s := range o.servers {
-			if len(s.calls) > 0 {
-				s.calls = append(s.calls, exchange.RestartTransportService())
-				s.owners = append(s.owners, nil)
-				s.groups = append(s.groups, exchange.CallGroup{Calls: []exchange.Call{exchange.RestartTransportService()}})
-			}
+		if s := o.serverByName(rs.Server); s != nil && len(s.calls) > 0 {
+			s.calls = append(s.calls, exchange.RestartTransportService(rs.Service))
+			s.owners = append(s.owners, nil)
+			s.restarts = append(s.restarts, rs)
+			s.groups = append(s.groups, exchange.CallGroup{Calls: []exchange.Call{exchange.RestartTransportService(rs.Service)}})
 		}
 	}
+}
+
+// restartAt is the planned restart behind call i of s (nil for an entry's call).
+func (s *serverRun) restartAt(i int) *Restart {
+	if s.owners[i] != nil {
+		return nil
+	}
+	n := 0
+	for j := 0; j < i; j++ {
+		if s.owners[j] == nil {
+			n++
+		}
+	}
+	if n < len(s.restarts) {
+		return s.restarts[n]
+	}
+	return nil
 }
 
 // applyAll runs each server's calls as one WinRM command, servers in
@@ -99,8 +115,9 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			}
 		}
 		if res == nil && err != nil {
-			for _, e := range s.owners {
+			for i, e := range s.owners {
 				markNotApplied(e, ReasonApplyFailed, err.Error())
+				s.restartOutcome(i, RestartSkipped, err.Error())
 			}
 		}
 		if res != nil {
@@ -109,13 +126,18 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 				switch cr.State {
 				case exchange.CallDone:
 					done++
+					s.restartOutcome(i, RestartDone, "")
 					if e != nil {
 						r.mu.Lock()
 						e.status().Actions = append(e.status().Actions, cr.Call.Redacted())
 						r.mu.Unlock()
 					}
 				case exchange.CallFailed, exchange.CallInterrupted:
-					subject := "MSExchangeTransport"
+					subject := ""
+					if rs := s.restartAt(i); rs != nil {
+						subject = rs.Service
+						s.restartOutcome(i, RestartFailed, cr.Message)
+					}
 					if e != nil {
 						subject = e.Identity.String()
 						r.mu.Lock()
@@ -140,6 +162,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 					err = nil
 				case exchange.CallNotRun:
 					markNotApplied(s.owners[i], ReasonNotApplied, "not run: an earlier call of the same object on "+s.spec.Name+" failed")
+					s.restartOutcome(i, RestartSkipped, "not run: an earlier call on "+s.spec.Name+" failed")
 				}
 			}
 		}
@@ -223,7 +246,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		case now != nil && now.Changed():
 			var fields []string
 			for _, f := range now.Fields {
-				fields = append(fields, fmt.Sprintf("%s: %s <- %s", f.Field, f.Desired, f.Actual))
+				fields = append(fields, fmt.Sprintf("%s: %s -> %s", f.Field, f.Actual, f.Desired))
 			}
 			msg := "still differs after apply"
 			if len(fields) > 0 {
@@ -239,10 +262,11 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 // scripts renders, per server, the apply script the plan would run, with
 // secrets redacted (--show-script).
 func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
-	saved := r.opts.Mode
-	r.opts.Mode = ModePlan
+	// The script of a replacement is shown as --allow-replace would run it.
+	saved, allow := r.opts.Mode, r.opts.AllowReplace
+	r.opts.Mode, r.opts.AllowReplace = ModePlan, true
 	r.schedule(orgs, cs)
-	r.opts.Mode = saved
+	r.opts.Mode, r.opts.AllowReplace = saved, allow
 	out := map[string]string{}
 	for _, o := range orgs {
 		for _, s := range o.servers {
@@ -258,6 +282,13 @@ func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 		}
 	}
 	return out
+}
+
+// restartOutcome records what happened to the restart behind call i, if any.
+func (s *serverRun) restartOutcome(i int, o RestartOutcome, msg string) {
+	if rs := s.restartAt(i); rs != nil {
+		rs.Outcome, rs.Message = o, msg
+	}
 }
 
 func orgOf(orgs []*orgRun, name string) *orgRun {

@@ -64,7 +64,7 @@ func TestRunVerifySeesDrift(t *testing.T) {
 	tc := r.ChangeSet.find(v1alpha1.Identity{Kind: v1alpha1.KindTransportConfig, Organization: "work-com", Name: "transport"})
 	deg, _ := tc.Status.Get(ConditionDegraded)
 	want := Condition{Type: ConditionDegraded, Status: "True", Reason: ReasonStillDiffersAfterApply,
-		Message: "still differs after apply: tlsSendDomainSecureList: [canoe.com] <- []"}
+		Message: "still differs after apply: tlsSendDomainSecureList: [] -> [canoe.com]"}
 	if diff := cmp.Diff(want, deg); diff != "" {
 		t.Errorf("(-want +got):\n%s\nreason: what verify still sees is Degraded", diff)
 	}
@@ -245,12 +245,12 @@ func TestRunReplacement(t *testing.T) {
 }
 
 func TestRunPruneAndRestart(t *testing.T) {
-	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  auth:\n", 1))
+	site := loadSite(t, strings.Replace(engineSite, "  auth:\n", "  restartTransportService: OnChange\n  owner: site-a\n  auth:\n", 1))
 	f := newFakeSite()
-	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownershipMarker }),
+	f.org.send = append(f.org.send, sendObj("Old Route", func(c *exchange.ObservedSendConnector) { c.Comment = "retired " + ownerMarker("site-a") }),
 		sendObj("Hand Made"))
 	w2 := f.servers["WIN20082"]
-	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownershipMarker }
+	marked := func(c *exchange.ObservedReceiveConnector) { c.Comment = ownerMarker("site-a") }
 	w2.receive = append(w2.receive, receiveObj("WIN20082", "Old Partner", marked), receiveObj("WIN20082", "Default Frontend WIN20082", marked))
 	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Prune: true, Connect: f.connect})
 	if err != nil {
@@ -259,10 +259,10 @@ func TestRunPruneAndRestart(t *testing.T) {
 	got := map[string][]string{"WIN20081": f.servers["WIN20081"].applied(), "WIN20082": w2.applied()}
 	want := map[string][]string{
 		"WIN20081": {"Remove-SendConnector -Identity 'Old Route' -Confirm:$false", "Restart-Service -Name 'MSExchangeTransport' -Force"},
-		"WIN20082": {`Remove-ReceiveConnector -Identity 'WIN20082\Old Partner' -Confirm:$false`, "Restart-Service -Name 'MSExchangeTransport' -Force"},
+		"WIN20082": {`Remove-ReceiveConnector -Identity 'WIN20082\Old Partner' -Confirm:$false`, "Restart-Service -Name 'MSExchangeFrontEndTransport' -Force"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("applied (-want +got):\n%s\nreason: --prune removes only marked, undeclared, non-default connectors; the transport service restarts once per changed server", diff)
+		t.Errorf("applied (-want +got):\n%s\nreason: --prune removes only marked, undeclared, non-default connectors; the service that reads the changed connectors restarts once per changed server (FrontendTransport on 2019: MSExchangeFrontEndTransport)", diff)
 	}
 	if r.Failed() || r.ChangeSet.Count()[OutcomeRemoved] != 2 {
 		t.Errorf("failed %v, %d removals, errors %v", r.Failed(), r.ChangeSet.Count()[OutcomeRemoved], errorTexts(r.ChangeSet))

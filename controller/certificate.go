@@ -497,7 +497,9 @@ func windowText(window time.Duration, renewBefore *v1alpha1.Duration) string {
 func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 	var out []Note
 	for _, other := range obs.Certificates {
-		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) {
+		// The Exchange Auth certificate holds SMTP on every healthy 2013+
+		// server (setup enables it for OAuth; docs/exchange.md): not news.
+		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) && !isAuthCertificate(other) {
 			out = append(out, warningNote(ReasonOtherCertificateHoldsSMTP, "certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject))
 		}
 	}
@@ -540,4 +542,10 @@ func (r *runner) certificateExpiries(orgs []*orgRun) []CertificateExpiry {
 		}
 	}
 	return out
+}
+
+// isAuthCertificate reports whether c is the Microsoft Exchange Server Auth
+// Certificate setup creates on 2013+.
+func isAuthCertificate(c exchange.ObservedCertificate) bool {
+	return strings.Contains(strings.ToLower(c.Subject), "cn=microsoft exchange server auth certificate")
 }

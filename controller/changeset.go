@@ -20,6 +20,15 @@ type FieldDiff struct {
 	Field   string `json:"field"`
 	Desired string `json:"desired"`
 	Actual  string `json:"actual"`
+	// Added and Removed are, for a field compared as a set, the elements
+	// the change adds and removes, as declared and as observed.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	// DesiredValue and ActualValue are the same values typed for
+	// pipelines: booleans, numbers and lists of strings; absent for values
+	// that are text anyway.
+	DesiredValue any `json:"desiredValue,omitempty"`
+	ActualValue  any `json:"actualValue,omitempty"`
 }
 
 // Note is something a reader of the plan must know that is not a change:
@@ -104,6 +113,9 @@ func (e *Entry) status() *Status {
 // exactly it, diff exits on it, -o json|yaml is this struct.
 type ChangeSet struct {
 	Entries []*Entry `json:"entries"`
+	// Restarts are the transport service restarts apply runs after the
+	// calls of their server (restartTransportService: OnChange).
+	Restarts []*Restart `json:"restarts,omitempty"`
 	// Errors are the failures of the run: a server that could not be
 	// observed, a refused replacement, a failed call.
 	Errors []RunError `json:"errors,omitempty"`

@@ -60,6 +60,10 @@ const (
 	ReasonDefaultConnectorProtected Reason = "DefaultConnectorProtected"
 	// ReasonPruned: created by this site and no longer declared (--prune).
 	ReasonPruned Reason = "Pruned"
+	// ReasonOwnedElsewhere: an undeclared connector carries another
+	// site's marker (or, without --adopt-unowned, the marker without an
+	// owner); --prune leaves it alone.
+	ReasonOwnedElsewhere Reason = "OwnedElsewhere"
 	// ReasonApplied: apply ran and verification found the object as declared.
 	ReasonApplied Reason = "Applied"
 	// ReasonApplyFailed: a call for the object failed.

@@ -31,6 +31,9 @@ type Options struct {
 	// Prune removes connectors that carry exreconcile's ownership marker
 	// and are no longer declared.
 	Prune bool
+	// AdoptUnowned lets --prune remove connectors carrying the marker
+	// without an owner that exreconcile wrote before spec.owner existed.
+	AdoptUnowned bool
 	// AllowReplace lets apply remove and recreate a connector whose
 	// creation-only usage differs.
 	AllowReplace bool
@@ -42,6 +45,10 @@ type Options struct {
 	Connect ConnectFunc
 	// Progress, when set, is told what happens on each server.
 	Progress func(server, message string)
+	// ExportDir is the folder export's --out file is in: the files the
+	// exported organisation names are written relative to it ("" for
+	// stdout: absolute).
+	ExportDir string
 	// Now is the clock certificate expiry is measured against; nil is time.Now.
 	Now func() time.Time
 }
@@ -60,6 +67,14 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	if opts.Connect == nil {
 		opts.Connect = Dial
 	}
+	if opts.Prune {
+		for _, org := range site.Organizations() {
+			if org.Spec.Owner == "" {
+				return nil, fmt.Errorf("%w: --prune: ExchangeOrganization %q declares no spec.owner; set spec.owner to this site's id "+
+					"(for example the repository name) so that --prune removes only the connectors this site created", ErrRefused, org.Name)
+			}
+		}
+	}
 	log := logr.FromContextOrDiscard(ctx)
 	r := &runner{site: site, opts: opts, log: log, sem: make(chan struct{}, opts.Parallel)}
 	// Everything that can fail without a server fails here, before the
@@ -76,7 +91,9 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
-	report := &Report{Mode: opts.Mode, ChangeSet: cs}
+	r.planRestarts(orgs, cs)
+	started := time.Now().UTC().Truncate(time.Second)
+	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
 	}
@@ -87,6 +104,8 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
 	report.Certificates = r.certificateExpiries(orgs)
+	finished := time.Now().UTC().Truncate(time.Second)
+	report.FinishedAt = &finished
 	return report, nil
 }
 
@@ -129,6 +148,8 @@ type serverRun struct {
 	calls  []exchange.Call
 	owners []*Entry
 	groups []exchange.CallGroup
+	// restarts are the planned restarts behind the calls owned by nil, in order.
+	restarts []*Restart
 }
 
 // reads is what observing this server reads: the same after apply as before.

@@ -394,7 +394,8 @@ func TestRunSecretsAndScripts(t *testing.T) {
 	create := "New-SendConnector -Name 'Relay' -AddressSpaces 'SMTP:relay.example;1' -DNSRoutingEnabled $false -SmartHosts 'smtp.relay.example'" +
 		" -SmartHostAuthMechanism 'BasicAuthRequireTLS' -AuthenticationCredential (New-Object System.Management.Automation.PSCredential" +
 		" -ArgumentList 'relay-user', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force)) -RequireTLS $true" +
-		" -SourceTransportServers 'WIN20081' -Comment '[managed-by: exreconcile]'"
+		" -SourceTransportServers 'WIN20081' -Comment '[managed-by: exreconcile]" +
+		" [exreconcile-credential: scrypt$32768$8$1$AAECAwQFBgcICQoLDA0ODw==$66Acc0EmD6tXNdZq1JXXdRiFVy6aDUReVailkYTF/Ik=]'"
 	for _, mode := range []Mode{ModePlan, ModeApply} {
 		t.Run(string(mode), func(t *testing.T) {
 			f := newFakeSite()

@@ -3,6 +3,8 @@ package controller
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -38,6 +40,8 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 	r.observeAll(ctx, orgs)
 
 	var docs []any
+	// notes[i] is the YAML comment written above docs[i].
+	notes := map[int]string{}
 	var errs []RunError
 	for _, o := range orgs {
 		for _, s := range o.servers {
@@ -45,7 +49,7 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 				errs = append(errs, newRunError(s.spec.Name, "", "", s.err, "%s", s.err.Error()))
 			}
 		}
-		docs = append(docs, exportOrganization(o.org))
+		docs = append(docs, r.exportOrganization(o.org, opts.ExportDir))
 		multi := len(orgs) > 1
 		ref := ""
 		if multi {
@@ -53,7 +57,11 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 		}
 		if os := o.orgServer; os != nil {
 			for _, c := range sortedSend(os.obs.SendConnectors) {
-				docs = append(docs, exportSend(c, ref))
+				sc, note := exportSend(c, ref)
+				if note != "" {
+					notes[len(docs)] = note
+				}
+				docs = append(docs, sc)
 			}
 			if tc := os.obs.TransportConfig; tc != nil {
 				docs = append(docs, exportTransportConfig(o.org.Name, tc, ref))
@@ -67,6 +75,10 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 			}
 			for _, c := range s.obs.ReceiveConnectors {
 				if isDefaultReceiveConnector(s.spec.Name, c.Name) {
+					if rc := exportDefaultReceive(s, c, ref); rc != nil {
+						notes[len(docs)] = "# A default receive connector: only the fields that differ from the version's defaults (docs/exchange.md \"Default receive connectors\")."
+						docs = append(docs, rc)
+					}
 					continue
 				}
 				docs = append(docs, exportReceive(s.spec.Name, c, ref))
@@ -98,6 +110,9 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 		if i > 0 {
 			out.WriteString("---\n")
 		}
+		if n := notes[i]; n != "" {
+			out.WriteString(n + "\n")
+		}
 		b, err := yaml.Marshal(d)
 		if err != nil {
 			return nil, errs, err
@@ -112,14 +127,57 @@ func typeMeta(kind string) v1alpha1.TypeMeta {
 }
 
 // exportOrganization repeats the declared organisation, so the export is a
-// complete site; its password source is kept as declared (a reference, never a value).
-func exportOrganization(o *v1alpha1.ExchangeOrganization) *v1alpha1.ExchangeOrganization {
+// complete site; its password source is kept as declared (a reference,
+// never a value). The files it names are written relative to dir, the
+// folder of --out, or absolute when dir is "" (stdout).
+func (r *runner) exportOrganization(o *v1alpha1.ExchangeOrganization, dir string) *v1alpha1.ExchangeOrganization {
 	c := *o
 	c.TypeMeta = typeMeta("ExchangeOrganization")
+	path := func(p string) string {
+		if p == "" {
+			return p
+		}
+		abs, err := filepath.Abs(r.site.Path(o, p))
+		if err != nil {
+			return p
+		}
+		if dir == "" {
+			return abs
+		}
+		if d, err := filepath.Abs(dir); err == nil {
+			if rel, err := filepath.Rel(d, abs); err == nil {
+				return rel
+			}
+		}
+		return abs
+	}
+	if t := o.Spec.TLS; t != nil {
+		tls := *t
+		tls.CAFile = path(t.CAFile)
+		c.Spec.TLS = &tls
+	}
+	if a := o.Spec.Auth; a != nil {
+		auth := *a
+		if pf := a.PasswordFrom; pf != nil {
+			p := *pf
+			p.File = path(pf.File)
+			auth.PasswordFrom = &p
+		}
+		if k := a.Kerberos; k != nil {
+			krb := *k
+			krb.Krb5Conf, krb.CCache = path(k.Krb5Conf), path(k.CCache)
+			auth.Kerberos = &krb
+		}
+		c.Spec.Auth = &auth
+	}
 	return &c
 }
 
-func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConnector {
+// exportSend writes a send connector. A smart-host credential cannot be
+// read back, so the connector is exported without it and without its
+// authentication mechanism (both then unmanaged, so diff is in sync), and
+// note, the YAML comment above it, shows how to declare them.
+func exportSend(c exchange.ObservedSendConnector, ref string) (*v1alpha1.SendConnector, string) {
 	sc := &v1alpha1.SendConnector{TypeMeta: typeMeta(v1alpha1.KindSendConnector), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
 	s := &sc.Spec
 	s.OrganizationRef = ref
@@ -128,6 +186,7 @@ func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConn
 	if len(c.SmartHosts) > 0 {
 		s.SmartHosts = c.SmartHosts
 	}
+	note := ""
 	if c.SmartHostAuthMechanism != "" && !strings.EqualFold(c.SmartHostAuthMechanism, "None") {
 		m := v1alpha1.SmartHostAuthMechanism(c.SmartHostAuthMechanism)
 		s.SmartHostAuthMechanism = &m
@@ -139,7 +198,10 @@ func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConn
 			}
 			return '_'
 		}, c.Name))
-		s.AuthenticationCredential = &v1alpha1.Credential{Username: "CHANGE-ME", PasswordFrom: &v1alpha1.PasswordFrom{Env: env}}
+		note = fmt.Sprintf("# %q has a smart-host credential, which Exchange never returns. To manage it, add to spec:\n"+
+			"#   smartHostAuthMechanism: %s\n#   authenticationCredential:\n#     username: <the smart host's user>\n#     passwordFrom: {env: %s}",
+			c.Name, orNone(c.SmartHostAuthMechanism), env)
+		s.SmartHostAuthMechanism = nil
 	}
 	s.RequireTLS = ptr(c.RequireTLS)
 	s.IgnoreSTARTTLS = ptr(c.IgnoreSTARTTLS)
@@ -174,7 +236,7 @@ func exportSend(c exchange.ObservedSendConnector, ref string) *v1alpha1.SendConn
 	if uc := userComment(c.Comment); uc != "" {
 		s.Comment = ptr(uc)
 	}
-	return sc
+	return sc, note
 }
 
 func exportReceive(server string, c exchange.ObservedReceiveConnector, ref string) *v1alpha1.ReceiveConnector {
@@ -215,13 +277,68 @@ func exportReceive(server string, c exchange.ObservedReceiveConnector, ref strin
 	return rc
 }
 
-func exportTransportConfig(org string, tc *exchange.ObservedTransportConfig, ref string) *v1alpha1.TransportConfig {
-	out := &v1alpha1.TransportConfig{TypeMeta: typeMeta(v1alpha1.KindTransportConfig), ObjectMeta: v1alpha1.ObjectMeta{Name: org}}
-	out.Spec.OrganizationRef = ref
-	// An empty list is declared as empty (managed: "no domains"), not left out.
-	out.Spec.TLSSendDomainSecureList = append([]string{}, tc.TLSSendDomainSecureList...)
-	out.Spec.TLSReceiveDomainSecureList = append([]string{}, tc.TLSReceiveDomainSecureList...)
-	return out
+// exportTransportConfig writes the domain-secure lists. An empty list is
+// written as [] (managed: "no domains"), not left out; the api type's
+// omitempty would drop it, so the document is a map.
+func exportTransportConfig(org string, tc *exchange.ObservedTransportConfig, ref string) any {
+	spec := map[string]any{
+		"tlsSendDomainSecureList":    append([]string{}, tc.TLSSendDomainSecureList...),
+		"tlsReceiveDomainSecureList": append([]string{}, tc.TLSReceiveDomainSecureList...),
+	}
+	if ref != "" {
+		spec["organizationRef"] = ref
+	}
+	return map[string]any{"apiVersion": v1alpha1.APIVersion, "kind": v1alpha1.KindTransportConfig,
+		"metadata": map[string]any{"name": org}, "spec": spec}
+}
+
+// receiveDefaults are the permission groups and authentication of the
+// default receive connectors of a 2013+ Mailbox server, by name prefix
+// (docs/exchange.md "Default receive connectors").
+var receiveDefaults = map[string][2]string{
+	"Default Frontend":        {"AnonymousUsers, ExchangeServers, ExchangeLegacyServers", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"},
+	"Outbound Proxy Frontend": {"ExchangeServers", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"},
+	"Client Frontend":         {"ExchangeUsers", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS"},
+	"Default":                 {"ExchangeUsers, ExchangeServers, ExchangeLegacyServers", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"},
+	"Client Proxy":            {"ExchangeUsers, ExchangeServers", "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer"},
+}
+
+// exportDefaultReceive writes a default receive connector with only the
+// fields that differ from what setup gives it (never its bindings, which
+// exreconcile does not change), or nil when nothing differs. The defaults
+// of permission groups and authentication are known for 2013+ Mailbox
+// servers; elsewhere only fqdn, banner and comment are compared.
+func exportDefaultReceive(s *serverRun, c exchange.ObservedReceiveConnector, ref string) *v1alpha1.ReceiveConnector {
+	rc := &v1alpha1.ReceiveConnector{TypeMeta: typeMeta(v1alpha1.KindReceiveConnector), ObjectMeta: v1alpha1.ObjectMeta{Name: c.Name}}
+	sp := &rc.Spec
+	sp.OrganizationRef, sp.Server = ref, s.spec.Name
+	differs := false
+	if c.Fqdn != "" && !strings.EqualFold(c.Fqdn, s.obs.Server.Fqdn) {
+		sp.FQDN, differs = ptr(c.Fqdn), true
+	}
+	if c.Banner != "" {
+		sp.Banner, differs = ptr(c.Banner), true
+	}
+	if uc := userComment(c.Comment); uc != "" {
+		sp.Comment, differs = ptr(uc), true
+	}
+	if s.obs.Server.Version >= exchange.Exchange2013 && s.spec.Role != v1alpha1.RoleEdge {
+		for prefix, d := range receiveDefaults {
+			if !strings.EqualFold(c.Name, prefix+" "+s.spec.Name) {
+				continue
+			}
+			if pg, err := value.ParsePermissionGroups(d[0]); err == nil && pg != c.PermissionGroups {
+				sp.PermissionGroups, differs = ptr(c.PermissionGroups), true
+			}
+			if am, err := value.ParseAuthMechanisms(d[1]); err == nil && am != c.AuthMechanism {
+				sp.AuthMechanism, differs = ptr(c.AuthMechanism), true
+			}
+		}
+	}
+	if !differs {
+		return nil
+	}
+	return rc
 }
 
 func exportCertificate(c exchange.ObservedCertificate, ref string) *v1alpha1.ExchangeCertificate {

@@ -25,6 +25,12 @@ type field[D, O, C any] struct {
 	// set copies the declared value into the spec; o is the observed
 	// object, nil at creation.
 	set func(d *D, o *O, c *C)
+	// elements, for a field compared as a set, lists the declared
+	// elements the object lacks and the observed ones not declared.
+	elements func(d *D, o *O) (added, removed []string)
+	// typed, for fields that are not text, returns the declared and
+	// observed values as -o json|yaml types them.
+	typed func(d *D, o *O) (desired, actual any)
 }
 
 // fields is a kind's field table.
@@ -54,7 +60,14 @@ func (fs fields[D, O, C]) diff(d *D, o *O) ([]FieldDiff, C) {
 		if equal {
 			continue
 		}
-		out = append(out, FieldDiff{Field: f.name, Desired: want, Actual: have})
+		fd := FieldDiff{Field: f.name, Desired: want, Actual: have}
+		if f.elements != nil {
+			fd.Added, fd.Removed = f.elements(d, o)
+		}
+		if f.typed != nil {
+			fd.DesiredValue, fd.ActualValue = f.typed(d, o)
+		}
+		out = append(out, fd)
 		f.set(d, o, &c)
 	}
 	return out, c
@@ -67,7 +80,11 @@ func (fs fields[D, O, C]) created(d *D) []FieldDiff {
 	for _, f := range fs {
 		if f.declared(d) {
 			want, _, _ := f.compare(d, &zero)
-			out = append(out, FieldDiff{Field: f.name, Desired: want, Actual: "(none)"})
+			fd := FieldDiff{Field: f.name, Desired: want, Actual: "(none)"}
+			if f.typed != nil {
+				fd.DesiredValue, _ = f.typed(d, &zero)
+			}
+			out = append(out, fd)
 		}
 	}
 	return out
@@ -93,7 +110,8 @@ func boolField[D, O, C any](name string, want func(*D) *bool, have func(*O) bool
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(*want(d)), show(have(o)), *want(d) == have(o)
 		},
-		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		set:   func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		typed: func(d *D, o *O) (any, any) { return *want(d), have(o) },
 	}
 }
 
@@ -104,7 +122,8 @@ func intField[D, O, C any](name string, want func(*D) *int, have func(*O) int, t
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(*want(d)), show(have(o)), *want(d) == have(o)
 		},
-		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		set:   func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		typed: func(d *D, o *O) (any, any) { return *want(d), have(o) },
 	}
 }
 
@@ -148,13 +167,51 @@ func valueField[D, O, C any, T interface {
 
 // setField is a list compared as a set by equal.
 func setField[D, O, C any, T fmt.Stringer](name string, want func(*D) []T, have func(*O) []T, equal func(a, b []T) bool, to func(*C) *[]T) field[D, O, C] {
+	same := func(a, b T) bool { return equal([]T{a}, []T{b}) }
 	return field[D, O, C]{name: name,
 		declared: func(d *D) bool { return want(d) != nil },
 		compare: func(d *D, o *O) (string, string, bool) {
 			return show(showList(want(d))), show(showList(have(o))), equal(want(d), have(o))
 		},
 		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		elements: func(d *D, o *O) ([]string, []string) {
+			return setChanges(want(d), have(o), same, T.String)
+		},
+		typed: func(d *D, o *O) (any, any) { return stringList(want(d)), stringList(have(o)) },
 	}
+}
+
+// stringList prints each element (never nil: an empty list is []).
+func stringList[T fmt.Stringer](l []T) []string {
+	out := []string{}
+	for _, x := range l {
+		out = append(out, x.String())
+	}
+	return out
+}
+
+// setChanges lists the elements of want missing from have and those of
+// have missing from want, printed by str.
+func setChanges[T any](want, have []T, same func(a, b T) bool, str func(T) string) (added, removed []string) {
+	in := func(x T, list []T) bool {
+		for _, y := range list {
+			if same(x, y) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, x := range want {
+		if !in(x, have) {
+			added = append(added, str(x))
+		}
+	}
+	for _, y := range have {
+		if !in(y, want) {
+			removed = append(removed, str(y))
+		}
+	}
+	return added, removed
 }
 
 // foldSetField is a list of names compared as a case-insensitive set.
@@ -165,25 +222,43 @@ func foldSetField[D, O, C any](name string, want func(*D) []string, have func(*O
 			return show(want(d)), show(have(o)), value.EqualFoldSets(want(d), have(o))
 		},
 		set: func(d *D, _ *O, c *C) { *to(c) = want(d) },
+		elements: func(d *D, o *O) ([]string, []string) {
+			return setChanges(want(d), have(o), strings.EqualFold, func(s string) string { return s })
+		},
+		typed: func(d *D, o *O) (any, any) { return append([]string{}, want(d)...), append([]string{}, have(o)...) },
 	}
 }
 
 // commentField is a connector's Comment: compared without exreconcile's
-// ownership marker, and set keeping the marker on a connector that has it.
+// markers (ownership, credential fingerprint), and set keeping those the
+// connector has.
 func commentField[D, O, C any](want func(*D) *string, have func(*O) string, to func(*C) **string) field[D, O, C] {
 	return field[D, O, C]{name: "comment",
 		declared: func(d *D) bool { return want(d) != nil },
 		compare: func(d *D, o *O) (string, string, bool) {
-			return show(*want(d)), show(userComment(have(o))), *want(d) == userComment(have(o))
+			w, h := normalComment(*want(d)), normalComment(userComment(have(o)))
+			return show(w), show(h), w == h
 		},
 		set: func(d *D, o *O, c *C) {
-			v := *want(d)
-			if o == nil || hasMarker(have(o)) {
-				v = withMarker(v)
+			// The markers stay as they are: a comment change never changes
+			// who owns the connector, nor the credential's fingerprint.
+			// Creation marks it (create).
+			v := normalComment(*want(d))
+			if o != nil {
+				cur := have(o)
+				v = withMarker(withMarker(v, markerOf(cur)), credentialMarkerOf(cur))
 			}
 			*to(c) = &v
 		},
 	}
+}
+
+// normalComment is a comment as Exchange keeps it: line ends as LF (a CR
+// comes back as LF), without leading or trailing white space (a YAML block
+// scalar ends in a newline that Exchange drops), so that a declared
+// `comment: |` converges instead of being sent on every apply.
+func normalComment(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
 }
 
 // enumPtr turns a typed enum field of the api into the string the exchange
@@ -208,12 +283,15 @@ func intPtr(p *int32) *int {
 // connector is the resource of a connector-like kind, built from its field
 // table and the few operations that differ per kind.
 type connector[D, O, C any] struct {
-	id    v1alpha1.Identity
-	decl  *D // nil for a pruned object
-	cur   *O // nil when not observed
-	gone  bool
-	v     exchange.Version
-	ops   *connectorOps[D, O, C]
+	id   v1alpha1.Identity
+	decl *D // nil for a pruned object
+	cur  *O // nil when not observed
+	gone bool
+	v    exchange.Version
+	ops  *connectorOps[D, O, C]
+	// owner is the organisation's spec.owner, named by the marker of
+	// what create makes.
+	owner string
 	extra []Note
 	// pending is the spec of the fields diff found different.
 	pending C
@@ -233,7 +311,7 @@ type connectorOps[D, O, C any] struct {
 	// refuses to change, with the note that says why.
 	adjust func(id v1alpha1.Identity, diffs []FieldDiff, change *C) ([]FieldDiff, []Note)
 	// create, set and remove build the calls for version v.
-	create func(id v1alpha1.Identity, d *D, want C, v exchange.Version) ([]exchange.Call, error)
+	create func(id v1alpha1.Identity, d *D, want C, v exchange.Version, marker string) ([]exchange.Call, error)
 	set    func(id v1alpha1.Identity, o *O, change C, v exchange.Version) ([]exchange.Call, error)
 	remove func(id v1alpha1.Identity, o *O) []exchange.Call
 }
@@ -275,7 +353,7 @@ func (c *connector[D, O, C]) replacement() (Note, bool) {
 func (c *connector[D, O, C]) created() []FieldDiff { return c.ops.fields.created(c.decl) }
 
 func (c *connector[D, O, C]) create() ([]exchange.Call, error) {
-	return c.ops.create(c.id, c.decl, c.ops.fields.all(c.decl), c.v)
+	return c.ops.create(c.id, c.decl, c.ops.fields.all(c.decl), c.v, ownerMarker(c.owner))
 }
 
 func (c *connector[D, O, C]) change() ([]exchange.Call, error) {

@@ -85,15 +85,15 @@ var receiveOps = &connectorOps[receiveDecl, receiveObs, receiveSpec]{
 			kept = append(kept, d)
 		}
 		return kept, []Note{errorNote(ReasonDefaultConnectorProtected,
-			`"%s\%s" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: %s <- %s; declare a connector of your own for other bindings)`,
-			id.Server, id.Name, refused.Desired, refused.Actual)}
+			`"%s\%s" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: %s -> %s; declare a connector of your own for other bindings)`,
+			id.Server, id.Name, refused.Actual, refused.Desired)}
 	},
-	create: func(id v1alpha1.Identity, d *receiveDecl, want receiveSpec, v exchange.Version) ([]exchange.Call, error) {
+	create: func(id v1alpha1.Identity, d *receiveDecl, want receiveSpec, v exchange.Version, marker string) ([]exchange.Call, error) {
 		usage := "Custom"
 		if d.Usage != nil {
 			usage = string(*d.Usage)
 		}
-		want.Comment = ptr(withMarker(deref(d.Comment)))
+		want.Comment = ptr(withMarker(deref(d.Comment), marker))
 		return exchange.NewReceiveConnector(v, id.Server, id.Name, usage, want)
 	},
 	set: func(id v1alpha1.Identity, _ *receiveObs, change receiveSpec, v exchange.Version) ([]exchange.Call, error) {
@@ -120,7 +120,7 @@ func bindReceiveConnectors(b *binding) []resource {
 			continue
 		}
 		out = append(out, &connector[receiveDecl, receiveObs, receiveSpec]{id: b.identity(rc), decl: &rc.Spec,
-			cur: findReceive(observed, rc.Name), gone: rc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: receiveOps})
+			cur: findReceive(observed, rc.Name), gone: rc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: receiveOps, owner: b.org.org.Spec.Owner})
 	}
 	if b.obs == nil || !b.r.opts.Prune {
 		return out
@@ -130,7 +130,7 @@ func bindReceiveConnectors(b *binding) []resource {
 			continue
 		}
 		id := v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: b.org.org.Name, Server: server, Name: c.Name}
-		out = append(out, pruned(id, &observed[i], receiveOps))
+		out = append(out, prunable(b, id, c.Comment, &observed[i], receiveOps))
 	}
 	return out
 }
@@ -141,6 +141,46 @@ func pruned[D, O, C any](id v1alpha1.Identity, cur *O, ops *connectorOps[D, O, C
 	return &connector[D, O, C]{id: id, cur: cur, gone: true, ops: ops,
 		extra: []Note{warningNote(ReasonPruned, "created by exreconcile and no longer declared")}}
 }
+
+// prunable decides an undeclared connector carrying a marker under
+// --prune: this site's (spec.owner) is pruned; the unowned marker of
+// earlier versions is pruned only with --adopt-unowned; another owner's
+// is left alone and reported as owned elsewhere.
+func prunable[D, O, C any](b *binding, id v1alpha1.Identity, comment string, cur *O, ops *connectorOps[D, O, C]) resource {
+	owner, _ := markerOwner(comment)
+	switch {
+	case owner != "" && owner == b.org.org.Spec.Owner:
+		return pruned(id, cur, ops)
+	case owner == "" && b.r.opts.AdoptUnowned:
+		r := pruned(id, cur, ops).(*connector[D, O, C])
+		r.extra = []Note{warningNote(ReasonPruned, "carries the marker of an exreconcile without spec.owner, adopted by --adopt-unowned, and is not declared")}
+		return r
+	case owner == "":
+		return &foreign{id: id, note: warningNote(ReasonOwnedElsewhere,
+			"carries the marker %s, which names no owner: not pruned; if this site created it, rerun with --adopt-unowned", ownershipMarker)}
+	}
+	return &foreign{id: id, note: warningNote(ReasonOwnedElsewhere, "owned by %q (its Comment marker): not pruned by owner %q", owner, b.org.org.Spec.Owner)}
+}
+
+// foreign is an observed connector another site owns: never touched, only
+// reported.
+type foreign struct {
+	id   v1alpha1.Identity
+	note Note
+}
+
+func (f *foreign) identity() v1alpha1.Identity      { return f.id }
+func (f *foreign) absent() bool                     { return false }
+func (f *foreign) exists() bool                     { return true }
+func (f *foreign) protected() string                { return "" }
+func (f *foreign) diff() []FieldDiff                { return nil }
+func (f *foreign) replacement() (Note, bool)        { return Note{}, false }
+func (f *foreign) created() []FieldDiff             { return nil }
+func (f *foreign) create() ([]exchange.Call, error) { return nil, nil }
+func (f *foreign) change() ([]exchange.Call, error) { return nil, nil }
+func (f *foreign) remove() []exchange.Call          { return nil }
+func (f *foreign) notes() []Note                    { return []Note{f.note} }
+func (f *foreign) observed() map[string]string      { return nil }
 
 // receiveDeclared reports whether a receive connector of b's server is declared.
 func receiveDeclared(b *binding, name string) bool {

@@ -236,7 +236,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 	refusedRemove := Note{Severity: "error", Reason: ReasonDefaultConnectorProtected,
 		Message: `"WIN20081\Default WIN20081" is one of the server's default receive connectors; internal mail flow depends on it, so exreconcile never removes it`}
 	refusedRebind := Note{Severity: "error", Reason: ReasonDefaultConnectorProtected,
-		Message: `"WIN20081\Default Frontend WIN20081" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: [10.0.0.1:25] <- [0.0.0.0:25, [::]:25]; declare a connector of your own for other bindings)`}
+		Message: `"WIN20081\Default Frontend WIN20081" is one of the server's default receive connectors; exreconcile never rebinds it (bindings: [0.0.0.0:25, [::]:25] -> [10.0.0.1:25]; declare a connector of your own for other bindings)`}
 	tests := []struct {
 		name   string
 		reason string

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
+
 	"sigs.k8s.io/yaml"
 )
 
@@ -20,10 +22,28 @@ const (
 	ModeDiff  Mode = "diff"
 )
 
+// ReportAPIVersion and ReportKind head -o json|yaml: the schema of the
+// machine output (README "Machine output"). Fields are only ever added
+// within one version.
+const (
+	ReportAPIVersion = "exreconcile.io/v1alpha1"
+	ReportKind       = "Report"
+)
+
 // Report is what plan, apply and diff print.
 type Report struct {
-	Mode      Mode       `json:"mode"`
-	ChangeSet *ChangeSet `json:"changeSet"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Mode       Mode   `json:"mode"`
+	// StartedAt and FinishedAt bound the run (RFC 3339, UTC).
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Summary counts the entries per outcome; set when the report is written.
+	Totals *Summary `json:"summary"`
+	// Diagnostics are the validation errors and warnings of the manifests
+	// (file, line, column, field); a run that fails validation has only these.
+	Diagnostics []v1alpha1.Diagnostic `json:"diagnostics"`
+	ChangeSet   *ChangeSet            `json:"changeSet"`
 	// Scripts are the PowerShell scripts per server (--show-script), secrets redacted.
 	Scripts map[string]string `json:"scripts,omitempty"`
 	// Commands counts WinRM commands per server during the run.
@@ -46,24 +66,38 @@ type CertificateExpiry struct {
 	NotAfter    time.Time `json:"notAfter"`
 }
 
-// WriteText writes the terraform-like report: one block per object that
-// changes (or, with verbose, every object), per-field `desired <- actual`,
-// then the summary line.
+// Legend explains every symbol of the text report; it heads any report
+// that lists an object or a restart.
+const Legend = "Symbols: + create, ~ change, - remove, ± replace (remove, then create), ? not observed (nothing known),\n" +
+	"! restart (interrupts mail flow). Fields: actual -> declared; in a list, + element added, - element removed;\n" +
+	"under + the fields it is created with.\n\n"
+
+// WriteText writes the terraform-like report: the legend, one block per
+// object that changes (or, with verbose, every object), per field
+// `actual -> declared` (lists element by element, creations with their
+// fields), the planned restarts, then the summary line.
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	cs := r.ChangeSet
+	legend := len(cs.Restarts) > 0
+	for _, e := range cs.Entries {
+		legend = legend || e.Changed() || verbose || len(e.Notes) > 0 || e.Action == ActionUnknown
+	}
+	if legend {
+		b.WriteString(Legend)
+	}
 	for _, e := range cs.Entries {
 		if !e.Changed() && !verbose && len(e.Notes) == 0 && e.Action != ActionUnknown {
 			continue
 		}
 		fmt.Fprintf(&b, "%s %s (%s)\n", e.Action.Symbol(), e.Identity, describe(e, r.Mode))
 		for _, f := range e.Fields {
-			fmt.Fprintf(&b, "    %s: %s <- %s\n", f.Field, escapeControl(f.Desired), escapeControl(f.Actual))
+			writeField(&b, e.Action, f)
 		}
 		for _, n := range e.Notes {
 			fmt.Fprintf(&b, "    %s: %s (%s)\n", n.Severity, n.Message, n.Reason)
 		}
-		if e.refused != "" && r.Mode == ModeApply {
+		if e.refused != "" {
 			fmt.Fprintf(&b, "    refused: %s\n", e.refused)
 		}
 		if e.Status != nil && r.Mode == ModeApply {
@@ -71,6 +105,16 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 				if c.Type == ConditionDegraded && c.Status == ConditionTrue {
 					fmt.Fprintf(&b, "    degraded: %s\n", c.Message)
 				}
+			}
+		}
+	}
+	for _, rs := range cs.Restarts {
+		fmt.Fprintf(&b, "%s\n", rs)
+		if r.Mode == ModeApply {
+			if rs.Message != "" {
+				fmt.Fprintf(&b, "    %s: %s\n", rs.Outcome, rs.Message)
+			} else {
+				fmt.Fprintf(&b, "    %s\n", rs.Outcome)
 			}
 		}
 	}
@@ -86,6 +130,29 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeField writes one field of an entry: under a creation the value it
+// is created with, in a list the elements added and removed, otherwise
+// `actual -> declared` (terraform's order).
+func writeField(b *strings.Builder, a Action, f FieldDiff) {
+	switch {
+	case a == ActionCreate:
+		fmt.Fprintf(b, "    + %s: %s\n", f.Field, escapeControl(f.Desired))
+	case f.Actual == "":
+		// Nothing to show of the actual value: a rotated credential.
+		fmt.Fprintf(b, "    %s: %s\n", f.Field, escapeControl(f.Desired))
+	case len(f.Added)+len(f.Removed) > 0:
+		fmt.Fprintf(b, "    %s:\n", f.Field)
+		for _, x := range f.Added {
+			fmt.Fprintf(b, "      + %s\n", escapeControl(x))
+		}
+		for _, x := range f.Removed {
+			fmt.Fprintf(b, "      - %s\n", escapeControl(x))
+		}
+	default:
+		fmt.Fprintf(b, "    %s: %s -> %s\n", f.Field, escapeControl(f.Actual), escapeControl(f.Desired))
+	}
 }
 
 // Summary is the report's last line: counts per outcome.
@@ -148,15 +215,59 @@ func describe(e *Entry, m Mode) string {
 	return "unchanged"
 }
 
-// WriteJSON writes the report as indented JSON.
+// Summary is the machine-readable summary line.
+type Summary struct {
+	// Outcomes counts entries per outcome; every outcome is present.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// Changes is whether anything differs from the declaration (diff
+	// --exit-code's 2).
+	Changes bool `json:"changes"`
+	// Restarts counts the planned transport service restarts.
+	Restarts int `json:"restarts"`
+	// Errors counts the run's errors; Failed is whether it exits 1.
+	Errors int  `json:"errors"`
+	Failed bool `json:"failed"`
+}
+
+// prepare fills what the machine output always carries.
+func (r *Report) prepare() {
+	r.APIVersion, r.Kind = ReportAPIVersion, ReportKind
+	if r.ChangeSet == nil {
+		r.ChangeSet = &ChangeSet{}
+	}
+	if r.ChangeSet.Entries == nil {
+		r.ChangeSet.Entries = []*Entry{}
+	}
+	if r.Diagnostics == nil {
+		r.Diagnostics = []v1alpha1.Diagnostic{}
+	}
+	n := r.ChangeSet.count(r.Mode)
+	sum := &Summary{Outcomes: map[Outcome]int{}, Changes: r.ChangeSet.HasChanges(), Restarts: len(r.ChangeSet.Restarts),
+		Errors: len(r.ChangeSet.Errors), Failed: r.Failed()}
+	for _, o := range Outcomes {
+		sum.Outcomes[o] = n[o]
+	}
+	for _, d := range r.Diagnostics {
+		if d.Severity == v1alpha1.SeverityError {
+			sum.Failed = true
+		}
+	}
+	r.Totals = sum
+}
+
+// WriteJSON writes the report as indented JSON, without HTML escaping
+// (a banner's <> stays as written).
 func (r *Report) WriteJSON(w io.Writer) error {
+	r.prepare()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
 }
 
 // WriteYAML writes the report as YAML.
 func (r *Report) WriteYAML(w io.Writer) error {
+	r.prepare()
 	data, err := yaml.Marshal(r)
 	if err != nil {
 		return err

@@ -21,10 +21,12 @@ func sampleChangeSet() *ChangeSet {
 			{Identity: v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: testOrg, Server: "WIN20081", Name: "mail-2026"}, Action: ActionUnchanged,
 				Notes: []Note{{Severity: "warning", Reason: ReasonExpiring, Message: "certificate 4113 on WIN20081 expires on 2026-05-11, in 10 days"}}},
 			{Identity: sendSubject("To Canoe"), Action: ActionCreate, RunOn: "WIN20081",
-				Calls: []string{"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}},
+				Fields: []FieldDiff{{Field: "addressSpaces", Desired: "[canoe.com]", Actual: "(none)"}},
+				Calls:  []string{"New-SendConnector -Name 'To Canoe' -AddressSpaces 'SMTP:canoe.com;1' -Comment '[managed-by: exreconcile]'"}},
 			{Identity: sendSubject("Unchanged"), Action: ActionUnchanged, RunOn: "WIN20081"},
 			{Identity: receiveSubject("From Canoe"), Action: ActionChange, RunOn: "WIN20081",
-				Fields: []FieldDiff{{Field: "bindings", Desired: "[191.121.0.200:26]", Actual: "[0.0.0.0:26]"},
+				Fields: []FieldDiff{{Field: "bindings", Desired: "[191.121.0.200:26]", Actual: "[0.0.0.0:26]",
+					Added: []string{"191.121.0.200:26"}, Removed: []string{"0.0.0.0:26"}},
 					{Field: "banner", Desired: "220 mail.work.com", Actual: `""`}}},
 			{Identity: receiveSubject("Old Partner"), Action: ActionRemove, RunOn: "WIN20081",
 				Notes: []Note{{Severity: "warning", Reason: "Pruned", Message: "created by exreconcile and no longer declared"}}},
@@ -32,6 +34,8 @@ func sampleChangeSet() *ChangeSet {
 				Notes: []Note{{Severity: "warning", Reason: ReasonRequiresReplacement, Message: "usage is set only at creation"}}},
 			{Identity: v1alpha1.Identity{Kind: v1alpha1.KindReceiveConnector, Organization: testOrg, Server: "WIN20082", Name: "Relay"}, Action: ActionUnknown},
 		},
+		Restarts: []*Restart{{Organization: testOrg, Server: "WIN20081", Service: "MSExchangeFrontEndTransport",
+			Because: []string{`ReceiveConnector "WIN20081\From Canoe"`}, Outcome: RestartPlanned}},
 		Errors: []RunError{{Server: "WIN20082", Class: "Transport", Message: "connection refused"}},
 	}
 }
@@ -40,7 +44,7 @@ func TestReportWriteText(t *testing.T) {
 	inSync := &ChangeSet{Entries: []*Entry{{Identity: sendSubject("A"), Action: ActionUnchanged}, {Identity: sendSubject("B"), Action: ActionUnchanged}}}
 	applied := sampleChangeSet()
 	applied.Entries[3].Status = &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: "True", Reason: ReasonStillDiffersAfterApply,
-		Message: "still differs after apply: banner: 220 mail.work.com <- \"\""}}}
+		Message: "still differs after apply: banner: \"\" -> 220 mail.work.com"}}}
 	applied.Entries[1].Status = &Status{Conditions: []Condition{{Type: ConditionDegraded, Status: "False", Reason: ReasonApplied}}}
 	failed := sampleChangeSet()
 	failed.Entries[1].Status = &Status{Conditions: []Condition{{Type: ConditionSynced, Status: "False", Reason: ReasonApplyFailed, Message: "refused"}}}

@@ -64,13 +64,39 @@ var sendFields = fields[sendDecl, sendObs, sendSpec]{
 }
 
 // credentialField is the smart-host credential. Its password can never be
-// read back from Exchange, so only a missing credential is drift.
+// read back from Exchange: a missing credential is drift, and so is one
+// whose fingerprint in the Comment (credential.go) is not the declared
+// secret's. A credential without a fingerprint is in sync; it gets one the
+// next time apply sets it.
 var credentialField = field[sendDecl, sendObs, sendSpec]{name: "authenticationCredential",
 	declared: func(d *sendDecl) bool { return d.cred != nil },
 	compare: func(d *sendDecl, o *sendObs) (string, string, bool) {
-		return d.cred.Username + " (password set)", "(none)", o.HasAuthenticationCredential
+		if !o.HasAuthenticationCredential {
+			return d.cred.Username + " (password set)", "(none)", false
+		}
+		if match, known := credentialMatches(o.Comment, d.cred); known && !match {
+			return "(rotated)", "", false
+		}
+		return d.cred.Username + " (password set)", "(set)", true
 	},
 	set: func(d *sendDecl, _ *sendObs, c *sendSpec) { c.AuthenticationCredential = d.cred },
+}
+
+// fingerprinted puts the fingerprint of the credential a call sets into
+// the Comment it sets (base: the comment the connector has or gets).
+func fingerprinted(spec *sendSpec, base string) error {
+	if spec.AuthenticationCredential == nil {
+		return nil
+	}
+	if spec.Comment != nil {
+		base = *spec.Comment
+	}
+	fp, err := fingerprint(spec.AuthenticationCredential)
+	if err != nil {
+		return err
+	}
+	spec.Comment = ptr(withCredential(base, fp))
+	return nil
 }
 
 // sendUnmanaged are the SendConnectorSpec fields that are not compared, and why.
@@ -108,8 +134,11 @@ var sendOps = &connectorOps[sendDecl, sendObs, sendSpec]{
 	fields:      sendFields,
 	replacement: sendUsageImplies,
 	companions:  sendCompanions,
-	create: func(id v1alpha1.Identity, d *sendDecl, want sendSpec, v exchange.Version) ([]exchange.Call, error) {
-		want.Comment = ptr(withMarker(deref(d.Comment)))
+	create: func(id v1alpha1.Identity, d *sendDecl, want sendSpec, v exchange.Version, marker string) ([]exchange.Call, error) {
+		want.Comment = ptr(withMarker(deref(d.Comment), marker))
+		if err := fingerprinted(&want, ""); err != nil {
+			return nil, err
+		}
 		usage := ""
 		if d.Usage != nil {
 			usage = string(*d.Usage)
@@ -118,6 +147,9 @@ var sendOps = &connectorOps[sendDecl, sendObs, sendSpec]{
 		return []exchange.Call{c}, err
 	},
 	set: func(_ v1alpha1.Identity, o *sendObs, change sendSpec, v exchange.Version) ([]exchange.Call, error) {
+		if err := fingerprinted(&change, o.Comment); err != nil {
+			return nil, err
+		}
 		c, err := exchange.SetSendConnector(v, o.Identity, change, o)
 		return []exchange.Call{c}, err
 	},
@@ -141,7 +173,7 @@ func bindSendConnectors(b *binding) []resource {
 		}
 		d := &sendDecl{SendConnectorSpec: &sc.Spec, cred: b.org.creds[strings.ToLower(sc.Name)]}
 		out = append(out, &connector[sendDecl, sendObs, sendSpec]{id: b.identity(sc), decl: d,
-			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps})
+			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps, owner: b.org.org.Spec.Owner})
 	}
 	if b.obs == nil || !b.r.opts.Prune {
 		return out
@@ -151,7 +183,7 @@ func bindSendConnectors(b *binding) []resource {
 			continue
 		}
 		id := v1alpha1.Identity{Kind: v1alpha1.KindSendConnector, Organization: b.org.org.Name, Name: c.Name}
-		out = append(out, pruned(id, &observed[i], sendOps))
+		out = append(out, prunable(b, id, c.Comment, &observed[i], sendOps))
 	}
 	return out
 }

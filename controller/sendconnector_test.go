@@ -12,6 +12,9 @@ import (
 // sendCred is the resolved smart-host credential of sendFixture.
 var sendCred = &exchange.CredentialSpec{Username: `CANOE\relay`, Password: "s3cret-relay"}
 
+// credFP is sendCred's fingerprint with the tests' salt (credential_test.go).
+const credFP = "[exreconcile-credential: scrypt$32768$8$1$AAECAwQFBgcICQoLDA0ODw==$kOn55B/Dip7OcgNOoPRjKIQRdUlnW5lzUPbrhZEEcF0=]"
+
 // credArg is how a plan shows sendCred.
 const credArg = ` -AuthenticationCredential (New-Object System.Management.Automation.PSCredential -ArgumentList 'CANOE\relay', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force))`
 
@@ -171,11 +174,13 @@ func TestPlanSendConnectorFieldDrift(t *testing.T) {
 		{name: "SmartHostAuthMechanism", reason: "the mechanism is sent with the routing it needs and the credential",
 			observed: func(o *exchange.ObservedSendConnector) { o.SmartHostAuthMechanism = "None" },
 			field:    FieldDiff{Field: "smartHostAuthMechanism", Desired: "BasicAuth", Actual: "None"},
-			call:     set + " -DNSRoutingEnabled $false -SmartHosts '10.0.0.5','RELAY.canoe.com' -SmartHostAuthMechanism 'BasicAuth'" + credArg},
+			call: set + " -DNSRoutingEnabled $false -SmartHosts '10.0.0.5','RELAY.canoe.com' -SmartHostAuthMechanism 'BasicAuth'" + credArg +
+				" -Comment 'to canoe [managed-by: exreconcile] " + credFP + "'"},
 		{name: "CredentialMissing", reason: "a declared credential the server does not hold is set, with its mechanism",
 			observed: func(o *exchange.ObservedSendConnector) { o.HasAuthenticationCredential = false },
 			field:    FieldDiff{Field: "authenticationCredential", Desired: `CANOE\relay (password set)`, Actual: "(none)"},
-			call:     set + " -DNSRoutingEnabled $false -SmartHosts '10.0.0.5','RELAY.canoe.com' -SmartHostAuthMechanism 'BasicAuth'" + credArg},
+			call: set + " -DNSRoutingEnabled $false -SmartHosts '10.0.0.5','RELAY.canoe.com' -SmartHostAuthMechanism 'BasicAuth'" + credArg +
+				" -Comment 'to canoe [managed-by: exreconcile] " + credFP + "'"},
 		{name: "RequireTLS", reason: "-RequireTLS $true goes with -TlsAuthLevel",
 			observed: func(o *exchange.ObservedSendConnector) { o.RequireTLS = false },
 			field:    FieldDiff{Field: "requireTLS", Desired: "true", Actual: "false"},
@@ -304,7 +309,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 					" -Port 25 -Fqdn 'mail.work.com' -RequireTLS $true -TlsAuthLevel 'DomainValidation' -TlsDomain 'canoe.com'" +
 					" -IgnoreSTARTTLS $false -DomainSecureEnabled $false -TlsCertificateName '<I>CN=Work CA<S>CN=mail.work.com'" +
 					" -SourceTransportServers 'WIN20081','WIN20082' -MaxMessageSize '10MB' -ProtocolLoggingLevel 'Verbose'" +
-					" -Enabled $true -Comment 'to canoe [managed-by: exreconcile]'"}}},
+					" -Enabled $true -Comment 'to canoe [managed-by: exreconcile] " + credFP + "'"}}},
 		{name: "CreateMinimal", reason: "without a comment the marker is the whole comment",
 			sc: minimal(ptr(v1alpha1.SendUsageInternet)),
 			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionCreate, Calls: []string{
@@ -353,7 +358,7 @@ func TestPlanSendConnectorLifecycle(t *testing.T) {
 			cred: sendCred, observed: withSize("35MB"),
 			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionChange,
 				Fields: []FieldDiff{{Field: "authenticationCredential", Desired: `CANOE\relay (password set)`, Actual: "(none)"}},
-				Calls:  []string{"Set-SendConnector -Identity 'To Canoe'" + credArg}}},
+				Calls:  []string{"Set-SendConnector -Identity 'To Canoe'" + credArg + " -Comment '" + credFP + "'"}}},
 		{name: "UsageInternalButLimited", reason: "an Internal connector is unlimited; a limit shows another usage, fixed only by replacement",
 			sc: minimal(ptr(v1alpha1.SendUsageInternal)), observed: withSize("35MB"),
 			want: &Entry{Identity: sendSubject("To Canoe"), Action: ActionReplace,

@@ -45,7 +45,7 @@ func domainListField(name string, want func(*transportDecl) []string, have func(
 
 var transportOps = &connectorOps[transportDecl, transportObs, transportChange]{
 	fields: transportFields,
-	create: func(v1alpha1.Identity, *transportDecl, transportChange, exchange.Version) ([]exchange.Call, error) {
+	create: func(v1alpha1.Identity, *transportDecl, transportChange, exchange.Version, string) ([]exchange.Call, error) {
 		return nil, nil // the organisation's TransportConfig always exists
 	},
 	set: func(_ v1alpha1.Identity, _ *transportObs, change transportChange, v exchange.Version) ([]exchange.Call, error) {

@@ -215,7 +215,7 @@ func TestServerOneCommandPerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.Apply(ctx, []CallGroup{{Calls: []Call{enable}}, {Calls: []Call{RestartTransportService()}}}, Reads{ReceiveConnectors: true, Certificates: true})
+	res, err := srv.Apply(ctx, []CallGroup{{Calls: []Call{enable}}, {Calls: []Call{RestartTransportService(TransportServiceName)}}}, Reads{ReceiveConnectors: true, Certificates: true})
 	if err != nil || res.Completed() != 2 || res.Observation == nil || res.Observation.Server.Version != Exchange2010 {
 		t.Fatalf("apply: %v, %+v; want both calls done and the verifying observation", err, res)
 	}

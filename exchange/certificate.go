@@ -147,13 +147,24 @@ func EnableExchangeCertificate(v Version, server, thumbprint string, services va
 	return *c, CheckCall(v, *c)
 }
 
-// TransportServiceName is the Windows service that reads connector and
-// certificate settings at start on every version and role.
+// TransportServiceName is the Windows service of the Transport service
+// (HubTransport receive connectors, send connectors, certificates) on
+// every version and role, and of everything on 2010 and on an Edge server.
 const TransportServiceName = "MSExchangeTransport"
 
-// RestartTransportService builds Restart-Service MSExchangeTransport -Force
-// (-Force because other services depend on it). It runs in the WinRM
-// session on the server itself, not through the Exchange session.
-func RestartTransportService() Call {
-	return *NewCall("Restart-Service").Arg("Name", Lit(TransportServiceName)).Switch("Force")
+// FrontEndTransportServiceName is the Windows service of the Front End
+// Transport service on a 2013+ Mailbox server, which reads the
+// FrontendTransport receive connectors (docs/exchange.md "Receive
+// connector usage"; event 12014 is logged by it).
+const FrontEndTransportServiceName = "MSExchangeFrontEndTransport"
+
+// RestartTransportService builds Restart-Service <service> -Force (-Force
+// because other services depend on it) for one of the two transport
+// services above. It runs in the WinRM session on the server itself, not
+// through the Exchange session.
+func RestartTransportService(service string) Call {
+	if service != FrontEndTransportServiceName {
+		service = TransportServiceName
+	}
+	return *NewCall("Restart-Service").Arg("Name", Lit(service)).Switch("Force")
 }

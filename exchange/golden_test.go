@@ -186,11 +186,14 @@ func goldenCases() []goldenCase {
 				must[Call](tb)(ImportExchangeCertificate(Exchange2019, "WIN20081", []byte("not really a PFX, but bytes"),
 					ImportOptions{Password: &pw, PrivateKeyExportable: ptr(false), FriendlyName: "win20081 2026"})),
 				must[Call](tb)(EnableExchangeCertificate(Exchange2019, "WIN20081", "41137e14bfd2509e666148fa974c594f4f6ec3e0", smtp|value.ServiceIIS)),
-				RestartTransportService(),
+				RestartTransportService(TransportServiceName),
 			}
 		}),
 		applyCase("apply-restart-only", mailbox(Exchange2016), func(tb *testing.T) []Call {
-			return []Call{RestartTransportService()}
+			return []Call{RestartTransportService(TransportServiceName)}
+		}),
+		applyCase("apply-restart-frontend", mailbox(Exchange2016), func(tb *testing.T) []Call {
+			return []Call{RestartTransportService(FrontEndTransportServiceName)}
 		}),
 		applyCase("apply-edge-2010", edge(Exchange2010), func(tb *testing.T) []Call {
 			return []Call{
@@ -198,7 +201,7 @@ func goldenCases() []goldenCase {
 					PermissionGroups: ptr(value.PermissionAnonymousUsers | value.PermissionExchangeServers | value.PermissionPartners),
 				})),
 				must[Call](tb)(EnableExchangeCertificate(Exchange2010, "WIN20083", "76C00F8EDD81F1310BC00D511B66E4A3D349F541", value.ServiceSMTP)),
-				RestartTransportService(),
+				RestartTransportService(TransportServiceName),
 			}
 		}),
 	}

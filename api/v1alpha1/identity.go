@@ -2,7 +2,9 @@ package v1alpha1
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // An Identity names one declared object the way Exchange and every report name it: its kind,
@@ -31,15 +33,35 @@ func (i Identity) Key() string {
 
 // String is how reports name the object. A receive connector is written as Exchange prints its
 // identity, `ReceiveConnector "SERVER\Name"`; a per-server copy of another kind says where it
-// is; names are quoted as written, not with Go escaping.
+// is; names are quoted as written, not with Go escaping, except that control characters are
+// escaped (\x1b, \r, ...) so that a name cannot recolour or rewrite the terminal.
 func (i Identity) String() string {
+	name, server := EscapeControl(i.Name), EscapeControl(i.Server)
 	switch {
 	case i.Server != "" && i.Kind == KindReceiveConnector:
-		return fmt.Sprintf(`%s "%s\%s"`, i.Kind, i.Server, i.Name)
+		return fmt.Sprintf(`%s "%s\%s"`, i.Kind, server, name)
 	case i.Server != "":
-		return fmt.Sprintf(`%s "%s" on %s`, i.Kind, i.Name, i.Server)
+		return fmt.Sprintf(`%s "%s" on %s`, i.Kind, name, server)
 	}
-	return fmt.Sprintf(`%s "%s"`, i.Kind, i.Name)
+	return fmt.Sprintf(`%s "%s"`, i.Kind, name)
+}
+
+// EscapeControl writes the control characters of s as Go escapes (\x1b, \r, \u0085) and
+// leaves everything else as it is.
+func EscapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Identity of an ExchangeOrganization is its name.

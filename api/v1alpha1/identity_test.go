@@ -34,3 +34,18 @@ func TestIdentityString(t *testing.T) {
 		})
 	}
 }
+
+func TestIdentityEscapesControlCharacters(t *testing.T) {
+	tests := []struct{ name, reason, in, want string }{
+		{name: "Escape", reason: "an ESC sequence in a name cannot recolour the terminal", in: "From \x1b[31mRed", want: `SendConnector "From \x1b[31mRed"`},
+		{name: "CR", reason: "a CR cannot rewrite the line", in: "A\rB", want: `SendConnector "A\rB"`},
+		{name: "Plain", reason: "other names print as written, backslashes included", in: `Café \ Ünïcode`, want: `SendConnector "Café \ Ünïcode"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (Identity{Kind: KindSendConnector, Name: tt.in}).String(); got != tt.want {
+				t.Errorf("String() = %q, want %q\nreason: %s", got, tt.want, tt.reason)
+			}
+		})
+	}
+}

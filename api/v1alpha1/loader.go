@@ -75,7 +75,7 @@ func (l Loader) Load(paths ...string) (*Site, Diagnostics) {
 			if in == nil {
 				in = os.Stdin
 			}
-			data, err := io.ReadAll(in)
+			data, err := readCapped(in)
 			if err != nil {
 				st.readError("-", err)
 				continue
@@ -101,7 +101,7 @@ func (l Loader) Load(paths ...string) (*Site, Diagnostics) {
 				continue
 			}
 			seen[key] = true
-			data, err := os.ReadFile(f)
+			data, err := readManifest(f)
 			if err != nil {
 				st.readError(f, err)
 				continue
@@ -124,6 +124,42 @@ func Parse(name string, data []byte) (*Site, Diagnostics) {
 	st.parse(name, data)
 	st.link()
 	return st.site, st.diags.Sort()
+}
+
+// MaxManifestBytes caps what one manifest file (or stdin) may hold: a site's
+// manifests are kilobytes; -f /dev/zero must not grow until the kernel
+// stops it.
+const MaxManifestBytes = 8 << 20
+
+// readManifest reads a regular file of at most MaxManifestBytes. A FIFO,
+// device or socket is refused before it is opened (reading a FIFO nobody
+// writes to would hang).
+func readManifest(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); -f reads manifest files and folders only", path, info.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readCapped(f)
+}
+
+// readCapped reads r up to MaxManifestBytes and fails beyond.
+func readCapped(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxManifestBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxManifestBytes {
+		return nil, fmt.Errorf("larger than %d MiB; a manifest is a few kilobytes", MaxManifestBytes>>20)
+	}
+	return data, nil
 }
 
 // manifestFiles lists the manifest files at p: p itself when it is a file, or every *.yaml and
@@ -149,6 +185,8 @@ func manifestFiles(p string) ([]string, error) {
 		}
 		switch strings.ToLower(filepath.Ext(path)) {
 		case ".yaml", ".yml":
+			// A FIFO or device named *.yaml in the folder is reported
+			// by readManifest, never opened.
 			files = append(files, path)
 		}
 		return nil
@@ -173,6 +211,29 @@ func (st *loadState) readError(file string, err error) {
 
 var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// syntaxHint finds the column of the two mistakes YAML's messages do not
+// explain, and explains them: a tab (YAML indents with spaces only) and a
+// backslash in a double-quoted string (an escape there: "WORK\svc" is
+// not WORK\svc).
+func syntaxHint(data []byte, line int, msg string) (int, string) {
+	lines := strings.Split(string(data), "\n")
+	if line < 1 || line > len(lines) {
+		return 0, ""
+	}
+	text := lines[line-1]
+	switch {
+	case strings.Contains(msg, "tab") || strings.HasPrefix(strings.TrimLeft(text, " "), "\t"):
+		if i := strings.IndexByte(text, '\t'); i >= 0 {
+			return i + 1, "; YAML indents with spaces only: replace the tab with spaces"
+		}
+	case strings.Contains(msg, "escape"):
+		if i := strings.IndexByte(text, '\\'); i >= 0 {
+			return i + 1, "; a backslash in a double-quoted string starts an escape: use single quotes for DOMAIN\\user ('WORK\\svc') or write \\\\"
+		}
+	}
+	return 0, ""
+}
+
 // parse decodes every document of one file. A syntax error ends the file: the YAML parser
 // cannot resynchronise, but the documents before it are kept.
 func (st *loadState) parse(file string, data []byte) {
@@ -188,6 +249,8 @@ func (st *loadState) parse(file string, data []byte) {
 			if m := yamlLineError.FindStringSubmatch(err.Error()); m != nil {
 				d.Line, _ = strconv.Atoi(m[1])
 				d.Message = msgSyntax + m[2]
+				col, hint := syntaxHint(data, d.Line, m[2])
+				d.Column, d.Message = col, d.Message+hint
 			}
 			st.diags = append(st.diags, d)
 			return

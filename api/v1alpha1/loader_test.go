@@ -209,3 +209,27 @@ func TestDefaults(t *testing.T) {
 		t.Error("SessionMode.For picks the wrong session")
 	}
 }
+
+func TestSyntaxErrorsExplained(t *testing.T) {
+	tests := []struct {
+		name, reason, doc, want string
+		col                     int
+	}{
+		{name: "Tab", reason: "a tab in the indentation is named, with its column", col: 1,
+			doc: "kind: SendConnector\nmetadata:\n\tname: x\n", want: "replace the tab with spaces"},
+		{name: "Backslash", reason: "DOMAIN\\user in double quotes is an escape: say so", col: 16,
+			doc: "kind: ExchangeOrganization\nusername: \"WORK\\svc\"\n", want: "use single quotes for DOMAIN\\user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := Parse("site.yaml", []byte(tt.doc))
+			if len(diags) == 0 {
+				t.Fatalf("no diagnostic\nreason: %s", tt.reason)
+			}
+			d := diags[0]
+			if !strings.Contains(d.Message, tt.want) || d.Column != tt.col {
+				t.Errorf("diagnostic %+v, want column %d and %q\nreason: %s", d, tt.col, tt.want, tt.reason)
+			}
+		})
+	}
+}

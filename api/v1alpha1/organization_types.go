@@ -38,6 +38,11 @@ type ExchangeOrganizationSpec struct {
 	// RestartTransportService says whether the transport service is restarted after changes:
 	// Never (default) or OnChange (once per server, after that server's changes).
 	RestartTransportService RestartPolicy `json:"restartTransportService,omitempty"`
+	// Owner names the site (for example the repository) that manages these manifests. Connectors
+	// this site creates carry [managed-by: exreconcile owner=<owner>] in their Comment; --prune
+	// needs an owner and removes only connectors with this owner's marker. Letters, digits, '.',
+	// '_', '-' and '/', at most 64 characters.
+	Owner string `json:"owner,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9._/-]+$"`
 }
 
 // A Server is one Exchange server of the organisation.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -25,6 +26,9 @@ const (
 	RuleOrgTLSSkipVerifyCA = "OrganizationTLS"
 	RuleOrgUnusedAllowHTTP = "OrganizationAllowUnencryptedUnused"
 	RuleOrgKerberos        = "OrganizationKerberos"
+	RuleOrgOwner           = "OrganizationOwner"
+	RuleOrgUsername        = "OrganizationUsername"
+	RuleOrgInsecure        = "OrganizationInsecureTransport"
 )
 
 // WinRM's default ports, named in endpoint errors, and the longest computer name.
@@ -45,6 +49,9 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
 	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
 	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
+	{RuleOrgOwner, "owner is letters, digits, '.', '_', '-' and '/', at most 64 characters: it goes into the connectors' Comment marker.", checkOrgOwner},
+	{RuleOrgUsername, "auth.username has no ':' (NTLM and Basic split the user from the password on it) and no control characters.", checkOrgUsername},
+	{RuleOrgInsecure, "tls.insecureSkipVerify and allowUnencrypted weaken the WinRM transport (warning).", checkOrgInsecure},
 	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
 }
 
@@ -58,6 +65,40 @@ func checkOrgKerberos(c *checker, o *ExchangeOrganization) {
 		c.errorf("spec.auth.method", "method kerberos needs spec.auth.kerberos with realm (e.g. WORK.COM) and krb5Conf (the krb5.conf naming its KDCs)")
 	case a.Method != AuthKerberos && a.Kerberos != nil:
 		c.warnf("spec.auth.kerberos", "spec.auth.kerberos is used only with method kerberos (method is %s)", a.Method)
+	}
+}
+
+// ownerID is what an owner id may hold: nothing that could end the
+// [managed-by: exreconcile owner=<id>] marker or hide in a Comment.
+var ownerID = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,64}$`)
+
+func checkOrgOwner(c *checker, o *ExchangeOrganization) {
+	if o.Spec.Owner != "" && !ownerID.MatchString(o.Spec.Owner) {
+		c.errorf("spec.owner", "invalid owner %q: use letters, digits, '.', '_', '-' and '/' (at most 64), such as the repository name", o.Spec.Owner)
+	}
+}
+
+func checkOrgUsername(c *checker, o *ExchangeOrganization) {
+	a := o.Spec.Auth
+	if a == nil {
+		return
+	}
+	switch {
+	case strings.Contains(a.Username, ":"):
+		c.errorf("spec.auth.username", "username %q contains ':', which NTLM and Basic authentication take as the end of the user name; write DOMAIN\\user or user@domain", EscapeControl(a.Username))
+	case strings.ContainsFunc(a.Username, unicode.IsControl) || strings.TrimSpace(a.Username) != a.Username:
+		c.errorf("spec.auth.username", "username %q has control characters or leading or trailing spaces", EscapeControl(a.Username))
+	}
+}
+
+func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
+	if t := o.Spec.TLS; t != nil && t.InsecureSkipVerify {
+		c.warnf("spec.tls.insecureSkipVerify", "insecureSkipVerify: true accepts any server certificate, so a machine in the middle can read the WinRM password; set tls.caFile instead")
+	}
+	// The Kerberos transport exreconcile uses does not encrypt messages
+	// over http:// (README, ExchangeOrganization), so no method is exempt.
+	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 {
+		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, which a machine in the middle can read or change; use https:// endpoints in production")
 	}
 }
 

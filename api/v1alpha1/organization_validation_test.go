@@ -56,7 +56,20 @@ var organizationCases = map[string]ruleCase{
 		reason: "allowUnencrypted permits http endpoints.",
 		noOrg:  true,
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true, auth: {username: u, passwordFrom: {env: P}}}`)},
-		want:   nil,
+		want:   []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"HTTPKerberos": {
+		reason: "The Kerberos transport does not encrypt messages over http either: the warning stays.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true,
+  auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
+		want: []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"UsernameColon": {
+		reason: "NTLM and Basic split user and password on ':'.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: "WORK:svc", passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationUsername spec.auth.username"},
 	},
 	"BasicOverHTTP": {
 		reason: "Basic authentication over http sends the password in clear text and needs allowUnencrypted too.",
@@ -64,6 +77,18 @@ var organizationCases = map[string]ruleCase{
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}],
   auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
 		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+	},
+	"OwnerValid": {
+		reason: "An owner id such as a repository name is kept in the connectors' marker.",
+		noOrg:  true,
+		docs:   []string{org(`{owner: corp/exchange-site-a, servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"OwnerWithBracket": {
+		reason: "An owner with ']' or a space would end or split the marker in the Comment.",
+		noOrg:  true,
+		docs:   []string{org(`{owner: "site a]", servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationOwner spec.owner"},
 	},
 	"KerberosNeedsRealm": {
 		reason: "A Kerberos login needs the realm and the krb5.conf naming its KDCs.",
@@ -139,7 +164,7 @@ var organizationCases = map[string]ruleCase{
 		noOrg:  true,
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}], tls: {caFile: ca.pem, insecureSkipVerify: true},
   auth: {username: u, passwordFrom: {env: P}}}`)},
-		want: []string{"warning OrganizationTLS spec.tls.caFile"},
+		want: []string{"warning OrganizationInsecureTransport spec.tls.insecureSkipVerify", "warning OrganizationTLS spec.tls.caFile"},
 	},
 }
 

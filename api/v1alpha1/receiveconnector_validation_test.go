@@ -111,7 +111,7 @@ var receiveConnectorCases = map[string]ruleCase{
 	"ExternalAuthoritativeGroups": {
 		reason: "ExternalAuthoritative requires PermissionGroups ExchangeServers.",
 		docs:   []string{receive("x", `{server: WIN20081, authMechanism: [Tls, ExternalAuthoritative], permissionGroups: [ExchangeServers, Partners]}`)},
-		want:   []string{"error ReceiveExternalAuthoritativeGroups spec.authMechanism"},
+		want:   []string{"error ReceiveExternalAuthoritativeGroups spec.authMechanism", "warning PartnersNeedDomainSecurity spec.permissionGroups"},
 	},
 	"ExternalAuthoritativeValid": {
 		reason: "Tls with ExternalAuthoritative and ExchangeServers is the documented combination.",

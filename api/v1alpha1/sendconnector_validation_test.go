@@ -22,6 +22,11 @@ var sendConnectorCases = map[string]ruleCase{
 		docs:   []string{send(" to canoe", `{addressSpaces: [canoe.com]}`)},
 		want:   []string{"error SendConnectorName metadata.name"},
 	},
+	"NameWithCR": {
+		reason: "A CR in a name is not kept by Exchange: created once, then 'already exists' on every apply.",
+		docs:   []string{send("to\rcanoe", `{addressSpaces: [canoe.com]}`)},
+		want:   []string{"error SendConnectorName metadata.name"},
+	},
 	"EmptyAddressSpaces": {
 		reason: "A managed, empty address space list is refused (NoAddressSpaces).",
 		docs:   []string{send("x", `{addressSpaces: []}`)},

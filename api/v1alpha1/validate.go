@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -169,6 +170,10 @@ func checkConnectorName(c *checker, name string) {
 	switch {
 	case name == "":
 		return // reported as a missing field
+	case strings.ContainsFunc(name, unicode.IsControl):
+		// A name with a CR is created once, then found under another
+		// name and created again ("already exists").
+		c.errorf("metadata.name", "connector name %q contains control characters, which Exchange does not keep", EscapeControl(name))
 	case strings.TrimSpace(name) != name:
 		c.errorf("metadata.name", "connector name %q has leading or trailing spaces, which Exchange trims", name)
 	case len([]rune(name)) > 64:

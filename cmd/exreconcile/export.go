@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +16,7 @@ import (
 func newExportCommand(a *app) *cobra.Command {
 	var files []string
 	var parallel int
+	var outFile string
 	cmd := &cobra.Command{
 		Use:   "export -f ORG.yaml [-f ...] > live.yaml",
 		Short: "Write the live state of the declared organisations as manifests (adoption)",
@@ -21,7 +24,9 @@ func newExportCommand(a *app) *cobra.Command {
 command each) and writes, one YAML document per object, every send connector, every
 non-default receive connector, the TransportConfig domain-secure lists and the
 certificates enabled for any service. Secrets are never exported: a smart-host
-credential becomes a passwordFrom placeholder. diff on the result shows no drift.
+credential is left out, with a YAML comment showing how to declare it. Default receive
+connectors are written with only the fields that differ from the version's defaults.
+diff on the result shows no drift.
 
 Exit status: 0 success, 1 any server could not be read (what could be read is still written).`,
 		Args: cobra.NoArgs,
@@ -34,11 +39,20 @@ Exit status: 0 success, 1 any server could not be read (what could be read is st
 				writeDiagnostics(a.err, v1alpha1.NewReport(diags, len(site.Objects)), a.color(a.err))
 				return exitCodeError(exitError)
 			}
-			out, errs, err := controller.Export(cmd.Context(), site, controller.Options{Parallel: parallel, Connect: a.connect})
+			opts := controller.Options{Parallel: parallel, Connect: a.connect}
+			if outFile != "" {
+				opts.ExportDir = filepath.Dir(outFile)
+			}
+			out, errs, err := controller.Export(cmd.Context(), site, opts)
 			if err != nil {
 				return err
 			}
-			if _, err := a.out.Write(out); err != nil {
+			if outFile != "" {
+				err = os.WriteFile(outFile, out, 0o600)
+			} else {
+				_, err = a.out.Write(out)
+			}
+			if err != nil {
 				return err
 			}
 			for _, e := range errs {
@@ -52,5 +66,6 @@ Exit status: 0 success, 1 any server could not be read (what could be read is st
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file or folder declaring the organisations; repeatable")
 	cmd.Flags().IntVar(&parallel, "parallel", 8, "servers read at once")
+	cmd.Flags().StringVar(&outFile, "out", "", "write to FILE (files the organisation names are then relative to FILE's folder; on stdout they are absolute)")
 	return cmd
 }

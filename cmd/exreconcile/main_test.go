@@ -274,3 +274,31 @@ func TestVersion(t *testing.T) {
 		t.Errorf("the ldflags version must show: %q", r.stdout)
 	}
 }
+
+func TestMachineOutputWhenValidationFails(t *testing.T) {
+	for _, mode := range []string{"plan", "apply", "diff"} {
+		t.Run(mode, func(t *testing.T) {
+			r := runCLI(t, "", nil, mode, "-f", site(t, invalidSite), "-o", "json")
+			if r.code != 1 {
+				t.Errorf("exit code %d, want 1", r.code)
+			}
+			var got struct {
+				APIVersion  string                `json:"apiVersion"`
+				Kind        string                `json:"kind"`
+				Diagnostics []v1alpha1.Diagnostic `json:"diagnostics"`
+				Summary     struct {
+					Outcomes map[string]int `json:"outcomes"`
+					Changes  bool           `json:"changes"`
+					Failed   bool           `json:"failed"`
+				} `json:"summary"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("stdout is not a JSON report: %v\n%s\nreason: -o json prints a report even when the run stops at validation", err, r.stdout)
+			}
+			if got.Kind != "Report" || len(got.Diagnostics) != 1 || got.Diagnostics[0].Line != 14 || got.Diagnostics[0].Path != "spec.addressSpaces[1]" ||
+				!got.Summary.Failed || got.Summary.Changes || len(got.Summary.Outcomes) != 8 {
+				t.Errorf("report %+v\nreason: the diagnostics (line, field) and a failed summary with every outcome counted", got)
+			}
+		})
+	}
+}

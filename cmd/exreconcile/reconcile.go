@@ -17,16 +17,22 @@ type reconcileFlags struct {
 	output       outputFormat
 	parallel     int
 	prune        bool
+	adoptUnowned bool
 	allowReplace bool
 	showScript   bool
 	exitCode     bool
 	dryRun       bool
+	// verifySMTP probes every declared receive connector over SMTP after
+	// a successful apply (apply --verify-smtp).
+	verifySMTP bool
+	smtp       verifyFlags
 }
 
 func (f *reconcileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil, "manifest file, folder (recursive *.yaml, *.yml) or - for stdin; repeatable")
 	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
-	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors exreconcile created that are no longer declared")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors with this site's marker (spec.owner) that are no longer declared")
+	cmd.Flags().BoolVar(&f.adoptUnowned, "adopt-unowned", false, "with --prune, treat connectors with the marker without an owner as this site's")
 	addOutputFlag(cmd, &f.output)
 }
 
@@ -58,7 +64,8 @@ func newApplyCommand(a *app) *cobra.Command {
 		Long: `apply observes every declared server, runs the needed cmdlets on each (one WinRM
 command per server, servers in parallel), observes again and reports what still differs.
 
-Exit status: 0 success, 1 any error (the report says which calls were done).`,
+Exit status: 0 success, 1 any error (the report says which calls were done), 3 with
+--verify-smtp when a check on the wire failed after a successful apply.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			mode := controller.ModeApply
@@ -71,6 +78,8 @@ Exit status: 0 success, 1 any error (the report says which calls were done).`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&f.allowReplace, "allow-replace", false, "remove and recreate connectors whose creation-only usage differs")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "only plan")
+	cmd.Flags().BoolVar(&f.verifySMTP, "verify-smtp", false, "after a successful apply, prove TLS on the wire as exreconcile verify does (exit 3 when a check fails)")
+	f.smtp.register(cmd)
 	return cmd
 }
 
@@ -99,8 +108,26 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	ctx := cmd.Context()
 	log := logr.FromContextOrDiscard(ctx)
 	site, diags := v1alpha1.Loader{Stdin: a.in}.LoadAndValidate(f.files...)
+	// -o json|yaml always prints a report, with the diagnostics, even when
+	// the run stops before reaching a server.
+	early := func(runErr error) error {
+		if f.output == outputText {
+			return nil
+		}
+		rep := &controller.Report{Mode: mode, Diagnostics: diags}
+		if runErr != nil {
+			rep.ChangeSet = &controller.ChangeSet{Errors: []controller.RunError{{Message: runErr.Error(), Err: runErr}}}
+		}
+		if f.output == outputJSON {
+			return rep.WriteJSON(a.out)
+		}
+		return rep.WriteYAML(a.out)
+	}
 	if diags.HasErrors() {
 		writeDiagnostics(a.err, v1alpha1.NewReport(diags, len(site.Objects)), a.color(a.err))
+		if err := early(nil); err != nil {
+			return err
+		}
 		return exitCodeError(exitError)
 	}
 	for _, d := range diags {
@@ -108,7 +135,7 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	}
 	var mu sync.Mutex
 	tty := a.color(a.err)
-	opts := controller.Options{Mode: mode, Prune: f.prune, AllowReplace: f.allowReplace, Parallel: f.parallel,
+	opts := controller.Options{Mode: mode, Prune: f.prune, AdoptUnowned: f.adoptUnowned, AllowReplace: f.allowReplace, Parallel: f.parallel,
 		ShowScript: f.showScript, Connect: a.connect,
 		Progress: func(server, msg string) {
 			mu.Lock()
@@ -127,8 +154,12 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 		fmt.Fprint(a.err, "\r\x1b[K")
 	}
 	if err != nil {
+		if werr := early(err); werr != nil {
+			return werr
+		}
 		return err
 	}
+	report.Diagnostics = diags
 	for srv, n := range report.Commands {
 		log.V(1).Info("WinRM commands", "server", srv, "commands", n)
 	}
@@ -148,6 +179,9 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 		return exitCodeError(exitError)
 	case f.exitCode && mode != controller.ModeApply && report.ChangeSet.HasChanges():
 		return exitCodeError(exitPending)
+	case f.verifySMTP && mode == controller.ModeApply:
+		f.smtp.output = f.output
+		return a.VerifySMTP(ctx, site, &f.smtp)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ domain-secure lists equal to what a folder of YAML manifests declares.
 		},
 	}
 	root.PersistentFlags().CountVarP(&a.verbose, "verbose", "v", "more detail on stderr; repeat for more (-v debug, -vv trace)")
-	root.AddCommand(newValidateCommand(a), newPlanCommand(a), newApplyCommand(a), newDiffCommand(a), newExportCommand(a), newRunCommand(a), newVersionCommand(a))
+	root.AddCommand(newValidateCommand(a), newPlanCommand(a), newApplyCommand(a), newDiffCommand(a), newExportCommand(a), newRunCommand(a), newVerifyCommand(a), newVersionCommand(a))
 	return root
 }
 

@@ -44,6 +44,7 @@ type runFlags struct {
 	once        bool
 	parallel    int
 	prune       bool
+	adopt       bool
 }
 
 // check rejects flag values the loop cannot work with, before anything starts.
@@ -105,7 +106,8 @@ served. With --once: one run and no metrics server (unless --metrics-addr is giv
 	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", ":8080", "address of /metrics, /healthz and /readyz; empty for none")
 	cmd.Flags().BoolVar(&f.once, "once", false, "run once and exit: 0 in sync or drift, 1 error")
 	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
-	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors exreconcile created that are no longer declared")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors with this site's marker (spec.owner) that are no longer declared")
+	cmd.Flags().BoolVar(&f.adopt, "adopt-unowned", false, "with --prune, treat connectors with the marker without an owner as this site's")
 	return cmd
 }
 
@@ -241,7 +243,7 @@ func (l *loop) iterate(ctx context.Context) string {
 		return resultError
 	}
 	start := time.Now()
-	report, err := controller.Run(ctx, site, controller.Options{Mode: l.mode, Prune: l.flags.prune,
+	report, err := controller.Run(ctx, site, controller.Options{Mode: l.mode, Prune: l.flags.prune, AdoptUnowned: l.flags.adopt,
 		Parallel: l.flags.parallel, Connect: l.app.connect,
 		Progress: func(server, msg string) { log.V(1).Info(msg, "server", server) }})
 	end := time.Now()

@@ -9,6 +9,7 @@
 //	      [--latency session=2s,cmdlet=20ms,pssession=3s,import=50ms] [--fault drop-after:3]
 //	      [--fault Set-SendConnector:error] [--fault Import-ExchangeCertificate:error:25]
 //	      [--powershell-max-concurrency 18] [--session-idle-timeout 15m]
+//	      [--smtp]
 package main
 
 import (
@@ -79,6 +80,8 @@ type options struct {
 	// PowerShell throttling (PowerShellMaxConcurrency, idle sessions).
 	MaxSessionsPerUser int
 	SessionIdleTimeout time.Duration
+	// SMTP starts the SMTP front end (test/exsim/smtp).
+	SMTP bool
 }
 
 // NetBIOSDomain is the domain part of --user, or the first label of --org
@@ -119,6 +122,7 @@ func parseOptions(args []string, getenv func(string) string, usage io.Writer) (*
 	fs.Func("fault", "an injected fault: drop-after:N, Cmdlet-Name:error, or Cmdlet-Name:error:N (the first N calls fail) (repeatable)", o.Faults.Add)
 	fs.IntVar(&o.MaxSessionsPerUser, "powershell-max-concurrency", 18, "Exchange remote sessions one user may hold at once (throttling policy PowerShellMaxConcurrency)")
 	fs.DurationVar(&o.SessionIdleTimeout, "session-idle-timeout", 15*time.Minute, "how long a remote session its command left open stays counted")
+	fs.BoolVar(&o.SMTP, "smtp", false, "answer SMTP on one loopback port per receive connector binding (announced on stdout)")
 	fs.IntVar(&o.MaxShellsPerUser, "max-shells-per-user", wsman.DefaultMaxShellsPerUser, "the WinRS MaxShellsPerUser quota")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

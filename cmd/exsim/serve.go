@@ -95,6 +95,13 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) (err error
 		fmt.Fprintf(stdout, "exsim: %s ready at %s (fqdn %s, version %s, role %s)\n",
 			xs.Name(), srv.URL(), xs.FQDN(), xs.Version(), xs.Role())
 	}
+	if o.SMTP {
+		front, err := startSMTP(org, stdout, diag)
+		if err != nil {
+			return err
+		}
+		defer front.Close()
+	}
 	if !o.AllowUnencrypted && !o.HTTPS {
 		diag.printf("exsim: plain HTTP without --allow-unencrypted: only NTLM-sealed messages are served, unencrypted ones get 401, as Windows does")
 	}

@@ -55,7 +55,8 @@ func run() error {
 		{"canoe.com", "WIN20082", `CANOE\svc-exreconcile`, canoePassword},
 	} {
 		sim, err := framework.StartExsim(ctx, bins.Exsim, framework.ExsimOptions{Org: o.org, User: o.user, Password: o.pw,
-			HTTPS: true, Auth: "ntlm", Dir: filepath.Join(tmp, o.org), Servers: []framework.ExsimServer{{Name: o.server}}})
+			HTTPS: true, Auth: "ntlm", Dir: filepath.Join(tmp, o.org), Servers: []framework.ExsimServer{{Name: o.server}},
+			Extra: []string{"--smtp"}})
 		if err != nil {
 			return err
 		}
@@ -110,7 +111,35 @@ func run() error {
 	if err := exreconcile(0, "apply", "-f", site); err != nil {
 		return err
 	}
-	return exreconcile(0, "diff", "-f", site, "--exit-code")
+	if err := exreconcile(0, "diff", "-f", site, "--exit-code"); err != nil {
+		return err
+	}
+
+	step("verify over SMTP: exsim --smtp listens on loopback for each binding; --connect-to sends the probes there")
+	args := []string{"verify", "-f", site, "--ehlo", "demo.example"}
+	for i, b := range []struct{ server, binding string }{{"WIN20081", "191.121.0.200:26"}, {"WIN20082", "191.121.111.200:26"}} {
+		addr, err := smtpAddr(sims[i], b.server, b.binding)
+		if err != nil {
+			return err
+		}
+		args = append(args, "--connect-to", b.binding+":"+addr)
+	}
+	// The partner connectors accept only each other's address, so from this
+	// host they are reported NotProbeableFromHere (exit 0), not failed.
+	return exreconcile(0, args...)
+}
+
+// smtpAddr finds exsim's announcement "exsim: SMTP <server> <binding> at <addr>".
+func smtpAddr(sim *framework.Exsim, server, binding string) (string, error) {
+	prefix := "exsim: SMTP " + server + " " + binding + " at "
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, l := range strings.Split(sim.Output(), "\n") {
+			if addr, ok := strings.CutPrefix(l, prefix); ok {
+				return strings.TrimSpace(addr), nil
+			}
+		}
+	}
+	return "", fmt.Errorf("exsim announced no SMTP listener for %s %s", server, binding)
 }
 
 func step(s string) { fmt.Printf("\n==> %s\n", s) }

@@ -255,7 +255,7 @@ var _ = Describe("ExchangeCertificate", func() {
 		r := runWith(nil, "plan", "-f", dir, "--exit-code", "--show-script")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`+ ExchangeCertificate "mail" on WIN20081 (will be created)`))
-		Expect(r.Stdout).To(ContainSubstring("thumbprint: " + mail.thumbprint() + " <- (not imported)"))
+		Expect(r.Stdout).To(ContainSubstring("+ thumbprint: " + mail.thumbprint()))
 		// The PFX and its password travel in the data frame; the script
 		// reads them from $secrets (what --show-script shows is what the
 		// server records).
@@ -401,7 +401,7 @@ var _ = Describe("ExchangeCertificate", func() {
 		r = runWith(nil, "plan", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`~ ExchangeCertificate "mail" on WIN20081 (will be changed)`))
-		Expect(r.Stdout).To(ContainSubstring("services: SMTP <- None"))
+		Expect(r.Stdout).To(ContainSubstring("services: None -> SMTP"))
 		Expect(r.Stdout).To(ContainSubstring(`+ ExchangeCertificate "mail" on WIN20082 (will be created)`))
 		Expect(r.Stdout).To(ContainSubstring("Plan: 1 to create, 1 to change"))
 

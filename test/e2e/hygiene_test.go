@@ -110,7 +110,7 @@ var _ = Describe("what a real server records and keeps (issue 12)", func() {
 
 		r := exreconcile("plan", "-f", only, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(ContainSubstring(`comment: managed <- nul\x00esc\x1b[31m red`))
+		Expect(r.Stdout).To(ContainSubstring(`comment: nul\x00esc\x1b[31m red -> managed`))
 		Expect(r.Stdout+r.Stderr).NotTo(ContainSubstring("\x1b"), "a control character reached the terminal")
 		Expect(r.Stdout + r.Stderr).NotTo(ContainSubstring("\x00"))
 		r = exreconcile("apply", "-f", only)

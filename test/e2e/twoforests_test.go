@@ -38,8 +38,8 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 		r := exreconcile("plan", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring(`~ SendConnector "to-canoe.com"`))
-		Expect(r.Stdout).To(ContainSubstring("port: 26 <- 25"))
-		Expect(r.Stdout).To(ContainSubstring("domainSecureEnabled: true <- false"))
+		Expect(r.Stdout).To(ContainSubstring("port: 25 -> 26"))
+		Expect(r.Stdout).To(ContainSubstring("domainSecureEnabled: false -> true"))
 		Expect(r.Stdout).To(ContainSubstring(`+ ReceiveConnector "WIN20081\From-canoe.com"`))
 		Expect(r.Stdout).To(ContainSubstring(`+ SendConnector "to-work.com"`))
 		Expect(r.Stdout).To(ContainSubstring(`~ TransportConfig "work-com"`))
@@ -74,8 +74,8 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 
 		r := exreconcile("diff", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(ContainSubstring("domainSecureEnabled: true <- false"))
-		Expect(r.Stdout).To(ContainSubstring("tlsSendDomainSecureList: [canoe.com] <- []"))
+		Expect(r.Stdout).To(ContainSubstring("domainSecureEnabled: false -> true"))
+		Expect(r.Stdout).To(ContainSubstring("tlsSendDomainSecureList: [] -> [canoe.com]"))
 
 		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
