@@ -22,20 +22,23 @@ type ObservedCertificate struct {
 	// NotAfter and NotBefore are the server's local wall-clock times (the
 	// zone is not in the output), stored with time.UTC as location. They are
 	// read from en-US or ISO 8601 text only; see parseDateTime.
-	NotAfter           time.Time        `json:"notAfter"`
-	NotBefore          time.Time        `json:"notBefore"`
-	Subject            string           `json:"subject"`
-	Issuer             string           `json:"issuer"`
-	CertificateDomains []string         `json:"certificateDomains"`
-	SerialNumber       string           `json:"serialNumber"`
-	IsSelfSigned       bool             `json:"isSelfSigned"`
-	FriendlyName       string           `json:"friendlyName,omitempty"`
-	RootCAType         string           `json:"rootCAType,omitempty"`
+	NotAfter           time.Time `json:"notAfter"`
+	NotBefore          time.Time `json:"notBefore"`
+	Subject            string    `json:"subject"`
+	Issuer             string    `json:"issuer"`
+	CertificateDomains []string  `json:"certificateDomains"`
+	SerialNumber       string    `json:"serialNumber"`
+	IsSelfSigned       bool      `json:"isSelfSigned"`
+	FriendlyName       string    `json:"friendlyName,omitempty"`
+	RootCAType         string    `json:"rootCAType,omitempty"`
+	// CertificateRequest is the PKCS #10 request (Base64 text) of a pending
+	// request (Status PendingRequest); empty for a certificate.
+	CertificateRequest string           `json:"certificateRequest,omitempty"`
 	Problems           []*PropertyError `json:"problems,omitempty"`
 }
 
 var certificateProperties = []string{"Thumbprint", "Services", "Status", "HasPrivateKey", "NotAfter", "NotBefore",
-	"Subject", "Issuer", "CertificateDomains", "SerialNumber", "IsSelfSigned", "FriendlyName", "RootCAType"}
+	"Subject", "Issuer", "CertificateDomains", "SerialNumber", "IsSelfSigned", "FriendlyName", "RootCAType", "CertificateRequest"}
 
 const certificateFrame = "certificates"
 
@@ -67,6 +70,7 @@ func parseCertificates(scan *stdoutScan) ([]ObservedCertificate, error) {
 			IsSelfSigned:       r.boolean("IsSelfSigned"),
 			FriendlyName:       r.str("FriendlyName"),
 			RootCAType:         r.str("RootCAType"),
+			CertificateRequest: r.str("CertificateRequest"),
 		}
 		if !r.has("NotAfter") {
 			r.fail("NotAfter", "", errors.New("no value"))
