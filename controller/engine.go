@@ -100,6 +100,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	if opts.Mode == ModeApply {
 		r.applyAll(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
+		cs.Errors = append(cs.Errors, r.fileErrors...)
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
@@ -116,6 +117,9 @@ type runner struct {
 	log  logr.Logger
 	sem  chan struct{}
 	mu   sync.Mutex
+	// fileErrors are local files apply could not write (certificate
+	// requests), found after the plan was reported.
+	fileErrors []RunError
 }
 
 // orgRun is one organisation within a run.
@@ -129,16 +133,20 @@ type orgRun struct {
 	creds map[string]*exchange.CredentialSpec
 	// certs holds the prepared certificate files by thumbprint.
 	certs map[string]*certSource
+	// roots holds the TrustedRootCertificate files by metadata.name.
+	roots map[string]*rootSource
 }
 
 // serverRun is one server within a run.
 type serverRun struct {
-	spec     v1alpha1.Server
-	remote   exchange.Remote
-	obs      *exchange.Observation
-	err      error
-	readsOrg bool
-	applied  bool
+	spec   v1alpha1.Server
+	remote exchange.Remote
+	// readsRoots: a TrustedRootCertificate is declared for the server.
+	readsRoots bool
+	obs        *exchange.Observation
+	err        error
+	readsOrg   bool
+	applied    bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -154,7 +162,7 @@ type serverRun struct {
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -190,6 +198,9 @@ func (r *runner) prepare() ([]*orgRun, error) {
 		if err := r.prepareCertificates(o); err != nil {
 			errs = append(errs, err)
 		}
+		if err := r.prepareTrustedRoots(o); err != nil {
+			errs = append(errs, err)
+		}
 		// Relative file names in a manifest are relative to its folder.
 		conn := *org
 		if t := org.Spec.TLS; t != nil && t.CAFile != "" {
@@ -212,7 +223,7 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
 				continue
 			}
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, readsRoots: r.rootsDeclaredOn(org, srv.Name)})
 		}
 		orgs = append(orgs, o)
 	}
