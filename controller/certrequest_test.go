@@ -266,7 +266,7 @@ func TestRequestFile(t *testing.T) {
 			mode: ModeApply, want: ReasonAwaitingIssuedCertificate, severity: SeverityWarning, wantFile: key.csr},
 		{name: "TwoPendingNoFile", reason: "two pending requests and no file to tell them apart",
 			pending: []exchange.ObservedCertificate{other.observed("DD00000000000000000000000000000000000005"), key.observed(pendingThumb)},
-			mode: ModePlan, want: ReasonAmbiguousPendingRequest, severity: SeverityError},
+			mode:    ModePlan, want: ReasonAmbiguousPendingRequest, severity: SeverityError},
 		{name: "OtherSubjectPending", reason: "a pending request for another subject is not this one: a new request is made",
 			pending: []exchange.ObservedCertificate{func() exchange.ObservedCertificate {
 				c := key.observed(pendingThumb)
