@@ -130,8 +130,8 @@ func (q *certRequest) created() []FieldDiff {
 // waiting is the note of a request the CA has to issue.
 func (q *certRequest) waiting(made string) Note {
 	return warningNote(ReasonAwaitingIssuedCertificate,
-		"waiting for the issued certificate: send %s to your CA (%s; the private key stays on %s); then set spec.source.certFile to the certificate it issues and apply again",
-		q.shown, made, q.id.Server)
+		"waiting for the issued certificate: send %s to your CA (%s); then set spec.source.certFile to the certificate it issues and apply again",
+		q.shown, made)
 }
 
 // create plans the request, unless requestFile already holds one: that
@@ -155,7 +155,7 @@ func (q *certRequest) create() ([]exchange.Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	q.note(q.waiting(fmt.Sprintf("apply makes the request on %s and writes its CSR there", q.id.Server)))
+	q.note(q.waiting(fmt.Sprintf("apply makes the request on %s, which keeps the private key, and writes its CSR to that file", q.id.Server)))
 	return []exchange.Call{call}, nil
 }
 
@@ -167,7 +167,7 @@ func (q *certRequest) notes() []Note {
 	}
 	switch {
 	case q.local != nil && q.pendingCSR != nil && samePublicKey(q.local.PublicKey, q.pendingCSR.PublicKey):
-		q.note(q.waiting(fmt.Sprintf("pending on %s as %s", q.id.Server, q.pending.Thumbprint)))
+		q.note(q.waiting(fmt.Sprintf("the request is pending on %s as %s; %s keeps the private key", q.id.Server, q.pending.Thumbprint, q.id.Server)))
 	case q.local != nil || q.localErr != nil:
 		q.note(errorNote(ReasonRequestFileConflict,
 			"%s does not hold the request pending on %s (%s); exreconcile never overwrites a request file: move it away to have the pending request written there, "+
@@ -177,7 +177,7 @@ func (q *certRequest) notes() []Note {
 			"the request pending on %s (%s) could not be read from its CertificateRequest property, so %s cannot be written; "+
 				"on %s run: Get-ExchangeCertificate -Thumbprint %s | Select-Object -ExpandProperty CertificateRequest", q.id.Server, q.pending.Thumbprint, q.shown, q.id.Server, q.pending.Thumbprint))
 	case q.r.opts.Mode != ModeApply:
-		q.note(q.waiting(fmt.Sprintf("pending on %s as %s; apply writes its CSR there", q.id.Server, q.pending.Thumbprint)))
+		q.note(q.waiting(fmt.Sprintf("the request is pending on %s as %s; apply writes its CSR to that file", q.id.Server, q.pending.Thumbprint)))
 	default:
 		if err := writeRequestFile(q.path, q.pending.CertificateRequest); err != nil {
 			msg := fmt.Sprintf("cannot write the request pending on %s to %s: %v", q.id.Server, q.shown, err)
@@ -188,7 +188,7 @@ func (q *certRequest) notes() []Note {
 			break
 		}
 		q.local = q.pendingCSR
-		q.note(q.waiting(fmt.Sprintf("pending on %s as %s; written", q.id.Server, q.pending.Thumbprint)))
+		q.note(q.waiting(fmt.Sprintf("the request is pending on %s as %s; its CSR was written to that file", q.id.Server, q.pending.Thumbprint)))
 	}
 	return q.extra
 }

@@ -211,7 +211,7 @@ func TestRequestFromNothing(t *testing.T) {
 	if e.Action != ActionUnchanged || len(q.f.servers["WIN20081"].applied()) != before || r.ChangeSet.HasChanges() || r.Failed() {
 		t.Errorf("rerun: %s, %d calls, failed %v", e.Action, len(q.f.servers["WIN20081"].applied())-before, r.Failed())
 	}
-	if n, ok := noteOf(e, ReasonAwaitingIssuedCertificate); !ok || !strings.Contains(n.Message, "pending on WIN20081 as "+pendingThumb) {
+	if n, ok := noteOf(e, ReasonAwaitingIssuedCertificate); !ok || !strings.Contains(n.Message, "the request is pending on WIN20081 as "+pendingThumb) {
 		t.Errorf("rerun note %+v", e.Notes)
 	}
 	if got := e.Status.Observed["status"]; got != "PendingRequest" {

@@ -173,3 +173,19 @@ func (t *trustedRoot) observed() map[string]string {
 	}
 	return m
 }
+
+// readByTransport reports whether the transport service must restart to
+// see e's change. Not for a root (Windows builds chains from the Root store
+// as it is at each TLS handshake) nor for a certificate request (a pending
+// request is no certificate the transport could select).
+func readByTransport(e *Entry) bool {
+	if e.Kind == v1alpha1.KindTrustedRootCertificate {
+		return false
+	}
+	for _, c := range e.calls {
+		if c.Cmdlet != "New-ExchangeCertificate" {
+			return true
+		}
+	}
+	return len(e.calls) == 0
+}

@@ -249,3 +249,28 @@ func TestTrustedRootReads(t *testing.T) {
 		t.Error("the Root store is read only on the servers a root is declared for")
 	}
 }
+
+// restartTransportService: OnChange restarts nothing for a root or a
+// certificate request: the transport reads neither.
+func TestNoRestartForRootsAndRequests(t *testing.T) {
+	root := selfSignedCA(t, "SSHA Root CA", true)
+	t.Setenv("EXR_TEST_PASSWORD", enginePassword)
+	dir := t.TempDir()
+	_ = os.MkdirAll(filepath.Join(dir, "certs"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "certs", "ssha-root.pem"), root.Raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	manifest := strings.Replace(rootSite, "    passwordFrom: {env: EXR_TEST_PASSWORD}\n",
+		"    passwordFrom: {env: EXR_TEST_PASSWORD}\n  restartTransportService: OnChange\n", 1) +
+		"---\napiVersion: exreconcile.io/v1alpha1\nkind: ExchangeCertificate\nmetadata: {name: mail}\nspec:\n  servers: [WIN20081]\n" +
+		"  request: {subjectName: CN=mail.work.com, requestFile: mail.csr}\n"
+	site := loadSiteIn(t, dir, manifest)
+	f := rootFakes(nil, root)
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, Connect: f.connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.ChangeSet.HasChanges() || len(r.ChangeSet.Restarts) != 0 {
+		t.Errorf("restarts %v for a root and a request", r.ChangeSet.Restarts)
+	}
+}
