@@ -20,6 +20,8 @@ const (
 	RuleCertPasswordFrom = "CertificatePasswordFrom"
 	// RuleCertThumbprintSource: a certificate without thumbprint needs a source or a request.
 	RuleCertThumbprintSource = "CertificateThumbprintSource"
+	// RuleCertRequestSubject: two requests of one server would share a subject.
+	RuleCertRequestSubject = "CertificateRequestSubject"
 )
 
 var certificateRules = []rule[*ExchangeCertificate]{
@@ -29,6 +31,7 @@ var certificateRules = []rule[*ExchangeCertificate]{
 	{RuleCertSource, "source names exactly one of pfxFile or certFile; passwordFrom only goes with pfxFile.", checkCertSource},
 	{RuleCertRequest, "request has an X.500 subjectName, valid domainNames, keySize 1024 (warning), 2048 or 4096, a friendlyName under 64 characters, a requestFile other than source.certFile, exactly one server in spec.servers, and goes with source.certFile, not pfxFile.", checkCertRequest},
 	{RuleCertThumbprintSource, "thumbprint is declared, or determined by source or request.", checkCertThumbprintSource},
+	{RuleCertRequestSubject, "two requests on one server have different subjects (the pending request is found by server and subject).", checkCertRequestSubject},
 	{RuleCertPasswordFrom, "source.passwordFrom names exactly one of env or file.", checkCertPasswordFrom},
 }
 
@@ -140,6 +143,44 @@ func checkCertThumbprintSource(c *checker, x *ExchangeCertificate) {
 	if x.Spec.Thumbprint == "" && x.Spec.Source == nil && x.Spec.Request == nil {
 		c.errorf("spec.thumbprint", "declare thumbprint, or a source (or request) that determines it")
 	}
+}
+
+func checkCertRequestSubject(c *checker, x *ExchangeCertificate) {
+	if x.Spec.Request == nil || len(x.Spec.Servers) != 1 {
+		return
+	}
+	for _, o := range c.v.site.ExchangeCertificates() {
+		if o == x {
+			return // report the later one only
+		}
+		if o.Spec.Request == nil || len(o.Spec.Servers) != 1 || c.v.site.Organization(o) != c.org ||
+			!strings.EqualFold(o.Spec.Servers[0], x.Spec.Servers[0]) || dnKey(o.Spec.Request.SubjectName) != dnKey(x.Spec.Request.SubjectName) {
+			continue
+		}
+		c.errorf("spec.request.subjectName", "ExchangeCertificate %q also requests %q on %s: the pending request is found by server and subject, "+
+			"so two requests on one server need two subjects", o.Name, x.Spec.Request.SubjectName, x.Spec.Servers[0])
+		return
+	}
+}
+
+// dnKey is an X.500 name as a comparable text: its attribute=value pairs, upper-cased attribute
+// names (ST as S), trimmed, sorted. Exchange prints the subject in the reverse order of
+// -SubjectName, so the order does not count.
+func dnKey(dn string) string {
+	var pairs []string
+	for _, p := range strings.Split(dn, ",") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if k == "ST" {
+			k = "S"
+		}
+		pairs = append(pairs, k+"="+strings.ToLower(strings.TrimSpace(v)))
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
 }
 
 func checkCertPasswordFrom(c *checker, x *ExchangeCertificate) {

@@ -126,7 +126,7 @@ var certificateCases = map[string]ruleCase{
 	},
 	"RequestFriendlyNameLong": {
 		reason: "New-ExchangeCertificate wants a FriendlyName under 64 characters.",
-		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", friendlyName: "` + strings.Repeat("f", 64) + `", requestFile: c.csr}}`)},
+		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", friendlyName: "`+strings.Repeat("f", 64)+`", requestFile: c.csr}}`)},
 		want:   []string{"error CertificateRequest spec.request.friendlyName"},
 	},
 	"RequestFileIsCertFile": {
@@ -138,6 +138,17 @@ var certificateCases = map[string]ruleCase{
 		reason: "A declared thumbprint next to a request is still checked.",
 		docs:   []string{cert("c", `{thumbprint: 3E5F, servers: [WIN20081], request: {subjectName: "CN=mail.work.com", requestFile: c.csr}}`)},
 		want:   []string{"error CertificateThumbprint spec.thumbprint"},
+	},
+	"RequestSubjectTwice": {
+		reason: "Two requests with one subject on one server could not be told apart.",
+		docs: []string{cert("a", `{servers: [WIN20081], request: {subjectName: "C=CA,CN=mail.work.com", requestFile: a.csr}}`),
+			cert("b", `{servers: [win20081], request: {subjectName: "cn=MAIL.work.com, c=CA", requestFile: b.csr}}`)},
+		want: []string{"error CertificateRequestSubject spec.request.subjectName"},
+	},
+	"RequestSubjectOtherServer": {
+		reason: "The same subject requested on two servers is two keys, two requests.",
+		docs: []string{cert("a", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", requestFile: a.csr}}`),
+			cert("b", `{servers: [WIN20082], request: {subjectName: "CN=mail.work.com", requestFile: b.csr}}`)},
 	},
 	"NoThumbprintNoSource": {
 		reason: "Without thumbprint, source or request nothing says which certificate.",
