@@ -126,7 +126,7 @@ func run() error {
 	for _, b := range []struct {
 		sim             *framework.Exsim
 		server, binding string
-	}{{sims[0], "WIN20081", "191.121.0.200:26"}, {sims[1], "WIN20082", "191.121.111.200:26"}, {sims[0], "WIN20081", "191.121.0.200:587"}} {
+	}{{sims[0], "WIN20081", "191.121.0.200:26"}, {sims[1], "WIN20082", "191.121.111.200:26"}, {sims[0], "WIN20081", "191.121.0.200:2587"}} {
 		addr, err := smtpAddr(b.sim, b.server, b.binding)
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ spec:
   organizationRef: work-com
   server: WIN20081
   usage: Custom
-  bindings: ["191.121.0.200:587"]
+  bindings: ["191.121.0.200:2587"]
   remoteIPRanges: ["127.0.0.1"]
   fqdn: win20081.work.com
   authMechanism: [Tls]
