@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
@@ -73,7 +74,10 @@ type certRequest struct {
 	pending *exchange.ObservedCertificate
 	// pendingCSR is pending's request, parsed (nil when unreadable).
 	pendingCSR *x509.CertificateRequest
-	extra      []Note
+	// ambiguous: several requests are pending for the subject and none is
+	// requestFile's; nothing is written until a person picks one.
+	ambiguous bool
+	extra     []Note
 }
 
 // match binds the pending request: one with the declared subject, the one
@@ -102,9 +106,10 @@ func (q *certRequest) match() {
 			thumbs = append(thumbs, q.obs.Certificates[i].Thumbprint)
 		}
 		q.note(errorNote(ReasonAmbiguousPendingRequest,
-			"%s holds %d pending requests for %s (%s) and %s holds none of them: keep the one you sent to the CA and remove the others "+
-				"(Remove-ExchangeCertificate -Server %s -Thumbprint <thumbprint>), or move %s away to have the first one written there",
-			q.id.Server, len(cands), q.decl.Spec.Request.SubjectName, strings.Join(thumbs, ", "), q.shown, q.id.Server, q.shown))
+			"%s holds %d pending requests for %s (%s) and %s holds none of them, so none is written there: keep the one you sent to the CA "+
+				"and remove the others (Remove-ExchangeCertificate -Server %s -Thumbprint <thumbprint>)",
+			q.id.Server, len(cands), q.decl.Spec.Request.SubjectName, strings.Join(thumbs, ", "), q.shown, q.id.Server))
+		q.ambiguous = true
 	}
 	q.pending = &q.obs.Certificates[cands[0]]
 	q.pendingCSR, _ = parseRequestText(q.pending.CertificateRequest)
@@ -162,7 +167,7 @@ func (q *certRequest) create() ([]exchange.Call, error) {
 // notes of a pending request: keep requestFile equal to it (apply writes a
 // missing file), and say what the CA has to do.
 func (q *certRequest) notes() []Note {
-	if q.pending == nil {
+	if q.pending == nil || q.ambiguous {
 		return q.extra
 	}
 	switch {
@@ -205,7 +210,8 @@ func (q *certRequest) observed() map[string]string {
 // readRequestFile reads a CSR file: (nil, nil) when there is none.
 func readRequestFile(path string) (*x509.CertificateRequest, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		// No such file (a parent that is no folder holds none either).
 		return nil, nil
 	}
 	if err != nil {
@@ -312,4 +318,24 @@ func awaitingNote(e *Entry) (Note, bool) {
 		}
 	}
 	return Note{}, false
+}
+
+// unreportedFileErrors are the request files apply could not write that no
+// entry's note reports already (those found while verifying).
+func (r *runner) unreportedFileErrors(cs *ChangeSet) []RunError {
+	var out []RunError
+	for _, fe := range r.fileErrors {
+		reported := false
+		for _, e := range cs.Entries {
+			for _, n := range e.Notes {
+				if n.Severity == SeverityError && strings.Contains(fe.Error(), n.Message) {
+					reported = true
+				}
+			}
+		}
+		if !reported {
+			out = append(out, fe)
+		}
+	}
+	return out
 }

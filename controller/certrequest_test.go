@@ -387,3 +387,47 @@ func TestSameDNForRequests(t *testing.T) {
 		t.Error("subjects compare as sets of attributes, as Exchange prints them reversed")
 	}
 }
+
+// A requestFile that cannot be written fails the run, reported once: as the
+// entry's note when the pending request was there before apply, as a run
+// error when apply has just made it.
+func TestRequestFileUnwritable(t *testing.T) {
+	key := newPendingKey(t)
+	for _, tt := range []struct {
+		name      string
+		pending   bool
+		runErrors int
+	}{{"PendingBefore", true, 0}, {"MadeByApply", false, 1}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var q *requestRun
+			if tt.pending {
+				q = newRequestRun(t, key.observed(pendingThumb))
+			} else {
+				q = newRequestRun(t)
+				q.f.servers["WIN20081"].onApply = func(s *fakeServer, calls []exchange.Call) {
+					s.certs = append(s.certs, key.observed(pendingThumb))
+				}
+			}
+			// requests is a file, so requests/one-mail.csr cannot be made.
+			if err := os.WriteFile(filepath.Join(q.dir, "requests"), []byte("x"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := q.run(t, ModeApply, requestSite)
+			if !r.Failed() {
+				t.Error("an unwritten request fails the run")
+			}
+			n := 0
+			for _, e := range r.ChangeSet.Errors {
+				if strings.Contains(e.Error(), "cannot write the request pending on WIN20081") {
+					n++
+				}
+			}
+			if n != tt.runErrors {
+				t.Errorf("run errors %v, want %d about the file", errorTexts(r.ChangeSet), tt.runErrors)
+			}
+			if _, ok := noteOf(q.entry(t, r), ReasonRequestFileConflict); ok != tt.pending {
+				t.Errorf("notes %+v", q.entry(t, r).Notes)
+			}
+		})
+	}
+}

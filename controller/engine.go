@@ -103,7 +103,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	if opts.Mode == ModeApply {
 		r.applyAll(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
-		cs.Errors = append(cs.Errors, r.fileErrors...)
+		cs.Errors = append(cs.Errors, r.unreportedFileErrors(cs)...)
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
