@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -174,9 +175,26 @@ var _ = Describe("the certificate request flow (seed 000 from nothing) on Exchan
 		Expect(roots()).To(HaveLen(9), "the fresh store's 8 roots and the partner's")
 
 		from = logAt()
-		r = oneMail("diff", "-f", dir, "--exit-code")
+		r = oneMail("diff", "-f", dir, "--exit-code", "-o", "json")
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-		Expect(logAt() - from).To(Equal(1))
+		Expect(logAt()-from).To(Equal(1), "the Root store is read by the one observe command")
+		var report struct {
+			ChangeSet struct {
+				Entries []struct {
+					Kind, Name string
+					Status     struct{ Observed map[string]string }
+				}
+			}
+		}
+		Expect(json.Unmarshal([]byte(r.Stdout), &report)).To(Succeed())
+		seen := map[string]map[string]string{}
+		for _, e := range report.ChangeSet.Entries {
+			seen[e.Kind+"/"+e.Name] = e.Status.Observed
+		}
+		Expect(seen["ExchangeCertificate/one-mail-smtp"]).To(HaveKeyWithValue("hasPrivateKey", "true"))
+		Expect(seen["ExchangeCertificate/one-mail-smtp"]).To(HaveKeyWithValue("services", "SMTP"))
+		Expect(seen["ExchangeCertificate/one-mail-smtp"]).To(HaveKeyWithValue("thumbprint", issuedThumb))
+		Expect(seen["TrustedRootCertificate/ssha-root"]).To(HaveKeyWithValue("thumbprint", rootThumb))
 		r = oneMail("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring("No changes."))
