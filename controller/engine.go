@@ -142,14 +142,12 @@ type orgRun struct {
 
 // serverRun is one server within a run.
 type serverRun struct {
-	spec   v1alpha1.Server
-	remote exchange.Remote
-	// readsRoots: a TrustedRootCertificate is declared for the server.
-	readsRoots bool
-	obs        *exchange.Observation
-	err        error
-	readsOrg   bool
-	applied    bool
+	spec     v1alpha1.Server
+	remote   exchange.Remote
+	obs      *exchange.Observation
+	err      error
+	readsOrg bool
+	applied  bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -168,6 +166,9 @@ type serverRun struct {
 	timeoutSource string
 	budget        time.Duration
 	budgetSet     bool
+
+	// readsRoots: a TrustedRootCertificate is declared for the server.
+	readsRoots bool
 }
 
 // reads is what observing this server reads: the same after apply as before.
