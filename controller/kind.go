@@ -43,8 +43,9 @@ type kind struct {
 }
 
 // kinds lists every kind in the order a run plans and applies them: the
-// roots certificate chains need, certificates before the connectors that use them, connectors before the
-// TransportConfig lists that refer to their domains.
+// roots that certificate chains need, certificates before the connectors
+// that use them, connectors before the TransportConfig lists that refer to
+// their domains.
 var kinds = []kind{
 	{name: v1alpha1.KindTrustedRootCertificate, scope: serverScope, bind: bindTrustedRoots},
 	{name: v1alpha1.KindExchangeCertificate, scope: serverScope, bind: bindCertificates},

@@ -22,18 +22,16 @@ type ObservedCertificate struct {
 	// NotAfter and NotBefore are the server's local wall-clock times (the
 	// zone is not in the output), stored with time.UTC as location. They are
 	// read from en-US or ISO 8601 text only; see parseDateTime.
-	NotAfter           time.Time `json:"notAfter"`
-	NotBefore          time.Time `json:"notBefore"`
-	Subject            string    `json:"subject"`
-	Issuer             string    `json:"issuer"`
-	CertificateDomains []string  `json:"certificateDomains"`
-	SerialNumber       string    `json:"serialNumber"`
-	IsSelfSigned       bool      `json:"isSelfSigned"`
-	FriendlyName       string    `json:"friendlyName,omitempty"`
-	RootCAType         string    `json:"rootCAType,omitempty"`
-	// CertificateRequest is the PKCS #10 request (Base64 text) of a pending
-	// request (Status PendingRequest); empty for a certificate.
-	CertificateRequest string           `json:"certificateRequest,omitempty"`
+	NotAfter           time.Time        `json:"notAfter"`
+	NotBefore          time.Time        `json:"notBefore"`
+	Subject            string           `json:"subject"`
+	Issuer             string           `json:"issuer"`
+	CertificateDomains []string         `json:"certificateDomains"`
+	SerialNumber       string           `json:"serialNumber"`
+	IsSelfSigned       bool             `json:"isSelfSigned"`
+	FriendlyName       string           `json:"friendlyName,omitempty"`
+	RootCAType         string           `json:"rootCAType,omitempty"`
+	CertificateRequest string           `json:"certificateRequest,omitempty"` // a pending request's PKCS #10 text (Base64)
 	Problems           []*PropertyError `json:"problems,omitempty"`
 }
 
