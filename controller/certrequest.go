@@ -244,7 +244,8 @@ func parseRequestText(text string) (*x509.CertificateRequest, error) {
 // writeRequestFile writes the request text (as Exchange printed it, with
 // LF line ends) to path atomically and without replacing a file that
 // appeared meanwhile: a temporary file in the same folder, then a hard
-// link to path, which fails when path exists.
+// link to path, which fails when path exists (a rename where the file
+// system has no hard links).
 func writeRequestFile(path, text string) error {
 	if _, err := parseRequestText(text); err != nil {
 		return fmt.Errorf("the server's request is not readable: %w", err)
@@ -276,11 +277,17 @@ func writeRequestFile(path, text string) error {
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
+	err = os.Link(tmp.Name(), path)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s appeared meanwhile; it is not replaced", path)
+	}
+	if err != nil {
+		// A file system without hard links: rename, after checking again
+		// that nothing is there (a narrow race instead of none).
+		if _, statErr := os.Lstat(path); statErr == nil {
 			return fmt.Errorf("%s appeared meanwhile; it is not replaced", path)
 		}
-		return err
+		return os.Rename(tmp.Name(), path)
 	}
 	return nil
 }
