@@ -346,3 +346,15 @@ func (r *runner) unreportedFileErrors(cs *ChangeSet) []RunError {
 	}
 	return out
 }
+
+// awaitingCount counts the unchanged entries waiting for an issued
+// certificate: nothing to apply, but not in sync either.
+func awaitingCount(cs *ChangeSet) int {
+	n := 0
+	for _, e := range cs.Entries {
+		if _, ok := awaitingNote(e); ok && e.Action == ActionUnchanged {
+			n++
+		}
+	}
+	return n
+}

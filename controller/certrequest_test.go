@@ -211,6 +211,9 @@ func TestRequestFromNothing(t *testing.T) {
 	if e.Action != ActionUnchanged || len(q.f.servers["WIN20081"].applied()) != before || r.ChangeSet.HasChanges() || r.Failed() {
 		t.Errorf("rerun: %s, %d calls, failed %v", e.Action, len(q.f.servers["WIN20081"].applied())-before, r.Failed())
 	}
+	if got := r.Summary(); got != "No changes. 0 objects in sync, 1 waiting for an issued certificate." {
+		t.Errorf("summary %q", got)
+	}
 	if n, ok := noteOf(e, ReasonAwaitingIssuedCertificate); !ok || !strings.Contains(n.Message, "the request is pending on WIN20081 as "+pendingThumb) {
 		t.Errorf("rerun note %+v", e.Notes)
 	}
