@@ -1,5 +1,5 @@
 // Package v1alpha1 holds exreconcile's declarative objects (ExchangeOrganization, SendConnector,
-// ReceiveConnector, TransportConfig, ExchangeCertificate), their defaulting, strict loading from
+// ReceiveConnector, TransportConfig, ExchangeCertificate, TrustedRootCertificate), their defaulting, strict loading from
 // YAML with a file:line and field path in every error, and the offline validation that runs
 // before any Exchange server is contacted.
 //
