@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
@@ -11,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/exreconcile/exreconcile/test/framework"
+	"github.com/exreconcile/exreconcile/verify"
 )
 
 // The seed 000 flow from nothing, with the onemail-from-csr example: the
@@ -62,7 +65,17 @@ var _ = Describe("the certificate request flow (seed 000 from nothing) on Exchan
 	}
 
 	BeforeAll(func() {
-		sim, state = startSim("clinic.local", `CLINIC\svc-exreconcile`, clinicPassword, "EX01,version=2010")
+		// startSim with exsim's SMTP listeners (--smtp), for verify.
+		simDir := GinkgoT().TempDir()
+		state = filepath.Join(simDir, "state.yaml")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		sim, err = framework.StartExsim(ctx, bins.Exsim, framework.ExsimOptions{Org: "clinic.local", User: `CLINIC\svc-exreconcile`, Password: clinicPassword,
+			Servers: []framework.ExsimServer{{Name: "EX01", Options: "version=2010"}}, HTTPS: true, Auth: "ntlm", Dir: simDir, State: state,
+			Extra: []string{"--smtp"}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(sim.Stop)
 		dir = site("onemail-from-csr", sim)
 		csrPath = filepath.Join(dir, "requests", "one-mail.csr")
 		r := oneMail("validate", "-f", dir)
@@ -198,6 +211,23 @@ var _ = Describe("the certificate request flow (seed 000 from nothing) on Exchan
 		r = oneMail("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring("No changes."))
+	})
+
+	It("answers STARTTLS with the issued certificate on a connector with its CN as FQDN (verify)", func() {
+		// The partner connector takes only ONE Mail's addresses; a probe
+		// connector beside it, with the same FQDN, answers this host.
+		probe := "apiVersion: exreconcile.io/v1alpha1\nkind: ReceiveConnector\nmetadata: {name: Probe ONE Mail}\n" +
+			"spec: {server: EX01, usage: Custom, bindings: [\"0.0.0.0:2525\"], remoteIPRanges: [127.0.0.1], fqdn: " + cn +
+			", authMechanism: [Tls], permissionGroups: [AnonymousUsers]}\n"
+		Expect(os.WriteFile(filepath.Join(dir, "probe.yaml"), []byte(probe), 0o600)).To(Succeed())
+		r := oneMail("apply", "-f", dir)
+		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+		rep, r := verifyReport(oneMail, "-f", dir, connectTo(sim, "EX01", "ex01.clinic.local:2525", "0.0.0.0:2525"))
+		res := resultOf(rep, "Probe ONE Mail")
+		Expect(res.Status).To(Equal(verify.StatusPassed), r.Stdout+r.Stderr)
+		Expect(checkOf(res, verify.CheckCertificateSelected).Message).To(ContainSubstring(issuedThumb))
+		Expect(checkOf(res, verify.CheckCertificateCoversFQDN).Result).To(Equal(verify.CheckPassed))
+		Expect(os.Remove(filepath.Join(dir, "probe.yaml"))).To(Succeed())
 	})
 
 	It("removes only that root with ensure: Absent", func() {
