@@ -18,7 +18,7 @@ func echoHandler(script string) (string, string, int) {
 }
 
 func basicConfig(endpoint string) ConnectionConfig {
-	return ConnectionConfig{Endpoint: endpoint, Auth: AuthBasic, Username: `WORK\svc`, Password: "right", AllowUnencrypted: true}
+	return ConnectionConfig{Endpoint: endpoint, Auth: AuthBasic, Username: `WORK\svc`, Password: "right", AllowUnencrypted: true, AllowBasicOverHTTP: true}
 }
 
 func testScript(lines ...string) *Script {
@@ -133,7 +133,9 @@ func TestTransportErrors(t *testing.T) {
 			reason: "401 from the server",
 		},
 		{
-			name: "wrong password ntlm", wantKind: TransportAuth, wantMsg: `authentication failed for WORK\svc at http://127.0.0.1:PORT/wsman (ntlm)`,
+			name: "ntlm against a Basic-only server", wantKind: TransportAuth,
+			wantMsg: `authentication failed for WORK\svc at http://127.0.0.1:PORT/wsman (ntlm): the server does not offer ntlm (it offers Basic); ` +
+				"refusing to fall back to another scheme: enable ntlm on the WinRM service or change auth.method",
 			setup: func(t *testing.T) (ConnectionConfig, time.Duration) {
 				f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right"}
 				_, ep := f.start(false)
@@ -141,7 +143,7 @@ func TestTransportErrors(t *testing.T) {
 				cfg.Auth, cfg.Password = AuthNTLM, "wrong"
 				return cfg, 5 * time.Second
 			},
-			reason: "masterzen says 'http response error: 401 - invalid content type'",
+			reason: "the server's 401 offers only Basic: no Basic retry, a clear refusal",
 		},
 		{
 			name: "untrusted CA", wantKind: TransportUntrusted,
@@ -188,7 +190,7 @@ func TestTransportErrors(t *testing.T) {
 			reason: "the server closes the connection mid-command",
 		},
 		{
-			name: "timeout", wantKind: TransportTimeout, retryable: true, wantMsg: "http://127.0.0.1:PORT/wsman: timed out after 1s",
+			name: "timeout", wantKind: TransportTimeout, retryable: true, wantMsg: "http://127.0.0.1:PORT/wsman: server deadline: timed out after 1s; the command in flight was abandoned",
 			setup: func(t *testing.T) (ConnectionConfig, time.Duration) {
 				f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right", hold: 1500 * time.Millisecond, handler: echoHandler}
 				_, ep := f.start(false)
@@ -197,13 +199,13 @@ func TestTransportErrors(t *testing.T) {
 			reason: "the context deadline ends the call although masterzen is still polling",
 		},
 		{
-			name: "plain http refused", wantKind: TransportConfig,
+			name: "basic over plain http refused", wantKind: TransportConfig,
 			setup: func(t *testing.T) (ConnectionConfig, time.Duration) {
 				cfg := basicConfig("http://win20081.work.com:5985/wsman")
-				cfg.AllowUnencrypted = false
+				cfg.AllowBasicOverHTTP = false
 				return cfg, time.Second
 			},
-			reason: "http:// without allowUnencrypted is refused before connecting, and says why",
+			reason: "Basic over http:// without allowBasicOverHTTP is refused before connecting, and says why",
 		},
 	}
 	for _, tt := range tests {
@@ -268,7 +270,7 @@ func TestConnectionConfigValidate(t *testing.T) {
 	}{
 		{name: "https default port", cfg: ConnectionConfig{Endpoint: "https://win20081.work.com/wsman", Auth: AuthNTLM, Username: "u"},
 			want: "https://win20081.work.com:5986/wsman", reason: "5986 is the WinRM HTTPS port"},
-		{name: "http allowed", cfg: ConnectionConfig{Endpoint: "http://127.0.0.1:15985/wsman", Auth: AuthBasic, Username: "u", AllowUnencrypted: true},
+		{name: "http allowed", cfg: ConnectionConfig{Endpoint: "http://127.0.0.1:15985/wsman", Auth: AuthBasic, Username: "u", AllowBasicOverHTTP: true},
 			want: "http://127.0.0.1:15985/wsman", reason: "exsim's default"},
 		{name: "kerberos needs krb5.conf", cfg: ConnectionConfig{Endpoint: "https://h/wsman", Auth: AuthKerberos, Username: "u", Kerberos: KerberosConfig{Realm: "WORK.COM"}},
 			want: "error", reason: "ClientKerberos loads krb5.conf on every request"},

@@ -21,13 +21,26 @@ import (
 // codes and WS-Man faults arrive as text. This is the one place that reads
 // that text.
 func (c *Client) transportError(ctx context.Context, start time.Time, err error) error {
+	var already *TransportError
+	if errors.As(err, &already) {
+		return err
+	}
 	te := &TransportError{Endpoint: c.ep.url, User: c.cfg.Username, Auth: string(c.cfg.Auth), Err: err}
 	te.Kind, te.Detail = classifyTransport(err, c.ep.port)
-	if te.Kind == TransportTimeout && ctx.Err() != nil {
-		te.Detail = "timed out after " + roundDuration(time.Since(start))
-		if dl, ok := ctx.Deadline(); ok {
-			te.Detail = "timed out after " + roundDuration(dl.Sub(start))
+	var to *timeoutError
+	switch {
+	case te.Kind != TransportTimeout:
+	case errors.As(err, &to) && to.what != timeoutServer:
+		te.Detail = to.Error()
+	case ctx.Err() != nil:
+		te.Detail = "cancelled; the command in flight was abandoned"
+		if dl, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			te.Detail = fmt.Sprintf("%s: timed out after %s; the command in flight was abandoned", timeoutServer, roundDuration(dl.Sub(start)))
 		}
+	}
+	if te.Kind == TransportAuth && te.Detail == "" && c.cfg.Auth == AuthNTLM && !c.ep.https && c.cfg.AllowUnencrypted {
+		te.Detail = "wrong password, or the listener refuses unencrypted messages (AllowUnencrypted=false on the server): " +
+			"without allowUnencrypted exreconcile encrypts NTLM messages over http://"
 	}
 	return te
 }
@@ -56,6 +69,35 @@ func classifyTransport(err error, port int) (TransportKind, string) {
 		verifyErr  *tls.CertificateVerificationError
 		unknownPtr *x509.UnknownAuthorityError
 	)
+	var (
+		timeout  *timeoutError
+		capped   *capError
+		status   *statusError
+		fault    *wsmanFault
+		scheme   *schemeError
+		redirect *redirectError
+	)
+	switch {
+	case errors.As(err, &timeout):
+		return TransportTimeout, timeout.Error()
+	case errors.As(err, &capped):
+		return TransportProtocol, capped.Error()
+	case errors.As(err, &redirect):
+		return TransportProtocol, redirect.Error()
+	case errors.As(err, &scheme):
+		return TransportAuth, scheme.Error()
+	case errors.Is(err, errSealing):
+		return TransportProtocol, err.Error()
+	case errors.As(err, &status) && (status.status == 401 || status.status == 403):
+		if status.status == 403 {
+			return TransportAuth, "forbidden (403)"
+		}
+		return TransportAuth, ""
+	case errors.As(err, &status):
+		return TransportProtocol, fmt.Sprintf("HTTP %d%s", status.status, faultSuffix(status.body))
+	case errors.As(err, &fault):
+		return TransportProtocol, "WS-Management fault" + faultSuffix(fault.body)
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return TransportTimeout, "timed out"
@@ -105,4 +147,15 @@ func classifyTransport(err error, port int) (TransportKind, string) {
 		return TransportProtocol, "WS-Management fault: " + strings.TrimSpace(f[1])
 	}
 	return TransportOtherError, msg
+}
+
+// faultSuffix is ": <the fault's text>" when body holds a SOAP fault.
+func faultSuffix(body string) string {
+	if f := faultText.FindStringSubmatch(body); f != nil {
+		return ": " + strings.TrimSpace(f[1])
+	}
+	if b := strings.TrimSpace(body); b != "" && len(b) < 200 {
+		return ": " + b
+	}
+	return ""
 }
