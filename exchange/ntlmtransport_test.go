@@ -1,0 +1,308 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/exreconcile/exreconcile/test/exsim/wsman"
+)
+
+const (
+	ntlmTestUser     = `WORK\svc`
+	ntlmTestPassword = "Ntlm-Pa'ss ’ $()"
+)
+
+// oneConnProxy forwards TCP to a WinRM endpoint and refuses a second
+// connection while one is open: a client that ran two requests at once (as
+// masterzen does when it polls Receive while stdin Sends are in flight)
+// would need a second connection, unauthenticated, and fail there as NTLM
+// fails on Windows with 401 (masterzen issues 142 and 166). It records what
+// the client sent.
+type oneConnProxy struct {
+	ln     net.Listener
+	target string
+
+	mu      sync.Mutex
+	open    int
+	maxOpen int
+	refused int
+	conns   []net.Conn
+	sent    bytes.Buffer
+}
+
+func startProxy(t *testing.T, target string) *oneConnProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &oneConnProxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.dropAll() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			if p.open > 0 {
+				p.refused++
+				p.mu.Unlock()
+				c.Close()
+				continue
+			}
+			p.open++
+			p.maxOpen = max(p.maxOpen, p.open)
+			p.conns = append(p.conns, c)
+			p.mu.Unlock()
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *oneConnProxy) serve(c net.Conn) {
+	defer func() {
+		c.Close()
+		p.mu.Lock()
+		p.open--
+		p.mu.Unlock()
+	}()
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	go func() { _, _ = io.Copy(c, s); c.Close() }()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			p.sent.Write(buf[:n])
+			p.mu.Unlock()
+			if _, werr := s.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// dropAll closes every forwarded connection, as a server restart or an idle
+// timeout would, and waits until they are gone.
+func (p *oneConnProxy) dropAll() {
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	for range 200 {
+		p.mu.Lock()
+		open := p.open
+		p.mu.Unlock()
+		if open == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (p *oneConnProxy) url() string { return "http://" + p.ln.Addr().String() + "/wsman" }
+
+func (p *oneConnProxy) stats() (maxOpen, refused int, sent string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.maxOpen, p.refused, p.sent.String()
+}
+
+// startWSMan runs exsim's WS-Management endpoint (real NTLM, sealing) with
+// a launcher that reads stdin, waits hold, and reports what it read.
+func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration) *wsman.Server {
+	t.Helper()
+	srv, err := wsman.NewServer(wsman.Config{
+		Name: "WIN20081", NetBIOSDomain: "WORK", DNSDomain: "work.com", Addr: "127.0.0.1:0",
+		AllowUnencrypted: allowUnencrypted, Auth: []wsman.AuthScheme{wsman.AuthNTLM},
+		Accounts: []wsman.Account{{Name: ntlmTestUser, Password: ntlmTestPassword}},
+		Launcher: func(ctx context.Context, p wsman.Process) int {
+			b, _ := io.ReadAll(p.Stdin)
+			select {
+			case <-time.After(hold):
+			case <-ctx.Done():
+				return 1
+			}
+			fmt.Fprintf(p.Stdout, "read %d bytes", len(b))
+			return 0
+		},
+		Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return srv
+}
+
+func bigScript() *Script {
+	s := &Script{Name: "big"}
+	s.Line(Concat(Raw("$x = "), Lit(strings.Repeat("Zürich-ünïcode ", 200*1024/16))))
+	return s
+}
+
+// TestNTLMSealedOverHTTP drives exsim's endpoint on plain HTTP without
+// AllowUnencrypted, as Windows ships: every message sealed, stdin in several
+// Sends, Receive polled through sealed OperationTimeout faults, one
+// connection and one handshake for several commands, a new handshake only
+// after the connection was dropped.
+func TestNTLMSealedOverHTTP(t *testing.T) {
+	for _, user := range []string{ntlmTestUser, "svc@work.com"} {
+		t.Run(user, func(t *testing.T) {
+			srv := startWSMan(t, false, 1500*time.Millisecond)
+			proxy := startProxy(t, srv.Addr())
+			c, err := NewClient(ConnectionConfig{Endpoint: proxy.url(), Auth: AuthNTLM, Username: user,
+				Password: ntlmTestPassword, OperationTimeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			script := bigScript()
+			want := fmt.Sprintf("read %d bytes", len(Stdin(script)))
+			for i := range 2 {
+				res, err := c.Run(ctx, script)
+				if err != nil {
+					t.Fatalf("run %d: %v", i, err)
+				}
+				if res.Stdout != want {
+					t.Errorf("run %d: stdout %q, want %q", i, res.Stdout, want)
+				}
+			}
+			nt := c.t.(*ntlmTransport)
+			if n := nt.handshakes.Load(); n != 1 {
+				t.Errorf("%d NTLM handshakes for two commands on one connection, want 1", n)
+			}
+			proxy.dropAll()
+			time.Sleep(50 * time.Millisecond) // the client's connection pool sees the FIN
+			if _, err := c.Run(ctx, testScript("'again'")); err != nil {
+				t.Fatalf("after the connection dropped: %v", err)
+			}
+			if n := nt.handshakes.Load(); n != 2 {
+				t.Errorf("%d handshakes after a dropped connection, want 2 (one new handshake on the 401)", n)
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			maxOpen, refused, sent := proxy.stats()
+			if maxOpen != 1 || refused != 0 {
+				t.Errorf("connections at once: %d, refused second connections: %d; want 1 and 0 (one request at a time)", maxOpen, refused)
+			}
+			for _, clear := range []string{"powershell.exe", "http://schemas.microsoft.com/wbem/wsman/1/windows/shell", "Receive"} {
+				if strings.Contains(sent, clear) {
+					t.Errorf("%q went over the wire in clear text; every message must be sealed", clear)
+				}
+			}
+			if !strings.Contains(sent, `multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted"`) {
+				t.Error("no multipart/encrypted message was sent")
+			}
+			if srv.ShellCount() != 0 {
+				t.Errorf("%d shells left open", srv.ShellCount())
+			}
+		})
+	}
+}
+
+// TestNTLMConcurrentRuns starts two scripts at once on one client: they run
+// one after the other on the one connection.
+func TestNTLMConcurrentRuns(t *testing.T) {
+	srv := startWSMan(t, false, 200*time.Millisecond)
+	proxy := startProxy(t, srv.Addr())
+	c, err := NewClient(ConnectionConfig{Endpoint: proxy.url(), Auth: AuthNTLM, Username: ntlmTestUser, Password: ntlmTestPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = c.Run(ctx, bigScript()) }()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("run %d: %v", i, err)
+		}
+	}
+	if maxOpen, refused, _ := proxy.stats(); maxOpen != 1 || refused != 0 {
+		t.Errorf("connections at once: %d, refused: %d; want 1 and 0", maxOpen, refused)
+	}
+}
+
+// TestNTLMUnsealed covers allowUnencrypted: unsealed messages reach a lab
+// listener that allows them, and are refused, with a hint, by one that
+// does not; a wrong password is an authentication failure.
+func TestNTLMUnsealed(t *testing.T) {
+	tests := []struct {
+		name             string
+		serverAllows     bool
+		clientUnsealed   bool
+		password         string
+		wantErr          string
+		wantClearOnWire  bool
+		wantAccessDenied bool
+	}{
+		{name: "lab listener with AllowUnencrypted", serverAllows: true, clientUnsealed: true, password: ntlmTestPassword, wantClearOnWire: true},
+		{name: "unsealed refused by the default listener", clientUnsealed: true, password: ntlmTestPassword, wantAccessDenied: true,
+			wantErr: "the listener refuses unencrypted messages"},
+		{name: "sealed with a wrong password", password: "wrong ’ $()", wantAccessDenied: true, wantErr: `authentication failed for WORK\svc`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startWSMan(t, tt.serverAllows, 0)
+			proxy := startProxy(t, srv.Addr())
+			c, err := NewClient(ConnectionConfig{Endpoint: proxy.url(), Auth: AuthNTLM, Username: ntlmTestUser,
+				Password: Secret(tt.password), AllowUnencrypted: tt.clientUnsealed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err = c.Run(ctx, testScript("'x'"))
+			if tt.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+			}
+			if errors.Is(err, ErrAccessDenied) != tt.wantAccessDenied {
+				t.Errorf("Is(ErrAccessDenied) = %v, want %v", errors.Is(err, ErrAccessDenied), tt.wantAccessDenied)
+			}
+			if err != nil && (strings.Contains(err.Error(), "wrong ’") || strings.Contains(err.Error(), ntlmTestPassword)) {
+				t.Errorf("the password leaks into the error: %v", err)
+			}
+			_, _, sent := proxy.stats()
+			if got := strings.Contains(sent, "powershell.exe"); got != tt.wantClearOnWire {
+				t.Errorf("command line in clear on the wire: %v, want %v", got, tt.wantClearOnWire)
+			}
+		})
+	}
+}
