@@ -1,12 +1,18 @@
 package exchange
 
 import (
+	"bytes"
 	"context"
 	"encoding/pem"
 	"errors"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -289,4 +295,232 @@ func TestConnectionConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// silentListener accepts TCP connections and never answers.
+func silentListener(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// TestTransportDeadlines: every wait on the server is bounded, and ends in
+// a TimedOut error that names what timed out and the endpoint.
+func TestTransportDeadlines(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T) ConnectionConfig
+		ctx     time.Duration
+		want    string
+		wantMax time.Duration
+	}{
+		{
+			name: "silent endpoint, request timeout",
+			setup: func(t *testing.T) ConnectionConfig {
+				cfg := basicConfig("http://" + silentListener(t) + "/wsman")
+				cfg.RequestTimeout = 300 * time.Millisecond
+				return cfg
+			},
+			ctx: 10 * time.Second, want: "request timed out after 300ms", wantMax: 2 * time.Second,
+		},
+		{
+			name:  "silent endpoint, the run's deadline for the server",
+			setup: func(t *testing.T) ConnectionConfig { return basicConfig("http://" + silentListener(t) + "/wsman") },
+			ctx:   400 * time.Millisecond, want: `server deadline: timed out after [34]\d\dms; the command in flight was abandoned`, wantMax: 2 * time.Second,
+		},
+		{
+			name: "silent endpoint with NTLM over sealed http",
+			setup: func(t *testing.T) ConnectionConfig {
+				return ConnectionConfig{Endpoint: "http://" + silentListener(t) + "/wsman", Auth: AuthNTLM, Username: `WORK\svc`,
+					Password: "right", RequestTimeout: 300 * time.Millisecond}
+			},
+			ctx: 10 * time.Second, want: "request timed out after 300ms", wantMax: 2 * time.Second,
+		},
+		{
+			name: "silent TLS endpoint, connect timeout",
+			setup: func(t *testing.T) ConnectionConfig {
+				cfg := basicConfig("https://" + silentListener(t) + "/wsman")
+				cfg.ConnectTimeout = 300 * time.Millisecond
+				return cfg
+			},
+			ctx: 10 * time.Second, want: "connect timed out after 300ms", wantMax: 2 * time.Second,
+		},
+		{
+			name: "connection held on the last stdin Send",
+			setup: func(t *testing.T) ConnectionConfig {
+				f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right", holdLastSend: true, handler: echoHandler}
+				_, ep := f.start(false)
+				cfg := basicConfig(ep)
+				cfg.RequestTimeout = 500 * time.Millisecond
+				return cfg
+			},
+			ctx: 10 * time.Second, want: "request timed out after 500ms", wantMax: 3 * time.Second,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewClient(tt.setup(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.ctx)
+			defer cancel()
+			start := time.Now()
+			_, err = c.Run(ctx, bigScript())
+			took := time.Since(start)
+			if took > tt.wantMax {
+				t.Errorf("took %v, want at most %v", took, tt.wantMax)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !regexp.MustCompile(tt.want).MatchString(err.Error()) || !strings.Contains(err.Error(), c.Endpoint()) {
+				t.Errorf("err = %q, want it to name %s and say %q", err, c.Endpoint(), tt.want)
+			}
+			if ClassOf(err) != ClassTimedOut || !errors.Is(err, ErrTimedOut) || !errors.Is(err, ErrTransport) || !Retryable(err) {
+				t.Errorf("class %s, Is(ErrTimedOut) %v, Is(ErrTransport) %v, Retryable %v; want TimedOut, true, true, true",
+					ClassOf(err), errors.Is(err, ErrTimedOut), errors.Is(err, ErrTransport), Retryable(err))
+			}
+		})
+	}
+}
+
+// TestTransportDroppedOnLastSend: a connection closed on the last stdin
+// Send fails the command at once.
+func TestTransportDroppedOnLastSend(t *testing.T) {
+	f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right", dropLastSend: true, handler: echoHandler}
+	_, ep := f.start(false)
+	c, err := NewClient(basicConfig(ep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = c.Run(ctx, testScript("'x'"))
+	var te *TransportError
+	if !errors.As(err, &te) || te.Kind != TransportDropped || time.Since(start) > 2*time.Second {
+		t.Errorf("err = %v after %v, want a dropped connection at once", err, time.Since(start))
+	}
+}
+
+// TestTransportRefusals: what a hostile or misconfigured endpoint answers
+// never widens what the client sends or reads.
+func TestTransportRefusals(t *testing.T) {
+	t.Run("a reply streamed without end is capped", func(t *testing.T) {
+		var written atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", soapContentType)
+			chunk := bytes.Repeat([]byte("<x>streaming</x>"), 4096)
+			for r.Context().Err() == nil {
+				n, err := w.Write(chunk)
+				written.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		}))
+		t.Cleanup(srv.Close)
+		c, err := NewClient(basicConfig(srv.URL + "/wsman"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, err = c.Run(ctx, testScript("'x'"))
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), "exceeds the 16 MiB cap") {
+			t.Fatalf("err = %v, want the 16 MiB cap named", err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 128<<20 {
+			t.Errorf("allocated %d MiB reading one capped reply, want under 128", grew>>20)
+		}
+		if ClassOf(err) != ClassTransport || Retryable(err) {
+			t.Errorf("class %s retryable %v, want a non-retryable Transport error", ClassOf(err), Retryable(err))
+		}
+	})
+
+	for _, auth := range []Auth{AuthBasic, AuthNTLM} {
+		t.Run("a 307 from https to http is not followed, "+string(auth), func(t *testing.T) {
+			var hits atomic.Int64
+			target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+			t.Cleanup(target.Close)
+			srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+"/wsman", http.StatusTemporaryRedirect)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := NewClient(ConnectionConfig{Endpoint: srv.URL + "/wsman", Auth: auth, Username: `WORK\svc`, Password: "right", CAPEM: pemOf(srv)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Run(context.Background(), testScript("'x'"))
+			if err == nil || !strings.Contains(err.Error(), "refused to follow the redirect (HTTP 307 to "+target.URL+"/wsman)") {
+				t.Errorf("err = %v, want the redirect refused", err)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Errorf("%d requests reached the redirect target, want none", n)
+			}
+		})
+	}
+
+	t.Run("NTLM never answers a 401 Basic with Basic", func(t *testing.T) {
+		var mu sync.Mutex
+		var seen []string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("Authorization"))
+			mu.Unlock()
+			w.Header().Set("WWW-Authenticate", `Basic realm="WSMAN"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}))
+		t.Cleanup(srv.Close)
+		for _, allow := range []bool{false, true} {
+			c, err := NewClient(ConnectionConfig{Endpoint: srv.URL + "/wsman", Auth: AuthNTLM, Username: `WORK\svc`, Password: "right",
+				AllowUnencrypted: allow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Run(context.Background(), testScript("'x'"))
+			if !errors.Is(err, ErrAccessDenied) || !strings.Contains(err.Error(), "refusing to fall back to another scheme") {
+				t.Errorf("allowUnencrypted %v: err = %v, want a refusal to fall back", allow, err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) == 0 {
+			t.Fatal("the server received nothing")
+		}
+		for _, h := range seen {
+			if !strings.HasPrefix(h, "Negotiate ") {
+				t.Errorf("the server received Authorization %q; want only Negotiate (NTLM), never Basic", h)
+			}
+		}
+	})
 }
