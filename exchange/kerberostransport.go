@@ -100,14 +100,14 @@ func (t *kerberosTransport) roundTrip(ctx context.Context, msg []byte) ([]byte, 
 	defer release()
 	cl, err := t.login()
 	if err != nil {
-		return nil, err
+		return nil, &kerberosError{principal: t.principal + "@" + t.realm, spn: t.spn, err: err}
 	}
 	// SetSPNEGOHeader logs in and gets the service ticket when it has none
 	// (both cached in cl), then builds a fresh AP-REQ.
 	req, _ := http.NewRequest(http.MethodPost, t.url, nil)
 	if err := spnego.SetSPNEGOHeader(cl, req, t.spn); err != nil {
 		t.cl = nil // a failed login is not cached
-		return nil, fmt.Errorf("kerberos: %w", err)
+		return nil, &kerberosError{principal: t.principal + "@" + t.realm, spn: t.spn, err: err}
 	}
 	h := soapHeader()
 	h.Set("Authorization", req.Header.Get("Authorization"))
@@ -135,4 +135,30 @@ func offersScheme(offered []string, schemes ...string) bool {
 		}
 	}
 	return false
+}
+
+// kerberosError is a failure to get or use a Kerberos ticket.
+type kerberosError struct {
+	principal, spn string
+	err            error
+}
+
+func (e *kerberosError) Error() string { return "kerberos: " + e.err.Error() }
+func (e *kerberosError) Unwrap() error { return e.err }
+
+// refused reports whether the KDC refused the login (as opposed to being
+// unreachable or misconfigured), and says why in a sentence.
+func (e *kerberosError) refused() (string, bool) {
+	msg := e.err.Error()
+	switch {
+	case strings.Contains(msg, "PREAUTH_FAILED"), strings.Contains(msg, "password/keytab incorrect"):
+		return fmt.Sprintf("the KDC did not accept the password of %s", e.principal), true
+	case strings.Contains(msg, "C_PRINCIPAL_UNKNOWN"):
+		return fmt.Sprintf("the KDC does not know the principal %s", e.principal), true
+	case strings.Contains(msg, "S_PRINCIPAL_UNKNOWN"):
+		return fmt.Sprintf("the KDC knows no service principal %s: set kerberos.spn to the server's HTTP/<fqdn>", e.spn), true
+	case strings.Contains(msg, "KDC_ERR"), strings.Contains(msg, "KRB_AP_ERR"):
+		return "the KDC refused the login: " + msg, true
+	}
+	return "", false
 }

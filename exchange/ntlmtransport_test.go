@@ -129,9 +129,9 @@ func (p *oneConnProxy) stats() (maxOpen, refused int, sent string) {
 
 // startWSMan runs exsim's WS-Management endpoint (real NTLM, sealing) with
 // a launcher that reads stdin, waits hold, and reports what it read.
-func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration) *wsman.Server {
+func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration, change ...func(*wsman.Config)) *wsman.Server {
 	t.Helper()
-	srv, err := wsman.NewServer(wsman.Config{
+	cfg := wsman.Config{
 		Name: "WIN20081", NetBIOSDomain: "WORK", DNSDomain: "work.com", Addr: "127.0.0.1:0",
 		AllowUnencrypted: allowUnencrypted, Auth: []wsman.AuthScheme{wsman.AuthNTLM},
 		Accounts: []wsman.Account{{Name: ntlmTestUser, Password: ntlmTestPassword}},
@@ -146,7 +146,11 @@ func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration) *wsman.
 			return 0
 		},
 		Logf: t.Logf,
-	})
+	}
+	for _, f := range change {
+		f(&cfg)
+	}
+	srv, err := wsman.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,10 +76,16 @@ func classifyTransport(err error, port int) (TransportKind, string) {
 		fault    *wsmanFault
 		scheme   *schemeError
 		redirect *redirectError
+		krb      *kerberosError
 	)
 	switch {
 	case errors.As(err, &timeout):
 		return TransportTimeout, timeout.Error()
+	case errors.As(err, &krb):
+		if why, ok := krb.refused(); ok {
+			return TransportAuth, why
+		}
+		return TransportOtherError, krb.Error()
 	case errors.As(err, &capped):
 		return TransportProtocol, capped.Error()
 	case errors.As(err, &redirect):
