@@ -43,7 +43,7 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgServerName, "A server name is a computer name: letters, digits and hyphens, at most 63 characters.", checkOrgServerName},
 	{RuleOrgEndpoint, "An endpoint is http(s)://host[:port]/wsman, without user, query or fragment.", checkOrgEndpoint},
 	{RuleOrgServerFQDN, "A server fqdn is a host name; an fqdn taken from an IP endpoint cannot address the Exchange remote PowerShell endpoint (warning).", checkOrgServerFQDN},
-	{RuleOrgUnencrypted, "http:// endpoints need allowUnencrypted: true.", checkOrgUnencrypted},
+	{RuleOrgUnencrypted, "http:// endpoints need allowUnencrypted: true, except with NTLM, whose messages exreconcile encrypts over http://.", checkOrgUnencrypted},
 	{RuleOrgBasicOverHTTP, "Basic authentication over http:// sends the password in clear text and needs allowUnencrypted: true too.", checkOrgBasicOverHTTP},
 	{RuleOrgPasswordFrom, "auth.passwordFrom names exactly one of env or file.", checkOrgPasswordFrom},
 	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
@@ -95,8 +95,8 @@ func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
 	if t := o.Spec.TLS; t != nil && t.InsecureSkipVerify {
 		c.warnf("spec.tls.insecureSkipVerify", "insecureSkipVerify: true accepts any server certificate, so a machine in the middle can read the WinRM password; set tls.caFile instead")
 	}
-	// The Kerberos transport exreconcile uses does not encrypt messages
-	// over http:// (README, ExchangeOrganization), so no method is exempt.
+	// allowUnencrypted turns message encryption off for every method
+	// (README, ExchangeOrganization), so no method is exempt.
 	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 {
 		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, which a machine in the middle can read or change; use https:// endpoints in production")
 	}
@@ -204,9 +204,22 @@ func checkOrgUnencrypted(c *checker, o *ExchangeOrganization) {
 	if o.Spec.AllowUnencrypted {
 		return
 	}
+	method := AuthNTLM
+	if o.Spec.Auth != nil && o.Spec.Auth.Method != "" {
+		method = o.Spec.Auth.Method
+	}
+	if method == AuthNTLM {
+		// Every NTLM message over http:// is sealed and signed (MS-WSMV
+		// encrypted messages), as Windows' own client sends them.
+		return
+	}
 	for _, i := range httpServers(o) {
-		c.errorf(fmt.Sprintf("spec.servers[%d].endpoint", i),
-			"http:// endpoints are unencrypted; use https:// or set spec.allowUnencrypted: true")
+		msg := "http:// endpoints are unencrypted; use https:// or set spec.allowUnencrypted: true"
+		if method == AuthKerberos {
+			msg = "exreconcile cannot encrypt Kerberos messages over http:// (only NTLM ones), so every script would travel readable; " +
+				"use an https:// listener, auth.method ntlm, or spec.allowUnencrypted: true for a listener with AllowUnencrypted=true"
+		}
+		c.errorf(fmt.Sprintf("spec.servers[%d].endpoint", i), "%s", msg)
 	}
 }
 

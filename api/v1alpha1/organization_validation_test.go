@@ -46,11 +46,24 @@ var organizationCases = map[string]ruleCase{
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com:70000/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
 		want:   []string{"error OrganizationEndpoint spec.servers[0].endpoint"},
 	},
-	"HTTPNeedsAllowUnencrypted": {
-		reason: "Plain http must be allowed explicitly.",
+	"HTTPNTLMEncrypted": {
+		reason: "NTLM over http seals every message, as Windows' default listener (AllowUnencrypted=false) requires: nothing to allow.",
 		noOrg:  true,
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
-		want:   []string{"error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+		want:   nil,
+	},
+	"HTTPNTLMExplicit": {
+		reason: "method ntlm written out is the same as the default.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {method: ntlm, username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"HTTPKerberosNeedsAllowUnencrypted": {
+		reason: "Kerberos messages cannot be encrypted by exreconcile over http: plain http must be allowed explicitly.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}],
+  auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
+		want: []string{"error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
 	},
 	"HTTPAllowed": {
 		reason: "allowUnencrypted permits http endpoints.",
