@@ -103,3 +103,30 @@ func TestKerberosUser(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetNeedsPasswordForRemoteSession: a ccache alone (no password)
+// cannot open the Exchange remote session on a Mailbox server; the snap-in
+// of an Edge server needs none.
+func TestTargetNeedsPasswordForRemoteSession(t *testing.T) {
+	tests := []struct {
+		name    string
+		target  Target
+		wantErr bool
+	}{
+		{name: "Mailbox without password", target: Target{Name: "WIN20081", FQDN: "win20081.work.com", Role: RoleMailbox, Username: `WORK\svc`}, wantErr: true},
+		{name: "Mailbox with password", target: Target{Name: "WIN20081", FQDN: "win20081.work.com", Role: RoleMailbox, Username: `WORK\svc`, Password: "p"}},
+		{name: "Edge without password", target: Target{Name: "WIN20083", FQDN: "win20083.work.com", Role: RoleEdge}},
+		{name: "Mailbox with the snap-in", target: Target{Name: "WIN20081", Role: RoleMailbox, Session: SessionSnapIn}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.target.check()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("check() = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && (!errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "no double hop")) {
+				t.Errorf("err = %v, want ErrInvalidRequest naming the double hop", err)
+			}
+		})
+	}
+}
