@@ -15,11 +15,12 @@ import (
 	"time"
 )
 
-// transportError turns what masterzen/winrm returned into a *TransportError
-// worded for a person. masterzen wraps net/http errors with %w, so the typed
-// causes (x509, syscall, net) are found with errors.As; only HTTP status
-// codes and WS-Man faults arrive as text. This is the one place that reads
-// that text.
+// transportError turns what a transport or the WinRS sequence returned into
+// a *TransportError worded for a person. Our transports return typed errors
+// (timeoutError, statusError, wsmanFault, capError, redirectError,
+// schemeError, kerberosError) and net/http's typed causes (x509, syscall,
+// net) are found with errors.As; the text of masterzen's reply parsers and
+// gokrb5's messages is read only here.
 func (c *Client) transportError(ctx context.Context, start time.Time, err error) error {
 	var already *TransportError
 	if errors.As(err, &already) {
