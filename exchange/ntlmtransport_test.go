@@ -3,10 +3,17 @@ package exchange
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -306,6 +313,98 @@ func TestNTLMUnsealed(t *testing.T) {
 			_, _, sent := proxy.stats()
 			if got := strings.Contains(sent, "powershell.exe"); got != tt.wantClearOnWire {
 				t.Errorf("command line in clear on the wire: %v, want %v", got, tt.wantClearOnWire)
+			}
+		})
+	}
+}
+
+// tamperProxy is an HTTP reverse proxy in front of exsim's endpoint (one
+// backend connection, so the NTLM context holds) that changes replies the
+// way a machine in the middle could.
+func tamperProxy(t *testing.T, backend string, tamper func(*http.Response) error) string {
+	t.Helper()
+	u, _ := url.Parse("http://" + backend)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	rp.ModifyResponse = tamper
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/wsman"
+}
+
+func replaceBody(r *http.Response, b []byte) {
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	r.ContentLength = int64(len(b))
+	r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+}
+
+// TestNTLMSealingTampered: a reply answered in clear text, a sealed reply
+// changed on the way, and a CHALLENGE that no longer offers sealing are
+// refused, never taken as they come.
+func TestNTLMSealingTampered(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(*http.Response) error
+		want   string
+	}{
+		{
+			name: "a sealed request answered in clear text",
+			tamper: func(r *http.Response) error {
+				if isEncryptedReply(r.Header.Get("Content-Type")) {
+					r.Header.Set("Content-Type", soapContentType)
+					replaceBody(r, []byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"/>`))
+				}
+				return nil
+			},
+			want: "the server answered a sealed message in clear text",
+		},
+		{
+			name: "a sealed reply changed on the way",
+			tamper: func(r *http.Response) error {
+				if !isEncryptedReply(r.Header.Get("Content-Type")) {
+					return nil
+				}
+				b, _ := io.ReadAll(r.Body)
+				closing := bytes.LastIndex(b, []byte("--Encrypted Boundary--"))
+				b[closing-1] ^= 0x01 // the last sealed byte
+				replaceBody(r, b)
+				return nil
+			},
+			want: "cannot unseal the reply",
+		},
+		{
+			name: "a CHALLENGE without sealing",
+			tamper: func(r *http.Response) error {
+				for i, v := range r.Header.Values("WWW-Authenticate") {
+					scheme, token, ok := strings.Cut(v, " ")
+					if b, err := base64.StdEncoding.DecodeString(token); ok && err == nil && len(b) > 24 {
+						b[20] &^= ntlmFlagSeal | ntlmFlagSign
+						r.Header["Www-Authenticate"][i] = scheme + " " + base64.StdEncoding.EncodeToString(b)
+					}
+				}
+				return nil
+			},
+			want: "does not offer sealing and signing",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startWSMan(t, false, 0)
+			c, err := NewClient(ConnectionConfig{Endpoint: tamperProxy(t, srv.Addr(), tt.tamper), Auth: AuthNTLM,
+				Username: ntlmTestUser, Password: ntlmTestPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err = c.Run(ctx, testScript("'x'"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			t.Log(err)
+			if Retryable(err) {
+				t.Errorf("a tampered exchange is not retryable: %v", err)
 			}
 		})
 	}
