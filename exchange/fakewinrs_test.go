@@ -32,6 +32,8 @@ type fakeWinRS struct {
 	// holdLastSend never answers the Send with End="true" (until the
 	// client gives up); dropLastSend closes its connection instead.
 	holdLastSend, dropLastSend bool
+	// holdDelete never answers the shell Delete.
+	holdDelete bool
 
 	mu          sync.Mutex
 	shells      int
@@ -151,6 +153,10 @@ func (f *fakeWinRS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case action == shellNS+"Signal":
 		fmt.Fprint(w, envelope(shellNS+"SignalResponse", `<rsp:SignalResponse/>`))
 	case strings.HasSuffix(action, "/transfer/Delete"):
+		if f.holdDelete {
+			<-r.Context().Done()
+			return
+		}
 		f.mu.Lock()
 		f.deleted++
 		f.mu.Unlock()

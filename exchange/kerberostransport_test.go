@@ -49,6 +49,10 @@ func TestKerberosTransport(t *testing.T) {
 		c.Auth = []wsman.AuthScheme{wsman.AuthKerberos}
 		c.Keytab, c.Realm = kt, realm
 	})
+	plain := startWSMan(t, true, 0, func(c *wsman.Config) {
+		c.Auth = []wsman.AuthScheme{wsman.AuthKerberos}
+		c.Keytab, c.Realm = kt, realm
+	})
 	ccache, err := kdc.Kinit(ctx, "svc", password)
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +62,10 @@ func TestKerberosTransport(t *testing.T) {
 		password   Secret
 		ccache     string
 		spn        string
+		http       bool
 		wantErr    string
 	}{
+		{name: "http with allowUnencrypted (a lab listener)", user: `WORK\svc`, password: password, spn: spn, http: true},
 		{name: "password, DOMAIN\\user", user: `WORK\svc`, password: password, spn: spn},
 		{name: "password, user@REALM", user: "svc@WORK.COM", password: password, spn: spn},
 		{name: "ccache only", ccache: ccache, spn: spn},
@@ -68,8 +74,13 @@ func TestKerberosTransport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewClient(ConnectionConfig{Endpoint: srv.URL(), Auth: AuthKerberos, Username: tt.user, Password: tt.password,
-				Kerberos: KerberosConfig{Realm: realm, Krb5Conf: kdc.Krb5Conf, CCache: tt.ccache, SPN: tt.spn}, CAPEM: ca.CertPEM})
+			endpoint := srv.URL()
+			if tt.http {
+				endpoint = plain.URL()
+			}
+			c, err := NewClient(ConnectionConfig{Endpoint: endpoint, Auth: AuthKerberos, Username: tt.user, Password: tt.password,
+				Kerberos: KerberosConfig{Realm: realm, Krb5Conf: kdc.Krb5Conf, CCache: tt.ccache, SPN: tt.spn}, CAPEM: ca.CertPEM,
+				AllowUnencrypted: tt.http})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -532,3 +532,24 @@ func TestTransportRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestTransportCloseBounded: the shell Delete runs under the request
+// timeout and the caller's context too.
+func TestTransportCloseBounded(t *testing.T) {
+	f := &fakeWinRS{t: t, user: `WORK\svc`, password: "right", holdDelete: true, handler: echoHandler}
+	_, ep := f.start(false)
+	cfg := basicConfig(ep)
+	cfg.RequestTimeout = 300 * time.Millisecond
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), testScript("'x'")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = c.Close(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "request timed out after 300ms") || time.Since(start) > 2*time.Second {
+		t.Errorf("Close = %v after %v, want the request timeout at once", err, time.Since(start))
+	}
+}
