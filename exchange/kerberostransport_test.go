@@ -69,8 +69,9 @@ func TestKerberosTransport(t *testing.T) {
 		{name: "password, DOMAIN\\user", user: `WORK\svc`, password: password, spn: spn},
 		{name: "password, user@REALM", user: "svc@WORK.COM", password: password, spn: spn},
 		{name: "ccache only", ccache: ccache, spn: spn},
-		{name: "wrong password", user: `WORK\svc`, password: "wrong ’ $()", spn: spn, wantErr: "authentication failed"},
-		{name: "ticket for another server", user: `WORK\svc`, password: password, spn: "HTTP/win20082.work.com", wantErr: "authentication failed"},
+		{name: "wrong password", user: `WORK\svc`, password: "wrong ’ $()", spn: spn, wantErr: "the KDC did not accept the password of svc@WORK.COM"},
+		{name: "ticket for another server", user: `WORK\svc`, password: password, spn: "HTTP/win20082.work.com",
+			wantErr: "the server refused the Kerberos ticket for HTTP/win20082.work.com: check kerberos.spn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,10 @@ func (c *Client) transportError(ctx context.Context, start time.Time, err error)
 			te.Detail = fmt.Sprintf("%s: timed out after %s; the command in flight was abandoned", timeoutServer, roundDuration(dl.Sub(start)))
 		}
 	}
+	if kt, ok := c.t.(*kerberosTransport); ok && te.Kind == TransportAuth && te.Detail == "" {
+		te.Detail = fmt.Sprintf("the server refused the Kerberos ticket for %s: check kerberos.spn (the server's HTTP/<fqdn>) "+
+			"and that the account may log on over WinRM", kt.spn)
+	}
 	if te.Kind == TransportAuth && te.Detail == "" && c.cfg.Auth == AuthNTLM && !c.ep.https && c.cfg.AllowUnencrypted {
 		te.Detail = "wrong password, or the listener refuses unencrypted messages (AllowUnencrypted=false on the server): " +
 			"without allowUnencrypted exreconcile encrypts NTLM messages over http://"
