@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/masterzen/winrm"
+
 	"github.com/exreconcile/exreconcile/test/exsim/wsman"
 )
 
@@ -143,7 +145,14 @@ func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration, change 
 		AllowUnencrypted: allowUnencrypted, Auth: []wsman.AuthScheme{wsman.AuthNTLM},
 		Accounts: []wsman.Account{{Name: ntlmTestUser, Password: ntlmTestPassword}},
 		Launcher: func(ctx context.Context, p wsman.Process) int {
-			b, _ := io.ReadAll(p.Stdin)
+			read := make(chan []byte, 1)
+			go func() { b, _ := io.ReadAll(p.Stdin); read <- b }()
+			var b []byte
+			select {
+			case b = <-read:
+			case <-ctx.Done():
+				return 1
+			}
 			select {
 			case <-time.After(hold):
 			case <-ctx.Done():
@@ -408,4 +417,32 @@ func TestNTLMSealingTampered(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOneConnProxyCatchesConcurrentRequests shows the proxy of the tests
+// above is a real check: masterzen's own command sequence (Receive polled
+// while stdin Sends are in flight) over its NTLM transport needs a second
+// connection at once, which the proxy refuses, as Windows refuses the
+// unauthenticated second connection with 401.
+func TestOneConnProxyCatchesConcurrentRequests(t *testing.T) {
+	srv := startWSMan(t, true, 500*time.Millisecond)
+	proxy := startProxy(t, srv.Addr())
+	host, port, _ := net.SplitHostPort(proxy.ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	params := winrm.NewParameters("PT1S", "en-US", 153600)
+	params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
+	wc, err := winrm.NewClientWithParameters(winrm.NewEndpoint(host, p, false, false, nil, nil, nil, 2*time.Second),
+		ntlmTestUser, ntlmTestPassword, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	stdin := strings.NewReader(strings.Repeat("x", 400*1024))
+	_, err = wc.RunWithContextWithInput(ctx, "digest", io.Discard, io.Discard, stdin)
+	_, refused, _ := proxy.stats()
+	if err == nil && refused == 0 {
+		t.Fatal("masterzen's sequence ran without a second connection; the proxy would not catch concurrent requests")
+	}
+	t.Logf("masterzen: err %v, second connections refused %d", err, refused)
 }
