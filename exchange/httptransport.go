@@ -310,6 +310,12 @@ type schemeError struct {
 }
 
 func (e *schemeError) Error() string {
+	if e.want == AuthNTLM && offersScheme(e.offered, "Negotiate") {
+		// Negotiate is offered, but the NTLM NEGOTIATE got no CHALLENGE.
+		return fmt.Sprintf("the server answered the NTLM NEGOTIATE without a CHALLENGE (it offers %s): NTLM may be "+
+			"refused for this account or server by policy (Network security: Restrict NTLM); refusing to fall back to another scheme: "+
+			"allow NTLM, or use auth.method kerberos", offeredList(e.offered))
+	}
 	return fmt.Sprintf("the server does not offer %s (it offers %s); refusing to fall back to another scheme: "+
 		"enable %s on the WinRM service or change auth.method", e.want, offeredList(e.offered), e.want)
 }

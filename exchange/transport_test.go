@@ -553,3 +553,37 @@ func TestTransportCloseBounded(t *testing.T) {
 		t.Errorf("Close = %v after %v, want the request timeout at once", err, time.Since(start))
 	}
 }
+
+// TestNTLMWithoutChallenge: a server that offers Negotiate but answers the
+// NTLM NEGOTIATE without a CHALLENGE (NTLM refused by policy) gets a
+// refusal naming the policy, and nothing but Negotiate is sent.
+func TestNTLMWithoutChallenge(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Add("WWW-Authenticate", "Negotiate")
+		w.Header().Add("WWW-Authenticate", "Kerberos")
+		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := NewClient(ConnectionConfig{Endpoint: srv.URL + "/wsman", Auth: AuthNTLM, Username: `WORK\svc`, Password: "right"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Run(context.Background(), testScript("'x'"))
+	if err == nil || !strings.Contains(err.Error(), "without a CHALLENGE (it offers Negotiate, Kerberos, Basic)") ||
+		!strings.Contains(err.Error(), "Restrict NTLM") {
+		t.Errorf("err = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, h := range seen {
+		if !strings.HasPrefix(h, "Negotiate ") {
+			t.Errorf("sent Authorization %q", h)
+		}
+	}
+}
