@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/masterzen/winrm"
 )
 
 func echoHandler(script string) (string, string, int) {
@@ -585,5 +588,51 @@ func TestNTLMWithoutChallenge(t *testing.T) {
 		if !strings.HasPrefix(h, "Negotiate ") {
 			t.Errorf("sent Authorization %q", h)
 		}
+	}
+}
+
+// TestMasterzenTraps runs masterzen's own NTLM transport against the fake
+// endpoints of TestTransportRefusals, to show those tests catch what issue
+// 11 found: it answers a 401 Basic with the password as Basic, and follows
+// an https-to-http redirect. Ours does neither (TestTransportRefusals).
+func TestMasterzenTraps(t *testing.T) {
+	var mu sync.Mutex
+	var basic, redirected int
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		redirected++
+		mu.Unlock()
+	}))
+	t.Cleanup(target.Close)
+	basicOnly := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("Authorization"), "Basic ") {
+			mu.Lock()
+			basic++
+			mu.Unlock()
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="WSMAN"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(basicOnly.Close)
+	redirect := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/wsman", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirect.Close)
+	for _, srv := range []*httptest.Server{basicOnly, redirect} {
+		u, _ := url.Parse(srv.URL)
+		port, _ := strconv.Atoi(u.Port())
+		params := winrm.NewParameters("PT5S", "en-US", 153600)
+		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
+		wc, err := winrm.NewClientWithParameters(winrm.NewEndpoint(u.Hostname(), port, u.Scheme == "https", false, pemOf(redirect), nil, nil, 5*time.Second),
+			`WORK\svc`, "right", params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = wc.CreateShell()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if basic == 0 || redirected == 0 {
+		t.Errorf("masterzen sent Basic %d times and followed the redirect %d times; the refusal tests would not catch a regression", basic, redirected)
 	}
 }
