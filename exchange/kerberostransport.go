@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -47,6 +48,12 @@ func kerberosUser(name string) string {
 
 func newKerberosTransport(h *httpConn, cfg ConnectionConfig, ep endpointParts) (*kerberosTransport, error) {
 	conf, err := config.Load(cfg.Kerberos.Krb5Conf)
+	var unsupported config.UnsupportedDirective
+	if errors.As(err, &unsupported) && conf != nil {
+		// gokrb5 reports directives it does not implement (v4 settings)
+		// beside a usable configuration.
+		err = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot load kerberos.krb5Conf %s: %w", cfg.Kerberos.Krb5Conf, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,5 +141,24 @@ func TestTargetNeedsPasswordForRemoteSession(t *testing.T) {
 				t.Errorf("err = %v, want ErrInvalidRequest naming the double hop", err)
 			}
 		})
+	}
+}
+
+// TestKerberosConfWithUnsupportedDirective: gokrb5 reports directives it
+// does not implement (v4 settings) as an error beside a usable
+// configuration; such a krb5.conf, common on long-lived hosts, loads.
+func TestKerberosConfWithUnsupportedDirective(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "krb5.conf")
+	if err := os.WriteFile(conf, []byte("[libdefaults]\n default_realm = WORK.COM\n[realms]\n WORK.COM = {\n  kdc = 127.0.0.1:88\n  v4_instance_convert = {\n   x = y\n  }\n }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(ConnectionConfig{Endpoint: "https://win20081.work.com/wsman", Auth: AuthKerberos, Username: `WORK\svc`,
+		Password: "p", Kerberos: KerberosConfig{Realm: "WORK.COM", Krb5Conf: conf}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(ConnectionConfig{Endpoint: "https://win20081.work.com/wsman", Auth: AuthKerberos, Username: `WORK\svc`,
+		Password: "p", Kerberos: KerberosConfig{Realm: "WORK.COM", Krb5Conf: filepath.Join(t.TempDir(), "missing.conf")}}); err == nil ||
+		!strings.Contains(err.Error(), "cannot load kerberos.krb5Conf") {
+		t.Errorf("a missing krb5.conf: err = %v", err)
 	}
 }
