@@ -446,3 +446,30 @@ func TestOneConnProxyCatchesConcurrentRequests(t *testing.T) {
 	}
 	t.Logf("masterzen: err %v, second connections refused %d", err, refused)
 }
+
+// TestNTLMSealedFault: a WS-Management fault (HTTP 500) comes back sealed
+// and is reported with its text: here the shell quota.
+func TestNTLMSealedFault(t *testing.T) {
+	srv := startWSMan(t, false, 0, func(c *wsman.Config) { c.MaxShellsPerUser = 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var clients []*Client
+	for range 2 {
+		c, err := NewClient(ConnectionConfig{Endpoint: srv.URL(), Auth: AuthNTLM, Username: ntlmTestUser, Password: ntlmTestPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	if _, err := clients[0].Run(ctx, testScript("'x'")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := clients[1].Run(ctx, testScript("'x'"))
+	var te *TransportError
+	if !errors.As(err, &te) || te.Kind != TransportProtocol || strings.Contains(err.Error(), "MessageID") ||
+		!strings.Contains(err.Error(), "WS-Management fault: The WS-Management service cannot process the request. This user is allowed a maximum number of 1 concurrent shells") {
+		t.Fatalf("err = %v, want the sealed fault's text", err)
+	}
+	t.Log(err)
+	_ = clients[0].Close(ctx)
+}

@@ -60,7 +60,9 @@ func roundDuration(d time.Duration) string {
 
 var (
 	statusPattern = regexp.MustCompile(`(?:http error|http response error:|request returned:) (\d{3})`)
-	faultText     = regexp.MustCompile(`(?s)<(?:\w+:)?(?:Text|Message)[^>]*>(.*?)</(?:\w+:)?(?:Text|Message)>`)
+	// faultText is the s:Text of a SOAP fault (or a f:Message), not the
+	// a:MessageID every envelope carries.
+	faultText = regexp.MustCompile(`(?s)<(?:\w+:)?(?:Text|Message)(?:\s[^>]*)?>(.*?)</(?:\w+:)?(?:Text|Message)>`)
 )
 
 func classifyTransport(err error, port int) (TransportKind, string) {
