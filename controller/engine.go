@@ -103,6 +103,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	if opts.Mode == ModeApply {
 		r.applyAll(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
+		cs.Errors = append(cs.Errors, r.unreportedFileErrors(cs)...)
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
@@ -119,6 +120,9 @@ type runner struct {
 	log  logr.Logger
 	sem  chan struct{}
 	mu   sync.Mutex
+	// fileErrors are local files apply could not write (certificate
+	// requests), found after the plan was reported.
+	fileErrors []RunError
 }
 
 // orgRun is one organisation within a run.
@@ -132,6 +136,8 @@ type orgRun struct {
 	creds map[string]*exchange.CredentialSpec
 	// certs holds the prepared certificate files by thumbprint.
 	certs map[string]*certSource
+	// roots holds the TrustedRootCertificate files by metadata.name.
+	roots map[string]*rootSource
 }
 
 // serverRun is one server within a run.
@@ -160,11 +166,14 @@ type serverRun struct {
 	timeoutSource string
 	budget        time.Duration
 	budgetSet     bool
+
+	// readsRoots: a TrustedRootCertificate is declared for the server.
+	readsRoots bool
 }
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -205,6 +214,9 @@ func (r *runner) prepare() ([]*orgRun, error) {
 		if err := r.prepareCertificates(o); err != nil {
 			errs = append(errs, err)
 		}
+		if err := r.prepareTrustedRoots(o); err != nil {
+			errs = append(errs, err)
+		}
 		// Relative file names in a manifest are relative to its folder.
 		conn := *org
 		if t := org.Spec.TLS; t != nil && t.CAFile != "" {
@@ -228,7 +240,8 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				continue
 			}
 			timeout, source := r.serverTimeout(org)
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
+				readsRoots: r.rootsDeclaredOn(org, srv.Name)})
 		}
 		orgs = append(orgs, o)
 	}

@@ -49,6 +49,7 @@ type fakeServer struct {
 	mu      sync.Mutex
 	receive []exchange.ObservedReceiveConnector
 	certs   []exchange.ObservedCertificate
+	roots   []exchange.ObservedRoot
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
 	// silent makes every command wait for its context, as a server that
@@ -156,6 +157,9 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	}
 	if reads.Certificates {
 		obs.Certificates = append([]exchange.ObservedCertificate(nil), f.certs...)
+	}
+	if reads.Roots {
+		obs.Roots = append([]exchange.ObservedRoot(nil), f.roots...)
 	}
 	if reads.Organization {
 		f.org.mu.Lock()

@@ -169,6 +169,9 @@ func (r *Report) Summary() string {
 	}
 	switch {
 	case n.Pending() == 0 && len(cs.Errors) == 0 && tail == "":
+		if w := awaitingCount(cs); w > 0 {
+			return fmt.Sprintf("No changes. %d objects in sync, %d waiting for an issued certificate.", n[OutcomeUnchanged]-w, w)
+		}
 		return fmt.Sprintf("No changes. %d objects in sync.", n[OutcomeUnchanged])
 	case r.Mode == ModeApply:
 		return fmt.Sprintf("Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.",

@@ -23,6 +23,8 @@ type Reads struct {
 	ReceiveConnectors bool
 	// Certificates reads this server's Exchange certificates.
 	Certificates bool
+	// Roots reads the server's LocalMachine Root store (trustedroot.go).
+	Roots bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -35,6 +37,8 @@ type Observation struct {
 	// organisation.
 	SendConnectors  []ObservedSendConnector  `json:"sendConnectors,omitempty"`
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
+	// Roots is the LocalMachine Root store, when the request read it.
+	Roots []ObservedRoot `json:"roots,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -55,6 +59,9 @@ func (o *Observation) Err() error {
 	}
 	if o.TransportConfig != nil {
 		all = append(all, o.TransportConfig.Problems...)
+	}
+	for _, c := range o.Roots {
+		all = append(all, c.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -126,6 +133,9 @@ func (r ObserveRequest) parts() []observePart {
 	if r.Certificates {
 		parts = append(parts, certificatePart(t.Name))
 	}
+	if r.Roots {
+		parts = append(parts, rootPart())
+	}
 	if r.Organization {
 		parts = append(parts, sendConnectorPart(t))
 		if t.Mode() != SessionSnapIn {
@@ -191,6 +201,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 	}
 	if req.Certificates {
 		if obs.Certificates, err = parseCertificates(scan); err != nil {
+			return nil, err
+		}
+	}
+	if req.Roots {
+		if obs.Roots, err = parseRoots(scan); err != nil {
 			return nil, err
 		}
 	}

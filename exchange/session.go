@@ -201,4 +201,5 @@ var builtinParams = map[string][]string{
 	"Remove-Item":            {"LiteralPath"},
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
+	"Get-ChildItem":          {"Path", "ErrorAction"},
 }

@@ -62,6 +62,9 @@ func (st *loadState) link() {
 		if c, ok := obj.(*ExchangeCertificate); ok {
 			c.defaultServers(org)
 		}
+		if c, ok := obj.(*TrustedRootCertificate); ok {
+			c.defaultServers(org)
+		}
 	}
 	st.duplicates()
 }

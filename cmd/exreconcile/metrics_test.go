@@ -240,6 +240,7 @@ exreconcile_drifted_objects{kind="ExchangeCertificate"} 0
 exreconcile_drifted_objects{kind="ReceiveConnector"} 0
 exreconcile_drifted_objects{kind="SendConnector"} 0
 exreconcile_drifted_objects{kind="TransportConfig"} 0
+exreconcile_drifted_objects{kind="TrustedRootCertificate"} 0
 # HELP exreconcile_runs_total Runs by result: success, drift (found; repaired in apply mode), error (including invalid manifests).
 # TYPE exreconcile_runs_total counter
 exreconcile_runs_total{result="drift"} 0
