@@ -23,6 +23,7 @@ const (
 	KindReceiveConnector     = "ReceiveConnector"
 	KindTransportConfig      = "TransportConfig"
 	KindExchangeCertificate  = "ExchangeCertificate"
+	KindHybridConfiguration  = "HybridConfiguration"
 )
 
 // Kinds lists every kind in the order a run handles them.
@@ -32,6 +33,7 @@ var Kinds = []string{
 	KindSendConnector,
 	KindReceiveConnector,
 	KindTransportConfig,
+	KindHybridConfiguration,
 }
 
 // TypeMeta says which API version and kind a document holds.
@@ -39,7 +41,7 @@ type TypeMeta struct {
 	// APIVersion must be exreconcile.io/v1alpha1.
 	APIVersion string `json:"apiVersion" jsonschema:"required,enum=exreconcile.io/v1alpha1"`
 	// Kind is one of ExchangeOrganization, SendConnector, ReceiveConnector, TransportConfig,
-	// ExchangeCertificate.
+	// ExchangeCertificate, HybridConfiguration.
 	Kind string `json:"kind" jsonschema:"required"`
 }
 
@@ -89,6 +91,8 @@ func newObject(kind string) Object {
 		return &TransportConfig{}
 	case KindExchangeCertificate:
 		return &ExchangeCertificate{}
+	case KindHybridConfiguration:
+		return &HybridConfiguration{}
 	}
 	return nil
 }

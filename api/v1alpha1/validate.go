@@ -32,6 +32,8 @@ func Validate(s *Site) Diagnostics {
 			runRules(v, o, transportConfigRules)
 		case *ExchangeCertificate:
 			runRules(v, o, certificateRules)
+		case *HybridConfiguration:
+			runRules(v, o, hybridConfigurationRules)
 		}
 	}
 	for _, r := range siteRules {
@@ -81,6 +83,7 @@ func Rules() []RuleInfo {
 	out = appendInfo(out, KindReceiveConnector, receiveConnectorRules)
 	out = appendInfo(out, KindTransportConfig, transportConfigRules)
 	out = appendInfo(out, KindExchangeCertificate, certificateRules)
+	out = appendInfo(out, KindHybridConfiguration, hybridConfigurationRules)
 	for _, r := range siteRules {
 		out = append(out, RuleInfo{Name: r.name, Doc: r.doc})
 	}
