@@ -23,6 +23,9 @@ type Reads struct {
 	ReceiveConnectors bool
 	// Certificates reads this server's Exchange certificates.
 	Certificates bool
+	// Hybrid reads the organisation's hybrid configuration (with
+	// Organization, on the same one server).
+	Hybrid bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -35,6 +38,9 @@ type Observation struct {
 	// organisation.
 	SendConnectors  []ObservedSendConnector  `json:"sendConnectors,omitempty"`
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
+	// HybridConfiguration is set when the request read it and the
+	// organisation has one.
+	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -55,6 +61,9 @@ func (o *Observation) Err() error {
 	}
 	if o.TransportConfig != nil {
 		all = append(all, o.TransportConfig.Problems...)
+	}
+	if o.HybridConfiguration != nil {
+		all = append(all, o.HybridConfiguration.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -132,6 +141,9 @@ func (r ObserveRequest) parts() []observePart {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
 		parts = append(parts, transportConfigPart())
+		if r.Hybrid {
+			parts = append(parts, hybridConfigurationPart())
+		}
 	}
 	return parts
 }
@@ -203,6 +215,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 		obs.TransportConfig = &tc
+		if req.Hybrid {
+			if obs.HybridConfiguration, err = parseHybridConfiguration(scan); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return obs, nil
 }
