@@ -129,6 +129,9 @@ type orgRun struct {
 	creds map[string]*exchange.CredentialSpec
 	// certs holds the prepared certificate files by thumbprint.
 	certs map[string]*certSource
+	// refs are the resolved tlsCertificateRefs of the last plan, by
+	// identity key (certref.go).
+	refs map[string]*certRef
 }
 
 // serverRun is one server within a run.
@@ -138,7 +141,9 @@ type serverRun struct {
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
-	applied  bool
+	// readsHybrid adds the hybrid configuration to the organisation's reads.
+	readsHybrid bool
+	applied     bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -154,7 +159,7 @@ type serverRun struct {
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Hybrid: s.readsOrg && s.readsHybrid}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -260,7 +265,7 @@ func (o *orgRun) orgReaders() []*serverRun {
 func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		if readers := o.orgReaders(); len(readers) > 0 {
-			readers[0].readsOrg = true
+			readers[0].readsOrg, readers[0].readsHybrid = true, r.needsHybrid(o)
 		}
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
@@ -289,7 +294,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 			if s.err != nil {
 				continue
 			}
-			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true})
+			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o)})
 			if err == nil {
 				err = obs.Err()
 			}
@@ -297,6 +302,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			s.obs.SendConnectors, s.obs.TransportConfig, s.readsOrg = obs.SendConnectors, obs.TransportConfig, true
+			s.obs.HybridConfiguration, s.readsHybrid = obs.HybridConfiguration, r.needsHybrid(o)
 			o.orgServer = s
 			break
 		}
