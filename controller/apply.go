@@ -19,7 +19,7 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		}
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() || len(e.calls) == 0 {
+		if !e.Changed() || len(e.calls) == 0 || r.admit != nil && !r.admit(e) {
 			continue
 		}
 		if e.Action == ActionReplace && !r.opts.AllowReplace {
@@ -50,6 +50,9 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 	for _, rs := range cs.Restarts {
 		o := orgOf(orgs, rs.Organization)
 		if o == nil {
+			continue
+		}
+		if r.restartFilter != nil && !r.restartFilter(rs) {
 			continue
 		}
 		if s := o.serverByName(rs.Server); s != nil && len(s.calls) > 0 {
@@ -88,6 +91,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
+		s.verified, s.verifyErr = nil, nil
 		res, err := s.remote.Apply(ctx, s.groups, s.reads())
 		s.applied = true
 		// The same command verified: what the server holds after the calls.
@@ -221,7 +225,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		r.plan(o, after)
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() {
+		if !e.Changed() || r.phases.blocked[e] {
 			continue
 		}
 		o := orgOf(touched, e.Organization)

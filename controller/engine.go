@@ -91,6 +91,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
+	r.planPhases(orgs, cs)
 	r.planRestarts(orgs, cs)
 	started := time.Now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
@@ -98,7 +99,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		report.Scripts = r.scripts(orgs, cs)
 	}
 	if opts.Mode == ModeApply {
-		r.applyAll(ctx, orgs, cs)
+		r.applyPhases(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
 	}
 	r.setConditions(cs)
@@ -116,6 +117,11 @@ type runner struct {
 	log  logr.Logger
 	sem  chan struct{}
 	mu   sync.Mutex
+	// admit, when set, limits schedule to the entries of the phase being
+	// applied, and restartFilter the restarts (phases.go).
+	admit         func(*Entry) bool
+	restartFilter func(*Restart) bool
+	phases        phaseState
 }
 
 // orgRun is one organisation within a run.
