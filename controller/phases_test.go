@@ -1,0 +1,341 @@
+package controller
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/exreconcile/exreconcile/exchange"
+	"github.com/exreconcile/exreconcile/exchange/value"
+)
+
+// rotationSite is a hybrid organisation whose three TlsCertificateName
+// places follow the ExchangeCertificate "mail".
+const rotationSite = `apiVersion: exreconcile.io/v1alpha1
+kind: ExchangeOrganization
+metadata: {name: work-com}
+spec:
+  servers:
+    - name: WIN20081
+      endpoint: https://win20081.work.com:5986/wsman
+    - name: WIN20082
+      endpoint: https://win20082.work.com:5986/wsman
+  auth:
+    username: 'WORK\svc-exreconcile'
+    passwordFrom: {env: EXR_TEST_PASSWORD}
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: ExchangeCertificate
+metadata: {name: mail}
+spec:
+  thumbprint: THUMB
+  services: [SMTP]
+  retireSuperseded: true
+  source: {pfxFile: mail.pfx, passwordFrom: {env: EXR_TEST_PFX}}
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: SendConnector
+metadata: {name: Outbound to Office 365}
+spec:
+  sourceTransportServers: [WIN20081, WIN20082]
+  tlsCertificateRef: mail
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata: {name: Default Frontend WIN20081}
+spec: {server: WIN20081, tlsCertificateRef: mail}
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata: {name: Default Frontend WIN20082}
+spec: {server: WIN20082, tlsCertificateRef: mail}
+---
+apiVersion: exreconcile.io/v1alpha1
+kind: HybridConfiguration
+metadata: {name: hybrid}
+spec: {tlsCertificateRef: mail}
+`
+
+// renewal is certificate B, renewed from another intermediate than A's.
+type renewal struct {
+	pfx   []byte
+	cert  *x509.Certificate
+	thumb string
+}
+
+func newRenewal(t *testing.T, issuerCN string) renewal {
+	t.Helper()
+	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(11), Subject: pkix.Name{CommonName: issuerCN, Organization: []string{"Let's Encrypt"}, Country: []string{"US"}},
+		NotBefore: ccNow.AddDate(-1, 0, 0), NotAfter: ccNow.AddDate(3, 0, 0), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(0x4B), Subject: pkix.Name{CommonName: "mail.work.com"},
+		DNSNames: []string{"mail.work.com"}, NotBefore: ccNow.AddDate(0, 0, -1), NotAfter: ccNow.AddDate(0, 0, 199)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pfx, err := pkcs12.Modern.Encode(key, leaf, []*x509.Certificate{ca}, "pfx-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(leaf.Raw)
+	return renewal{pfx: pfx, cert: leaf, thumb: strings.ToUpper(hex.EncodeToString(sum[:]))}
+}
+
+const (
+	thumbA = "AAAA0000AAAA0000AAAA0000AAAA0000AAAA0000"
+	nameA  = "<I>CN=R10, O=Let's Encrypt, C=US<S>CN=mail.work.com"
+	nameB  = "<I>CN=R11, O=Let's Encrypt, C=US<S>CN=mail.work.com"
+)
+
+// rotationFake is the organisation with certificate A everywhere and its
+// three places naming it; its servers do what Exchange does with the
+// rotation's calls.
+func rotationFake(b renewal) *fakeSite {
+	org := &fakeOrg{
+		send: []exchange.ObservedSendConnector{sendObj("Outbound to Office 365", func(c *exchange.ObservedSendConnector) {
+			c.TlsCertificateName, c.SourceTransportServers = nameA, []string{"WIN20081", "WIN20082"}
+		})},
+		hybrid: &exchange.ObservedHybridConfiguration{TlsCertificateName: nameA, Domains: []string{"work.com"}},
+	}
+	f := &fakeSite{org: org, servers: map[string]*fakeServer{}}
+	for _, n := range []string{"WIN20081", "WIN20082"} {
+		s := newFakeServer(n, org)
+		s.receive = []exchange.ObservedReceiveConnector{receiveObj(n, "Default Frontend "+n, func(c *exchange.ObservedReceiveConnector) { c.TlsCertificateName = nameA })}
+		a := certObj(thumbA)
+		a.Issuer, a.NotAfter = "CN=R10, O=Let's Encrypt, C=US", ccNow.AddDate(0, 0, 20)
+		s.certs = []exchange.ObservedCertificate{a}
+		s.onApply = func(s *fakeServer, calls []exchange.Call) { exchangeDoes(s, b, calls) }
+		f.servers[n] = s
+	}
+	return f
+}
+
+// literal reads a quoted parameter value back.
+func literal(c exchange.Call, name string) string {
+	p, _ := c.Param(name)
+	return strings.ReplaceAll(strings.Trim(p.Value.Redacted(), "'"), "''", "'")
+}
+
+// exchangeDoes changes the fake's state as Exchange would (f.mu held).
+func exchangeDoes(s *fakeServer, b renewal, calls []exchange.Call) {
+	for _, c := range calls {
+		switch c.Cmdlet {
+		case "Import-ExchangeCertificate":
+			nb := certObj(b.thumb)
+			nb.Services, nb.Issuer, nb.Subject, nb.NotAfter = value.ServiceNone, windowsDN(b.cert.RawIssuer), windowsDN(b.cert.RawSubject), b.cert.NotAfter
+			s.certs = append(s.certs, nb)
+		case "Enable-ExchangeCertificate":
+			for i := range s.certs {
+				if s.certs[i].Thumbprint == literal(c, "Thumbprint") {
+					s.certs[i].Services |= value.ServiceSMTP
+				}
+			}
+		case "Remove-ExchangeCertificate":
+			var keep []exchange.ObservedCertificate
+			for _, x := range s.certs {
+				if x.Thumbprint != literal(c, "Thumbprint") {
+					keep = append(keep, x)
+				}
+			}
+			s.certs = keep
+		case "Set-ReceiveConnector":
+			for i := range s.receive {
+				if s.receive[i].Identity == literal(c, "Identity") {
+					s.receive[i].TlsCertificateName = literal(c, "TlsCertificateName")
+				}
+			}
+		case "Set-SendConnector":
+			s.org.mu.Lock()
+			s.org.send[0].TlsCertificateName = literal(c, "TlsCertificateName")
+			s.org.mu.Unlock()
+		case "Set-HybridConfiguration":
+			s.org.mu.Lock()
+			s.org.hybrid.TlsCertificateName = literal(c, "TlsCertificateName")
+			s.org.mu.Unlock()
+		}
+	}
+}
+
+func loadRotationSite(t *testing.T, b renewal) string {
+	t.Helper()
+	t.Setenv("EXR_TEST_PASSWORD", enginePassword)
+	t.Setenv("EXR_TEST_PFX", "pfx-pw")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "mail.pfx"), b.pfx, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// cmdlets lists the cmdlets of each apply command of a server, one string per command.
+func (f *fakeServer) applyCommands() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.commands {
+		if c.kind != "apply" {
+			continue
+		}
+		var names []string
+		for _, call := range c.calls {
+			names = append(names, call.Cmdlet)
+		}
+		out = append(out, strings.Join(names, " "))
+	}
+	return out
+}
+
+func TestRotationRunsInPhases(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+
+	f := rotationFake(b)
+	plan, err := Run(context.Background(), site, Options{Mode: ModePlan, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range plan.ChangeSet.Phases {
+		for _, st := range p.Steps {
+			got = append(got, p.Name+" on "+st.Server+": "+strings.Join(st.Objects, ", "))
+		}
+	}
+	want := []string{
+		`import and enable SMTP on WIN20081: ExchangeCertificate "mail" on WIN20081`,
+		`import and enable SMTP on WIN20082: ExchangeCertificate "mail" on WIN20082`,
+		`switch references on WIN20081: SendConnector "Outbound to Office 365", ReceiveConnector "WIN20081\Default Frontend WIN20081", HybridConfiguration "hybrid"`,
+		`switch references on WIN20082: ReceiveConnector "WIN20082\Default Frontend WIN20082"`,
+		`retire superseded certificates on WIN20081: ExchangeCertificate "mail (superseded ` + thumbA + `)" on WIN20081`,
+		`retire superseded certificates on WIN20082: ExchangeCertificate "mail (superseded ` + thumbA + `)" on WIN20082`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("planned phases (-want +got):\n%s", diff)
+	}
+	for _, e := range plan.ChangeSet.Entries {
+		if hasField(e, "tlsCertificateName") && e.Fields[0].Desired != nameB {
+			t.Errorf("%s: forecast %s from the file, want %s (as Windows prints the issuer)", e.Identity, e.Fields[0].Desired, nameB)
+		}
+	}
+
+	f = rotationFake(b)
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed() {
+		t.Fatalf("apply failed: %v", r.ChangeSet.Err())
+	}
+	wantCmds := map[string][]string{
+		"WIN20081": {"Import-ExchangeCertificate Enable-ExchangeCertificate", "Set-SendConnector Set-ReceiveConnector Set-HybridConfiguration", "Remove-ExchangeCertificate"},
+		"WIN20082": {"Import-ExchangeCertificate Enable-ExchangeCertificate", "Set-ReceiveConnector", "Remove-ExchangeCertificate"},
+	}
+	for n, s := range f.servers {
+		if diff := cmp.Diff(wantCmds[n], s.applyCommands()); diff != "" {
+			t.Errorf("%s: apply commands (-want +got):\n%s\nreason: one command per server and phase, switches after every import, the old certificate last", n, diff)
+		}
+	}
+	for _, p := range r.ChangeSet.Phases {
+		if p.Outcome != PhaseDone {
+			t.Errorf("phase %d %s: %s %s", p.Number, p.Name, p.Outcome, p.Message)
+		}
+	}
+	if f.org.hybrid.TlsCertificateName != nameB || f.org.send[0].TlsCertificateName != nameB {
+		t.Errorf("hybrid %q, send %q", f.org.hybrid.TlsCertificateName, f.org.send[0].TlsCertificateName)
+	}
+
+	// Converged: one command per server, no phases.
+	again, err := Run(context.Background(), site, Options{Mode: ModeDiff, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ChangeSet.HasChanges() || len(again.ChangeSet.Phases) > 0 {
+		t.Errorf("after the rotation: changes %v, phases %v", again.ChangeSet.HasChanges(), again.ChangeSet.Phases)
+	}
+}
+
+func TestRotationStopsWhenOneImportFails(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+	f := rotationFake(b)
+	f.servers["WIN20082"].failCmdlet, f.servers["WIN20082"].failMessage = "Import-ExchangeCertificate", "The source data cannot be imported"
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Failed() {
+		t.Error("a failed import fails the run")
+	}
+	for n, s := range f.servers {
+		for _, cmd := range s.applyCommands() {
+			if strings.Contains(cmd, "Set-") || strings.Contains(cmd, "Remove-") {
+				t.Errorf("%s ran %s: no reference switches and nothing is retired after a failed import", n, cmd)
+			}
+		}
+	}
+	var outcomes []string
+	for _, p := range r.ChangeSet.Phases {
+		outcomes = append(outcomes, string(p.Outcome))
+	}
+	if diff := cmp.Diff([]string{"failed", "stopped", "stopped", "stopped"}, outcomes); diff != "" {
+		t.Errorf("phase outcomes (-want +got):\n%s", diff)
+	}
+	for _, e := range r.ChangeSet.Entries {
+		if e.Kind == "SendConnector" {
+			if c, _ := e.status().Get(ConditionSynced); c.Reason != ReasonRotationStopped || !strings.Contains(c.Message, "WIN20082") {
+				t.Errorf("send connector: %+v", c)
+			}
+		}
+	}
+}
+
+func TestReferenceWithoutRotationIsOneCommand(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+	f := rotationFake(b)
+	// B is already everywhere, enabled, and A is gone: only the names differ.
+	for _, s := range f.servers {
+		exchangeDoes(s, b, []exchange.Call{must(exchange.ImportExchangeCertificate(exchange.Exchange2019, s.name, []byte("x"), exchange.ImportOptions{})),
+			must(exchange.EnableExchangeCertificate(exchange.Exchange2019, s.name, b.thumb, value.ServiceSMTP)),
+			must(exchange.RemoveExchangeCertificate(exchange.Exchange2019, s.name, thumbA))})
+	}
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ChangeSet.Phases) > 0 || r.Failed() {
+		t.Errorf("no rotation: phases %v, failed %v (%v)", r.ChangeSet.Phases, r.Failed(), r.ChangeSet.Err())
+	}
+	if diff := cmp.Diff(map[string]int{"WIN20081": 2, "WIN20082": 2}, r.Commands); diff != "" {
+		t.Errorf("commands (-want +got):\n%s\nreason: an ordinary change is observe + one apply per changed server", diff)
+	}
+}
