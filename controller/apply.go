@@ -266,6 +266,9 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 // scripts renders, per server, the apply script the plan would run, with
 // secrets redacted (--show-script).
 func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
+	if len(r.phases.rotations) > 0 && r.admit == nil {
+		return r.phaseScripts(orgs, cs)
+	}
 	// The script of a replacement is shown as --allow-replace would run it.
 	saved, allow := r.opts.Mode, r.opts.AllowReplace
 	r.opts.Mode, r.opts.AllowReplace = ModePlan, true

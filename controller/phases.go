@@ -514,3 +514,33 @@ func quoteAll(names []string) []string {
 	}
 	return out
 }
+
+// phaseScripts is --show-script for a run with a rotation: one script per
+// server and phase, named "SERVER, phase N (name)" for the servers of a
+// rotating organisation. The switch scripts show the names the plan
+// forecast; apply plans them again from what Exchange reports.
+func (r *runner) phaseScripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
+	defer func() { r.admit, r.restartFilter, r.phases.current = nil, nil, 0 }()
+	last := r.lastPhases(cs)
+	r.restartFilter = func(rs *Restart) bool {
+		return last[strings.ToLower(rs.Organization+"/"+rs.Server)] == r.phases.current
+	}
+	rotating := map[string]bool{}
+	for _, rt := range r.phases.rotations {
+		for _, s := range rt.org.servers {
+			rotating[s.spec.Name] = true
+		}
+	}
+	out := map[string]string{}
+	for _, n := range []int{phaseImport, phaseSwitch, phaseRetire} {
+		r.phases.current = n
+		r.admit = func(e *Entry) bool { return r.entryPhase(e) == n }
+		for server, script := range r.scripts(orgs, cs) {
+			if rotating[server] {
+				server = fmt.Sprintf("%s, phase %d (%s)", server, n, phaseNames[n])
+			}
+			out[server] = script
+		}
+	}
+	return out
+}

@@ -339,3 +339,23 @@ func TestReferenceWithoutRotationIsOneCommand(t *testing.T) {
 		t.Errorf("commands (-want +got):\n%s\nreason: an ordinary change is observe + one apply per changed server", diff)
 	}
 }
+
+func TestRotationScriptsPerPhase(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+	f := rotationFake(b)
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, ShowScript: true, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"WIN20081, phase 1 (import and enable SMTP)", "WIN20081, phase 2 (switch references)", "WIN20081, phase 4 (retire superseded certificates)",
+		"WIN20082, phase 1 (import and enable SMTP)", "WIN20082, phase 2 (switch references)", "WIN20082, phase 4 (retire superseded certificates)"}
+	if diff := cmp.Diff(want, sortedServers(r.Scripts)); diff != "" {
+		t.Errorf("scripts (-want +got):\n%s", diff)
+	}
+	if s := r.Scripts["WIN20081, phase 2 (switch references)"]; !strings.Contains(s, "Set-HybridConfiguration -TlsCertificateName '"+strings.ReplaceAll(nameB, "'", "''")+"'") ||
+		strings.Contains(s, "Import-ExchangeCertificate") {
+		t.Errorf("phase 2 script:\n%s", s)
+	}
+}
