@@ -266,7 +266,9 @@ func (r *runner) applyPhases(ctx context.Context, orgs []*orgRun, cs *ChangeSet)
 		}
 		r.phases.current = n
 		r.admit = func(e *Entry) bool { return r.entryPhase(e) == n && !r.phases.blocked[e] }
-		r.progress("", "phase %d: %s", n, phaseNames[n])
+		for _, rt := range r.phases.rotations {
+			r.progress(rt.org.org.Name, "certificate rotation, phase %d: %s", n, phaseNames[n])
+		}
 		r.applyAll(ctx, orgs, cs)
 		r.recordPhase(n)
 	}
