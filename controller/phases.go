@@ -313,12 +313,22 @@ func (r *runner) refresh(cs *ChangeSet, n int) {
 				continue
 			}
 			now := fresh.find(e.Identity)
-			if now == nil || !now.Changed() {
+			switch {
+			case now == nil:
 				e.setCalls()
-				continue
+				r.phases.blocked[e] = true
+				e.status().Set(conditionIsFalse(ConditionSynced, ReasonRotationStopped,
+					fmt.Sprintf("not run: no longer found when phase %d (%s) was planned again", n, phaseNames[n])))
+			case !now.Changed():
+				// What the earlier phases left makes it unnecessary (or, for
+				// a superseded certificate, not allowed any more): the
+				// entry says so instead of claiming a change.
+				e.Action, e.Fields, e.Notes = now.Action, now.Fields, now.Notes
+				e.setCalls()
+			default:
+				e.Fields = now.Fields
+				e.setCalls(now.calls...)
 			}
-			e.Fields = now.Fields
-			e.setCalls(now.calls...)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
+	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -358,4 +359,54 @@ func TestRotationScriptsPerPhase(t *testing.T) {
 		strings.Contains(s, "Import-ExchangeCertificate") {
 		t.Errorf("phase 2 script:\n%s", s)
 	}
+}
+
+func TestSupersededStillNamedIsKept(t *testing.T) {
+	t.Run("undeclared connector names the old certificate", func(t *testing.T) {
+		b := newRenewal(t, "R11")
+		dir := loadRotationSite(t, b)
+		site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+		f := rotationFake(b)
+		w2 := f.servers["WIN20082"]
+		w2.receive = append(w2.receive, receiveObj("WIN20082", "Partner Frontend", func(c *exchange.ObservedReceiveConnector) {
+			c.TlsCertificateName, c.Bindings = nameA, bindings("0.0.0.0:2526")
+		}))
+		r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w2.applyCommands(); strings.Contains(strings.Join(got, " "), "Remove-ExchangeCertificate") {
+			t.Errorf("WIN20082 removed A although a receive connector names it: %v", got)
+		}
+		if got := f.servers["WIN20081"].applyCommands(); !strings.Contains(strings.Join(got, " "), "Remove-ExchangeCertificate") {
+			t.Errorf("WIN20081 keeps A although nothing names it there: %v", got)
+		}
+		kept := r.ChangeSet.find(v1alpha1Identity("WIN20082", "mail (superseded "+thumbA+")"))
+		if kept == nil || kept.Changed() || len(kept.Notes) == 0 || kept.Notes[0].Reason != ReasonSupersededKept ||
+			!strings.Contains(kept.Notes[0].Message, `receive connector "WIN20082\Partner Frontend"`) {
+			t.Errorf("kept entry: %+v", kept)
+		}
+	})
+	t.Run("renewal with the same issuer", func(t *testing.T) {
+		b := newRenewal(t, "R10")
+		dir := loadRotationSite(t, b)
+		site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+		f := rotationFake(b)
+		r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.ChangeSet.Phases) > 0 {
+			t.Errorf("the names do not change, so nothing needs an order: %v", r.ChangeSet.Phases)
+		}
+		for n, s := range f.servers {
+			if diff := cmp.Diff([]string{"Import-ExchangeCertificate Enable-ExchangeCertificate"}, s.applyCommands()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s\nreason: import and enable in one command; the old certificate is still named, so it stays", n, diff)
+			}
+		}
+	})
+}
+
+func v1alpha1Identity(server, name string) v1alpha1.Identity {
+	return v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: "work-com", Server: server, Name: name}
 }
