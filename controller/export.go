@@ -31,7 +31,7 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 	if opts.Connect == nil {
 		opts.Connect = Dial
 	}
-	r := &runner{site: site, opts: opts, sem: make(chan struct{}, opts.Parallel)}
+	r := &runner{site: site, opts: opts, sem: make(chan struct{}, opts.Parallel), exportHybrid: true}
 	orgs, err := r.prepare()
 	if err != nil {
 		return nil, nil, err
@@ -65,6 +65,9 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 			}
 			if tc := os.obs.TransportConfig; tc != nil {
 				docs = append(docs, exportTransportConfig(o.org.Name, tc, ref))
+			}
+			if h := os.obs.HybridConfiguration; h != nil && h.TlsCertificateName != "" {
+				docs = append(docs, exportHybrid(h, ref))
 			}
 		}
 		certs := map[string]*v1alpha1.ExchangeCertificate{}

@@ -57,6 +57,14 @@ func hybridRefServers(b *binding, h *v1alpha1.HybridConfiguration) []string {
 // hybrid configuration: one is declared, or a superseded certificate may be
 // retired (the hybrid configuration may still name it).
 func (r *runner) needsHybrid(o *orgRun) bool {
+	// An Edge server has no hybrid configuration cmdlets; it reads the
+	// organisation only when no Mailbox server is declared.
+	if rs := o.orgReaders(); len(rs) == 0 || rs[0].spec.Role == v1alpha1.RoleEdge {
+		return false
+	}
+	if r.exportHybrid {
+		return true
+	}
 	for _, h := range r.site.HybridConfigurations() {
 		if r.site.Organization(h) == o.org {
 			return true
@@ -119,4 +127,13 @@ func (h *hybridConfiguration) observed() map[string]string {
 		m["onPremisesSmartHost"] = h.cur.OnPremisesSmartHost
 	}
 	return m
+}
+
+// exportHybrid writes the hybrid configuration's TlsCertificateName as a
+// literal, the way export writes every other object: diff on the result
+// finds no drift.
+func exportHybrid(h *exchange.ObservedHybridConfiguration, ref string) *v1alpha1.HybridConfiguration {
+	name := h.TlsCertificateName
+	return &v1alpha1.HybridConfiguration{TypeMeta: typeMeta(v1alpha1.KindHybridConfiguration), ObjectMeta: v1alpha1.ObjectMeta{Name: "hybrid"},
+		Spec: v1alpha1.HybridConfigurationSpec{OrganizationRef: ref, TLSCertificateName: &name}}
 }

@@ -91,3 +91,25 @@ func TestHybridConfiguration(t *testing.T) {
 }
 
 func errorTextsJoined(cs *ChangeSet) string { return strings.Join(errorTexts(cs), "\n") }
+
+func TestExportHybridConfiguration(t *testing.T) {
+	site := loadSite(t, strings.Replace(hybridOnlySite, "---\napiVersion: exreconcile.io/v1alpha1\nkind: HybridConfiguration\nmetadata: {name: hybrid}\nspec: SPEC\n", "", 1))
+	org := &fakeOrg{hybrid: &exchange.ObservedHybridConfiguration{TlsCertificateName: nameA}}
+	f := &fakeSite{org: org, servers: map[string]*fakeServer{"WIN20081": newFakeServer("WIN20081", org)}}
+	out, errs, err := Export(context.Background(), site, Options{Connect: f.connect})
+	if err != nil || len(errs) > 0 {
+		t.Fatal(err, errs)
+	}
+	if !strings.Contains(string(out), "kind: HybridConfiguration") || !strings.Contains(string(out), "tlsCertificateName: <I>CN=R10, O=Let's Encrypt, C=US<S>CN=mail.work.com") {
+		t.Errorf("export:\n%s", out)
+	}
+	// The exported site is in sync.
+	back := loadSite(t, string(out))
+	r, err := Run(context.Background(), back, Options{Mode: ModeDiff, Connect: f.connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ChangeSet.HasChanges() {
+		t.Errorf("diff on the export: %+v", r.ChangeSet.Entries)
+	}
+}
