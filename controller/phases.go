@@ -491,7 +491,8 @@ func (rt *rotation) sortedEntries(n int) []*Entry {
 	return out
 }
 
-// writePhases writes the phases of each rotating organisation for the text report.
+// writePhases writes the phases of each rotating organisation for the text
+// report: after the objects, before the restarts.
 func writePhases(b *strings.Builder, phases []*Phase, m Mode) {
 	org := ""
 	for _, p := range phases {
@@ -508,9 +509,8 @@ func writePhases(b *strings.Builder, phases []*Phase, m Mode) {
 		for _, s := range p.Steps {
 			fmt.Fprintf(b, "     on %s: %s\n", s.Server, strings.Join(s.Objects, ", "))
 		}
-		if p.Message != "" && (m == ModeApply || p.Number != phaseVerify) && p.Outcome != PhaseDone {
-			fmt.Fprintf(b, "     %s\n", p.Message)
-		} else if p.Number == phaseVerify && m != ModeApply {
+		// A plan explains each phase; apply says only what went wrong.
+		if p.Message != "" && (m != ModeApply || p.Outcome != PhaseDone) {
 			fmt.Fprintf(b, "     %s\n", p.Message)
 		}
 		if len(p.Left) > 0 {
