@@ -35,7 +35,8 @@ type certRef struct {
 	thumb   string
 	servers []string
 	name    string
-	// missing are the servers of servers that do not hold it yet.
+	// missing are the servers of servers that do not hold it yet, or
+	// could not be observed.
 	missing []string
 	notes   []Note
 }
@@ -97,8 +98,16 @@ func (r *runner) resolveRef(o *orgRun, ref string, servers []string) *certRef {
 	var names []string
 	var where []string
 	for _, srv := range servers {
+		if o.serverByName(srv) == nil {
+			// A source server the organisation does not declare:
+			// exreconcile cannot see it, and validation warns about it.
+			continue
+		}
 		obs := o.observationOf(srv)
 		if obs == nil {
+			// Not known to hold it: a reference waits for it like for a
+			// server that lacks it.
+			cr.missing = append(cr.missing, srv+" (not observed)")
 			continue
 		}
 		oc := findCertificate(obs.Certificates, cr.thumb)

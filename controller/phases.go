@@ -163,7 +163,10 @@ func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
 				continue
 			}
 			cr := o.refs[e.Key()]
-			if cr == nil || cr.cert == nil || !certWork[cr.cert.Name] || !hasField(e, "tlsCertificateName") {
+			// A reference switches in phase 2 when its certificate is
+			// imported or enabled in this run, or when a server that must
+			// hold it does not (yet): then phase 2 waits for it.
+			if cr == nil || cr.cert == nil || !(certWork[cr.cert.Name] || len(cr.missing) > 0) || !hasField(e, "tlsCertificateName") {
 				continue
 			}
 			refOf[e] = cr.cert.Name
@@ -349,7 +352,7 @@ func (r *runner) gate(cs *ChangeSet, n int) {
 			why := rt.stopped[name]
 			if why == "" && n == phaseSwitch {
 				if cr := rt.org.refs[e.Key()]; cr != nil && len(cr.missing) > 0 {
-					why = fmt.Sprintf("%s does not hold certificate %q yet", strings.Join(cr.missing, ", "), name)
+					why = fmt.Sprintf("certificate %q is not yet known to be on %s", name, strings.Join(cr.missing, ", "))
 				}
 			}
 			if why == "" {
