@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/exreconcile/exreconcile/api/v1alpha1"
 	"github.com/exreconcile/exreconcile/exchange"
@@ -45,21 +46,18 @@ func supersededCertificates(b *binding, c *v1alpha1.ExchangeCertificate) []resou
 	}
 	o, server := b.org, b.server.spec.Name
 	thumb := o.certificateThumbprint(c)
+	// The new certificate as Exchange reports it here, else as its file
+	// forecasts it (phase 4 is planned again once it is imported).
 	var subject string
 	var domains []string
-	var notAfter *exchange.ObservedCertificate
-	newCert := findCertificate(b.obs.Certificates, thumb)
-	switch src := o.certs[thumb]; {
-	case newCert != nil:
-		subject, domains = newCert.Subject, newCert.CertificateDomains
+	var notAfter time.Time
+	switch cur, src := findCertificate(b.obs.Certificates, thumb), o.certs[thumb]; {
+	case cur != nil:
+		subject, domains, notAfter = cur.Subject, cur.CertificateDomains, cur.NotAfter
 	case src != nil && src.cert != nil:
-		subject, domains = windowsDN(src.cert.RawSubject), reportedDomains(src.cert)
-		notAfter = &exchange.ObservedCertificate{NotAfter: src.cert.NotAfter}
+		subject, domains, notAfter = windowsDN(src.cert.RawSubject), reportedDomains(src.cert), src.cert.NotAfter
 	default:
 		return nil
-	}
-	if newCert != nil {
-		notAfter = newCert
 	}
 	smtp := c.Spec.Services != nil && c.Spec.Services.Has(value.ServiceSMTP)
 	names := b.r.namesAfterPlan(o, server)
@@ -67,7 +65,7 @@ func supersededCertificates(b *binding, c *v1alpha1.ExchangeCertificate) []resou
 	for i := range b.obs.Certificates {
 		oc := &b.obs.Certificates[i]
 		if strings.EqualFold(oc.Thumbprint, thumb) || !strings.EqualFold(oc.Subject, subject) ||
-			!value.EqualFoldSets(oc.CertificateDomains, domains) || !oc.NotAfter.Before(notAfter.NotAfter) ||
+			!value.EqualFoldSets(oc.CertificateDomains, domains) || !oc.NotAfter.Before(notAfter) ||
 			oc.IsSelfSigned || isAuthCertificate(*oc) || oc.FriendlyName == authCertificateName ||
 			strings.EqualFold(oc.Status, "PendingRequest") || o.declaresThumbprint(b.r.site, oc.Thumbprint) {
 			continue
