@@ -41,9 +41,10 @@ type superseded struct {
 
 // supersededCertificates binds the certificates c supersedes on b's server.
 func supersededCertificates(b *binding, c *v1alpha1.ExchangeCertificate) []resource {
-	if c.Spec.RetireSuperseded == nil || !*c.Spec.RetireSuperseded || b.obs == nil {
+	if b.obs == nil {
 		return nil
 	}
+	retire := c.Spec.RetireSuperseded != nil && *c.Spec.RetireSuperseded
 	o, server := b.org, b.server.spec.Name
 	thumb := o.certificateThumbprint(c)
 	// The new certificate as Exchange reports it here, else as its file
@@ -76,6 +77,10 @@ func supersededCertificates(b *binding, c *v1alpha1.ExchangeCertificate) []resou
 		what := fmt.Sprintf("certificate %s (%s, issuer %s, expires %s) is superseded by %s", oc.Thumbprint, oc.Subject, oc.Issuer,
 			oc.NotAfter.Format("2006-01-02"), thumb)
 		switch named := namedBy(names, oc); {
+		case !retire:
+			res.retire = false
+			res.extra = append(res.extra, warningNote(ReasonSupersededKept,
+				"%s and is kept: set retireSuperseded: true on %q to remove it once every reference switched to the new one", what, c.Name))
 		case !smtp:
 			res.retire = false
 			res.extra = append(res.extra, warningNote(ReasonSupersededKept,
