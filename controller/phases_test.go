@@ -410,3 +410,26 @@ func TestSupersededStillNamedIsKept(t *testing.T) {
 func v1alpha1Identity(server, name string) v1alpha1.Identity {
 	return v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: "work-com", Server: server, Name: name}
 }
+
+func TestSupersededWithoutRetireIsReported(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(strings.Replace(rotationSite, "THUMB", b.thumb, 1), "  retireSuperseded: true\n", "", 1))
+	f := rotationFake(b)
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, s := range f.servers {
+		if got := strings.Join(s.applyCommands(), " | "); strings.Contains(got, "Remove-ExchangeCertificate") || !strings.Contains(got, "Set-ReceiveConnector") {
+			t.Errorf("%s: %s; reason: the references switch, the old certificate stays", n, got)
+		}
+	}
+	kept := r.ChangeSet.find(v1alpha1Identity("WIN20081", "mail (superseded "+thumbA+")"))
+	if kept == nil || kept.Changed() || len(kept.Notes) == 0 || !strings.Contains(kept.Notes[0].Message, "set retireSuperseded: true") {
+		t.Errorf("kept: %+v", kept)
+	}
+	if p := r.ChangeSet.Phases; len(p) != 4 || p[3].Outcome != PhaseEmpty {
+		t.Errorf("phases: %+v", p)
+	}
+}
