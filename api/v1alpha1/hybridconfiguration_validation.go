@@ -9,6 +9,7 @@ import (
 const (
 	RuleHybridTLSCertificate     = "HybridTLSCertificate"
 	RuleHybridTLSCertificateRef  = "HybridTLSCertificateRef"
+	RuleHybridNeedsMailbox       = "HybridNeedsMailboxServer"
 	RuleSendTLSCertificateRef    = "SendTLSCertificateRef"
 	RuleReceiveTLSCertificateRef = "ReceiveTLSCertificateRef"
 )
@@ -18,6 +19,13 @@ var hybridConfigurationRules = []rule[*HybridConfiguration]{
 	{RuleHybridTLSCertificateRef, "tlsCertificateRef names a declared ExchangeCertificate of the organisation.", func(c *checker, h *HybridConfiguration) {
 		checkCertificateRef(c, h.Spec.TLSCertificateRef, h.Spec.TLSCertificateName, nil)
 	}},
+	{RuleHybridNeedsMailbox, "The organisation declares a Mailbox server: the hybrid configuration is read and set through one (an Edge server has no hybrid cmdlets).", checkHybridNeedsMailbox},
+}
+
+func checkHybridNeedsMailbox(c *checker, h *HybridConfiguration) {
+	if c.org != nil && len(c.org.ServerNames(RoleMailbox)) == 0 {
+		c.errorf("metadata.name", "ExchangeOrganization %q declares no Mailbox server; the hybrid configuration is read and set through one", c.org.Name)
+	}
 }
 
 func checkHybridTLSCertificate(c *checker, h *HybridConfiguration) {

@@ -38,6 +38,13 @@ var certificateRefCases = map[string]ruleCase{
 		docs:   []string{hybrid(`{}`), doc(KindHybridConfiguration, "other", `{}`)},
 		want:   []string{"error DuplicateIdentity metadata.name", "error DuplicateIdentity metadata.name"},
 	},
+	"HybridEdgeOnly": {
+		reason: "An Edge server has no hybrid configuration cmdlets.",
+		noOrg:  true,
+		docs: []string{"apiVersion: exreconcile.io/v1alpha1\nkind: ExchangeOrganization\nmetadata: {name: edge-only}\nspec:\n  servers:\n" +
+			"    - {name: EDGE1, endpoint: \"https://edge1.work.com:5986/wsman\", role: Edge}\n  auth: {username: 'WORK\\svc', passwordFrom: {env: EXRECONCILE_PASSWORD}}\n", hybrid(`{}`)},
+		want: []string{"error HybridNeedsMailboxServer metadata.name"},
+	},
 	"ReceiveRefOtherServer": {
 		reason: "A receive connector can only name a certificate its own server holds.",
 		docs:   []string{mailCert, receive("Default Frontend WIN20082", `{server: WIN20082, tlsCertificateRef: mail}`)},
