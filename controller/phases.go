@@ -255,7 +255,7 @@ func (r *runner) applyPhases(ctx context.Context, orgs []*orgRun, cs *ChangeSet)
 	defer func() { r.admit, r.restartFilter, r.phases.current = nil, nil, 0 }()
 	last := r.lastPhases(cs)
 	r.restartFilter = func(rs *Restart) bool {
-		return last[strings.ToLower(rs.Organization+"/"+rs.Server)] == r.phases.current
+		return max(last[strings.ToLower(rs.Organization+"/"+rs.Server)], phaseImport) == r.phases.current
 	}
 	for _, n := range []int{phaseImport, phaseSwitch, phaseRetire} {
 		switch n {
@@ -283,7 +283,7 @@ func (r *runner) applyPhases(ctx context.Context, orgs []*orgRun, cs *ChangeSet)
 }
 
 // lastPhases is, per organisation and server, the last phase with work there:
-// a planned restart runs after it.
+// a planned restart runs after it (in phase 1 where the server has none).
 func (r *runner) lastPhases(cs *ChangeSet) map[string]int {
 	out := map[string]int{}
 	for _, e := range cs.Entries {
@@ -538,7 +538,7 @@ func (r *runner) phaseScripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
 	defer func() { r.admit, r.restartFilter, r.phases.current = nil, nil, 0 }()
 	last := r.lastPhases(cs)
 	r.restartFilter = func(rs *Restart) bool {
-		return last[strings.ToLower(rs.Organization+"/"+rs.Server)] == r.phases.current
+		return max(last[strings.ToLower(rs.Organization+"/"+rs.Server)], phaseImport) == r.phases.current
 	}
 	rotating := map[string]bool{}
 	for _, rt := range r.phases.rotations {
