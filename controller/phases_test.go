@@ -433,3 +433,32 @@ func TestSupersededWithoutRetireIsReported(t *testing.T) {
 		t.Errorf("phases: %+v", p)
 	}
 }
+
+func TestRotationRestartsAfterTheLastPhase(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	manifests := strings.Replace(strings.Replace(rotationSite, "THUMB", b.thumb, 1),
+		"    passwordFrom: {env: EXR_TEST_PASSWORD}\n", "    passwordFrom: {env: EXR_TEST_PASSWORD}\n  restartTransportService: OnChange\n", 1)
+	site := loadSiteIn(t, dir, manifests)
+	f := rotationFake(b)
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ChangeSet.Restarts) == 0 {
+		t.Fatal("no restart planned")
+	}
+	for n, s := range f.servers {
+		cmds := s.applyCommands()
+		for i, c := range cmds {
+			if strings.Contains(c, "Restart-Service") != (i == len(cmds)-1) {
+				t.Errorf("%s: %q; reason: the transport restarts once, after the server's last phase", n, cmds)
+			}
+		}
+	}
+	for _, rs := range r.ChangeSet.Restarts {
+		if rs.Outcome != RestartDone {
+			t.Errorf("restart %s: %s %s", rs, rs.Outcome, rs.Message)
+		}
+	}
+}
