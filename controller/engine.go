@@ -144,6 +144,9 @@ type orgRun struct {
 	// refs are the resolved tlsCertificateRefs of the last plan, by
 	// identity key (certref.go).
 	refs map[string]*certRef
+	// superseded names, by identity key, the declared certificate each
+	// superseded certificate entry belongs to (supersede.go).
+	superseded map[string]string
 }
 
 // serverRun is one server within a run.

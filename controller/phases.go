@@ -134,11 +134,6 @@ func (r *runner) entryPhase(e *Entry) int {
 	return phaseImport
 }
 
-// supersededOf is the declared certificate a retirement entry belongs to.
-func supersededOf(e *Entry) string {
-	name, _, _ := strings.Cut(e.Name, " (superseded ")
-	return name
-}
 
 // planPhases finds, per organisation, whether the change set rotates a
 // certificate, and if so assigns every changed entry its phase.
@@ -148,7 +143,7 @@ func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
 	for _, o := range orgs {
 		certWork := map[string]bool{}
 		for _, e := range cs.Entries {
-			if e.Organization == o.org.Name && e.Kind == v1alpha1.KindExchangeCertificate && !isSuperseded(e) && e.Changed() {
+			if e.Organization == o.org.Name && e.Kind == v1alpha1.KindExchangeCertificate && o.supersededOf(e) == "" && e.Changed() {
 				certWork[e.Name] = true
 			}
 		}
@@ -158,8 +153,8 @@ func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
 			if e.Organization != o.org.Name || !e.Changed() {
 				continue
 			}
-			if isSuperseded(e) {
-				rotating[supersededOf(e)] = true
+			if name := o.supersededOf(e); name != "" {
+				rotating[name] = true
 				continue
 			}
 			cr := o.refs[e.Key()]
@@ -185,8 +180,8 @@ func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
 				continue
 			}
 			switch {
-			case isSuperseded(e):
-				rt.phaseOf[e], rt.certOf[e] = phaseRetire, supersededOf(e)
+			case o.supersededOf(e) != "":
+				rt.phaseOf[e], rt.certOf[e] = phaseRetire, o.supersededOf(e)
 			case refOf[e] != "":
 				rt.phaseOf[e], rt.certOf[e] = phaseSwitch, refOf[e]
 			default:

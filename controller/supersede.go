@@ -74,6 +74,10 @@ func supersededCertificates(b *binding, c *v1alpha1.ExchangeCertificate) []resou
 		id := v1alpha1.Identity{Kind: v1alpha1.KindExchangeCertificate, Organization: o.org.Name, Server: server,
 			Name: fmt.Sprintf("%s (superseded %s)", c.Name, oc.Thumbprint)}
 		res := &superseded{id: id, cur: oc, v: b.version(), retire: true}
+		if o.superseded == nil {
+			o.superseded = map[string]string{}
+		}
+		o.superseded[id.Key()] = c.Name
 		what := fmt.Sprintf("certificate %s (%s, issuer %s, expires %s) is superseded by %s", oc.Thumbprint, oc.Subject, oc.Issuer,
 			oc.NotAfter.Format("2006-01-02"), thumb)
 		switch named := namedBy(names, oc); {
@@ -224,7 +228,8 @@ func (s *superseded) remove() []exchange.Call {
 	return []exchange.Call{c}
 }
 
-// isSuperseded reports whether an entry is the retirement of a superseded certificate.
-func isSuperseded(e *Entry) bool {
-	return e.Kind == v1alpha1.KindExchangeCertificate && strings.HasSuffix(e.Name, ")") && strings.Contains(e.Name, " (superseded ")
+// supersededOf is the declared certificate whose superseded certificate an
+// entry retires, "" when it is no such entry.
+func (o *orgRun) supersededOf(e *Entry) string {
+	return o.superseded[e.Key()]
 }
