@@ -134,7 +134,6 @@ func (r *runner) entryPhase(e *Entry) int {
 	return phaseImport
 }
 
-
 // planPhases finds, per organisation, whether the change set rotates a
 // certificate, and if so assigns every changed entry its phase.
 func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
