@@ -125,9 +125,6 @@ type runner struct {
 	admit         func(*Entry) bool
 	restartFilter func(*Restart) bool
 	phases        phaseState
-	// exportHybrid makes the organisation's observe read the hybrid
-	// configuration whether or not one is declared (export).
-	exportHybrid bool
 }
 
 // orgRun is one organisation within a run.

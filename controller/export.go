@@ -31,7 +31,7 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 	if opts.Connect == nil {
 		opts.Connect = Dial
 	}
-	r := &runner{site: site, opts: opts, sem: make(chan struct{}, opts.Parallel), exportHybrid: true}
+	r := &runner{site: site, opts: opts, sem: make(chan struct{}, opts.Parallel)}
 	orgs, err := r.prepare()
 	if err != nil {
 		return nil, nil, err

@@ -55,15 +55,15 @@ func hybridRefServers(b *binding, h *v1alpha1.HybridConfiguration) []string {
 
 // needsHybrid reports whether the organisation's observe must read the
 // hybrid configuration: one is declared, or a superseded certificate may be
-// retired (the hybrid configuration may still name it).
+// retired (the hybrid configuration may still name it). Otherwise it is not
+// read, so an account without the hybrid RBAC role still works (export
+// included: it writes the hybrid configuration only for a site that
+// declares one).
 func (r *runner) needsHybrid(o *orgRun) bool {
 	// An Edge server has no hybrid configuration cmdlets; it reads the
 	// organisation only when no Mailbox server is declared.
 	if rs := o.orgReaders(); len(rs) == 0 || rs[0].spec.Role == v1alpha1.RoleEdge {
 		return false
-	}
-	if r.exportHybrid {
-		return true
 	}
 	for _, h := range r.site.HybridConfigurations() {
 		if r.site.Organization(h) == o.org {

@@ -93,7 +93,7 @@ func TestHybridConfiguration(t *testing.T) {
 func errorTextsJoined(cs *ChangeSet) string { return strings.Join(errorTexts(cs), "\n") }
 
 func TestExportHybridConfiguration(t *testing.T) {
-	site := loadSite(t, strings.Replace(hybridOnlySite, "---\napiVersion: exreconcile.io/v1alpha1\nkind: HybridConfiguration\nmetadata: {name: hybrid}\nspec: SPEC\n", "", 1))
+	site := loadSite(t, strings.Replace(hybridOnlySite, "SPEC", "{}", 1))
 	org := &fakeOrg{hybrid: &exchange.ObservedHybridConfiguration{TlsCertificateName: nameA}}
 	f := &fakeSite{org: org, servers: map[string]*fakeServer{"WIN20081": newFakeServer("WIN20081", org)}}
 	out, errs, err := Export(context.Background(), site, Options{Connect: f.connect})
