@@ -462,3 +462,35 @@ func TestRotationRestartsAfterTheLastPhase(t *testing.T) {
 		}
 	}
 }
+
+func TestRotationRetireFailureIsLeftForARerun(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+	f := rotationFake(b)
+	f.servers["WIN20082"].failCmdlet, f.servers["WIN20082"].failMessage = "Remove-ExchangeCertificate", "A special Rpc error occurs on server WIN20082"
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, p := range r.ChangeSet.Phases {
+		outcomes = append(outcomes, string(p.Outcome))
+	}
+	if diff := cmp.Diff([]string{"done", "done", "done", "failed"}, outcomes); diff != "" || !r.Failed() {
+		t.Errorf("phase outcomes (-want +got):\n%s\nfailed %v", diff, r.Failed())
+	}
+	if left := r.ChangeSet.Phases[3].Left; len(left) != 1 || !strings.Contains(left[0], "WIN20082") {
+		t.Errorf("left: %v", left)
+	}
+	// The rerun has only the retirement left: phase 4 alone.
+	f.servers["WIN20082"].failCmdlet = ""
+	before := f.servers["WIN20082"].Commands()
+	again, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil || again.Failed() {
+		t.Fatal(err, again.ChangeSet.Err())
+	}
+	if n := f.servers["WIN20082"].Commands() - before; n != 2 {
+		t.Errorf("rerun: %d commands on WIN20082, want observe + the retirement", n)
+	}
+}
