@@ -163,11 +163,19 @@ func (r *runner) planPhases(orgs []*orgRun, cs *ChangeSet) {
 			if cr == nil || cr.cert == nil || !(certWork[cr.cert.Name] || len(cr.missing) > 0) || !hasField(e, "tlsCertificateName") {
 				continue
 			}
-			refOf[e] = cr.cert.Name
 			rotating[cr.cert.Name] = true
 		}
 		if len(rotating) == 0 {
 			continue
+		}
+		// Every switch to a rotating certificate runs in phase 2, also one
+		// that would not need to wait by itself (a rerun that retires
+		// what an earlier run left): phase 4 follows its verification.
+		for _, e := range cs.Entries {
+			if cr := o.refs[e.Key()]; e.Organization == o.org.Name && e.Changed() && cr != nil && cr.cert != nil &&
+				rotating[cr.cert.Name] && hasField(e, "tlsCertificateName") {
+				refOf[e] = cr.cert.Name
+			}
 		}
 		rt := &rotation{org: o, phaseOf: map[*Entry]int{}, certOf: map[*Entry]string{}, stopped: map[string]string{}}
 		for name := range rotating {
@@ -385,12 +393,19 @@ func (rt *rotation) failure(n int, name string) string {
 // declared in the observation that ended phase 2.
 func (r *runner) verifyRotations(cs *ChangeSet) {
 	for _, rt := range r.phases.rotations {
+		// A certificate whose switch failed is not verified: its rotation
+		// stopped there.
+		for _, name := range rt.certs {
+			if why := rt.failure(phaseSwitch, name); why != "" && rt.stopped[name] == "" {
+				rt.stopped[name] = why
+			}
+		}
 		fresh := &ChangeSet{}
 		r.plan(rt.org, fresh)
 		var problems []string
 		byCert := map[string][]string{}
 		for e, p := range rt.phaseOf {
-			if p != phaseSwitch || r.phases.blocked[e] {
+			if p != phaseSwitch || r.phases.blocked[e] || rt.stopped[rt.certOf[e]] != "" {
 				continue
 			}
 			if now := fresh.find(e.Identity); now != nil && now.Changed() {
@@ -416,6 +431,8 @@ func (r *runner) verifyRotations(cs *ChangeSet) {
 			p.Outcome, p.Message = PhaseFailed, strings.Join(problems, "; ")
 		case len(rt.stopped) == len(rt.certs):
 			p.Outcome, p.Message = PhaseStopped, "not run: "+rt.stoppedText()
+		case len(rt.stopped) > 0:
+			p.Outcome, p.Message = PhaseFailed, "the other references read back as declared; not verified: "+rt.stoppedText()
 		default:
 			p.Outcome, p.Message = PhaseDone, "every switched reference reads back as declared"
 		}

@@ -494,3 +494,32 @@ func TestRotationRetireFailureIsLeftForARerun(t *testing.T) {
 		t.Errorf("rerun: %d commands on WIN20082, want observe + the retirement", n)
 	}
 }
+
+func TestRotationRerunAfterAFailedSwitch(t *testing.T) {
+	b := newRenewal(t, "R11")
+	dir := loadRotationSite(t, b)
+	site := loadSiteIn(t, dir, strings.Replace(rotationSite, "THUMB", b.thumb, 1))
+	f := rotationFake(b)
+	w1 := f.servers["WIN20081"]
+	w1.failCmdlet, w1.failMessage = "Set-HybridConfiguration", "The operation couldn't be performed"
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, p := range r.ChangeSet.Phases {
+		outcomes = append(outcomes, string(p.Outcome))
+	}
+	if diff := cmp.Diff([]string{"done", "failed", "stopped", "stopped"}, outcomes); diff != "" {
+		t.Errorf("phase outcomes (-want +got):\n%s", diff)
+	}
+	w1.failCmdlet = ""
+	before := len(w1.applyCommands())
+	again, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Now: func() time.Time { return ccNow }})
+	if err != nil || again.Failed() {
+		t.Fatal(err, again.ChangeSet.Err())
+	}
+	if diff := cmp.Diff([]string{"Set-HybridConfiguration", "Remove-ExchangeCertificate"}, w1.applyCommands()[before:]); diff != "" {
+		t.Errorf("rerun on WIN20081 (-want +got):\n%s\nreason: the switch left over first, the retirement after its verification", diff)
+	}
+}
