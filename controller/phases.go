@@ -278,7 +278,7 @@ func (r *runner) applyPhases(ctx context.Context, orgs []*orgRun, cs *ChangeSet)
 		r.recordPhase(n)
 	}
 	for _, rs := range cs.Restarts {
-		if rs.Outcome == RestartPlanned {
+		if rs.Outcome == RestartPlanned && r.rotationOf(rs.Organization) != nil {
 			rs.Outcome, rs.Message = RestartSkipped, "not run: the rotation phase it belonged to was stopped"
 		}
 	}
