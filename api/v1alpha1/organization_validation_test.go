@@ -52,6 +52,12 @@ var organizationCases = map[string]ruleCase{
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
 		want:   nil,
 	},
+	"HTTPNTLMExplicit": {
+		reason: "method ntlm written out is the same as the default.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {method: ntlm, username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
 	"HTTPAllowed": {
 		reason: "allowUnencrypted sends unsealed messages over http: warned.",
 		noOrg:  true,
