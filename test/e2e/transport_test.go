@@ -196,6 +196,37 @@ var _ = Describe("the transport (issue 11)", func() {
 			Expect(res.Stdout).To(Equal("kerberos by pywinrm\r\n"))
 		})
 
+		It("lets a manifest use a ccache alone for an Edge server and refuses it, before any connection, for a Mailbox server", func() {
+			ccache, err := kdc.Kinit(context.Background(), "svc-exreconcile", transportPassword)
+			Expect(err).NotTo(HaveOccurred())
+			manifest := func(name, role string) string {
+				dir := GinkgoT().TempDir()
+				doc := `apiVersion: exreconcile.io/v1alpha1
+kind: ExchangeOrganization
+metadata: {name: work-com}
+spec:
+  servers:
+    - {name: ` + name + `, role: ` + role + `, fqdn: ` + strings.ToLower(name) + `.work.com, endpoint: "` + sim.Endpoint(name) + `"}
+  auth:
+    method: kerberos
+    username: '` + transportUser + `'
+    kerberos: {realm: ` + transportRealm + `, krb5Conf: "` + kdc.Krb5Conf + `", ccache: "` + ccache + `", spn: HTTP/` + strings.ToLower(name) + `.work.com}
+  tls: {caFile: "` + sim.CAFile + `"}
+`
+				Expect(os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(doc), 0o644)).To(Succeed())
+				return dir
+			}
+			before := logLen(sim)
+			r := framework.Run(bins.Exreconcile, nil, "", "plan", "-f", manifest("WIN20081", "Mailbox"))
+			Expect(r.ExitCode).To(Equal(1), r.Stdout+r.Stderr)
+			Expect(r.Stderr).To(ContainSubstring("no double hop"))
+			Expect(logLen(sim)).To(Equal(before), "refused before any connection")
+
+			r = framework.Run(bins.Exreconcile, nil, "", "plan", "-f", manifest("WIN20083", "Edge"))
+			Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
+			Expect(logLen(sim)).To(Equal(before+1), "one observe command over Kerberos with the ccache's ticket")
+		})
+
 		It("refuses a ccache alone for a Mailbox server (no double hop) and accepts it for an Edge server", func() {
 			ccache, err := kdc.Kinit(context.Background(), "svc-exreconcile", transportPassword)
 			Expect(err).NotTo(HaveOccurred())
