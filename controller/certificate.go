@@ -259,6 +259,7 @@ func bindCertificates(b *binding) []resource {
 			continue
 		}
 		out = append(out, newCertificate(b.identity(c), c, b.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now()))
+		out = append(out, supersededCertificates(b, c)...)
 	}
 	return out
 }

@@ -94,6 +94,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
+	r.planPhases(orgs, cs)
 	r.planRestarts(orgs, cs)
 	started := time.Now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
@@ -101,7 +102,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		report.Scripts = r.scripts(orgs, cs)
 	}
 	if opts.Mode == ModeApply {
-		r.applyAll(ctx, orgs, cs)
+		r.applyPhases(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
 		cs.Errors = append(cs.Errors, r.unreportedFileErrors(cs)...)
 	}
@@ -123,6 +124,11 @@ type runner struct {
 	// fileErrors are local files apply could not write (certificate
 	// requests), found after the plan was reported.
 	fileErrors []RunError
+	// admit, when set, limits schedule to the entries of the phase being
+	// applied, and restartFilter the restarts (phases.go).
+	admit         func(*Entry) bool
+	restartFilter func(*Restart) bool
+	phases        phaseState
 }
 
 // orgRun is one organisation within a run.
@@ -138,6 +144,12 @@ type orgRun struct {
 	certs map[string]*certSource
 	// roots holds the TrustedRootCertificate files by metadata.name.
 	roots map[string]*rootSource
+	// refs are the resolved tlsCertificateRefs of the last plan, by
+	// identity key (certref.go).
+	refs map[string]*certRef
+	// superseded names, by identity key, the declared certificate each
+	// superseded certificate entry belongs to (supersede.go).
+	superseded map[string]string
 }
 
 // serverRun is one server within a run.
@@ -147,7 +159,9 @@ type serverRun struct {
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
-	applied  bool
+	// readsHybrid adds the hybrid configuration to the organisation's reads.
+	readsHybrid bool
+	applied     bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -173,7 +187,8 @@ type serverRun struct {
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots,
+		Hybrid: s.readsOrg && s.readsHybrid}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -289,7 +304,7 @@ func (o *orgRun) orgReaders() []*serverRun {
 func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		if readers := o.orgReaders(); len(readers) > 0 {
-			readers[0].readsOrg = true
+			readers[0].readsOrg, readers[0].readsHybrid = true, r.needsHybrid(o)
 		}
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
@@ -322,7 +337,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			sctx, cancel := r.serverCtx(ctx, s)
-			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true})
+			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o)})
 			err = s.timedOut(sctx, err)
 			cancel()
 			if err == nil {
@@ -332,6 +347,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			s.obs.SendConnectors, s.obs.TransportConfig, s.readsOrg = obs.SendConnectors, obs.TransportConfig, true
+			s.obs.HybridConfiguration, s.readsHybrid = obs.HybridConfiguration, r.needsHybrid(o)
 			o.orgServer = s
 			break
 		}

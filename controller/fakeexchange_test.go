@@ -24,6 +24,7 @@ type fakeOrg struct {
 	send       []exchange.ObservedSendConnector
 	tlsSend    []string
 	tlsReceive []string
+	hybrid     *exchange.ObservedHybridConfiguration
 }
 
 // fakeCommand is one command a fake server ran: observe, observe+org or
@@ -166,6 +167,10 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)
 		obs.TransportConfig = &exchange.ObservedTransportConfig{TLSSendDomainSecureList: append([]string(nil), f.org.tlsSend...),
 			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...)}
+		if reads.Hybrid && f.org.hybrid != nil {
+			h := *f.org.hybrid
+			obs.HybridConfiguration = &h
+		}
 		f.org.mu.Unlock()
 	}
 	return obs

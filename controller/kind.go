@@ -52,6 +52,7 @@ var kinds = []kind{
 	{name: v1alpha1.KindSendConnector, scope: organizationScope, bind: bindSendConnectors},
 	{name: v1alpha1.KindReceiveConnector, scope: serverScope, bind: bindReceiveConnectors},
 	{name: v1alpha1.KindTransportConfig, scope: organizationScope, bind: bindTransportConfig},
+	{name: v1alpha1.KindHybridConfiguration, scope: organizationScope, bind: bindHybridConfiguration},
 }
 
 // kindRank is the position of a kind in the kinds table.

@@ -204,7 +204,7 @@ func goldenCases() []goldenCase {
 				RestartTransportService(TransportServiceName),
 			}
 		}),
-	}, csrGoldenCases()...)
+	}, append(csrGoldenCases(), rotationGoldenCases()...)...)
 }
 
 func TestGoldenScripts(t *testing.T) {

@@ -25,6 +25,9 @@ type Reads struct {
 	Certificates bool
 	// Roots reads the server's LocalMachine Root store (trustedroot.go).
 	Roots bool
+	// Hybrid reads the organisation's hybrid configuration (with
+	// Organization, on the same one server).
+	Hybrid bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -39,6 +42,9 @@ type Observation struct {
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
 	// Roots is the LocalMachine Root store, when the request read it.
 	Roots []ObservedRoot `json:"roots,omitempty"`
+	// HybridConfiguration is set when the request read it and the
+	// organisation has one.
+	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -62,6 +68,9 @@ func (o *Observation) Err() error {
 	}
 	for _, c := range o.Roots {
 		all = append(all, c.Problems...)
+	}
+	if o.HybridConfiguration != nil {
+		all = append(all, o.HybridConfiguration.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -142,6 +151,9 @@ func (r ObserveRequest) parts() []observePart {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
 		parts = append(parts, transportConfigPart())
+		if r.Hybrid {
+			parts = append(parts, hybridConfigurationPart())
+		}
 	}
 	return parts
 }
@@ -218,6 +230,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 		obs.TransportConfig = &tc
+		if req.Hybrid {
+			if obs.HybridConfiguration, err = parseHybridConfiguration(scan); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return obs, nil
 }

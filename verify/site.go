@@ -92,6 +92,14 @@ func expectedCertificate(site *v1alpha1.Site, org *v1alpha1.ExchangeOrganization
 		}
 		return nil, "tlsCertificateName is not <I>issuer<S>subject"
 	}
+	if ref := rc.Spec.TLSCertificateRef; ref != nil {
+		for _, c := range site.ExchangeCertificates() {
+			if site.Organization(c) == org && c.Name == *ref && c.Spec.Thumbprint != "" {
+				return &ExpectedCertificate{Thumbprint: c.NormalizedThumbprint(), Source: fmt.Sprintf("ExchangeCertificate %q, named by tlsCertificateRef", c.Name)}, ""
+			}
+		}
+		return nil, fmt.Sprintf("tlsCertificateRef %q names no ExchangeCertificate with a declared thumbprint", *ref)
+	}
 	var covering, unread []*v1alpha1.ExchangeCertificate
 	for _, c := range site.ExchangeCertificates() {
 		if site.Organization(c) != org || c.Spec.Services == nil || !c.Spec.Services.Has(value.ServiceSMTP) || !holds(c, rc.Spec.Server) {

@@ -49,6 +49,12 @@ type ExchangeCertificateSpec struct {
 	// which fits the short lifetimes of public certificates (200 days since 2026-03-15, 100 from
 	// 2027-03-15, 47 from 2029-03-15: CA/Browser Forum ballot SC-081).
 	RenewBefore *Duration `json:"renewBefore,omitempty"`
+	// RetireSuperseded removes, after every reference switched to this certificate and was
+	// verified, the certificates it supersedes on its servers: same Subject and
+	// CertificateDomains, an earlier NotAfter, named by no connector or hybrid configuration,
+	// neither the Exchange Auth certificate nor the internal transport certificate. Default false:
+	// superseded certificates are reported, not removed.
+	RetireSuperseded *bool `json:"retireSuperseded,omitempty"`
 }
 
 // CertificateSource is where an Exchange certificate is imported from: a PFX (PKCS #12) file

@@ -86,6 +86,8 @@ func (s *Site) identityKeys(obj Object) []identityKey {
 	switch c := obj.(type) {
 	case *TransportConfig:
 		k.label, k.path = "", ""
+	case *HybridConfiguration:
+		k.label = "the organisation's one HybridConfiguration"
 	case *ExchangeCertificate:
 		keys := []identityKey{k}
 		if c.Spec.Thumbprint != "" {

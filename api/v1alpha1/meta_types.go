@@ -25,6 +25,7 @@ const (
 	KindExchangeCertificate  = "ExchangeCertificate"
 	// KindTrustedRootCertificate is a CA certificate in the servers' LocalMachine Root store.
 	KindTrustedRootCertificate = "TrustedRootCertificate"
+	KindHybridConfiguration    = "HybridConfiguration"
 )
 
 // Kinds lists every kind in the order a run handles them.
@@ -35,6 +36,7 @@ var Kinds = []string{
 	KindReceiveConnector,
 	KindTransportConfig,
 	KindTrustedRootCertificate,
+	KindHybridConfiguration,
 }
 
 // TypeMeta says which API version and kind a document holds.
@@ -42,7 +44,7 @@ type TypeMeta struct {
 	// APIVersion must be exreconcile.io/v1alpha1.
 	APIVersion string `json:"apiVersion" jsonschema:"required,enum=exreconcile.io/v1alpha1"`
 	// Kind is one of ExchangeOrganization, SendConnector, ReceiveConnector, TransportConfig,
-	// ExchangeCertificate, TrustedRootCertificate.
+	// ExchangeCertificate, TrustedRootCertificate, HybridConfiguration.
 	Kind string `json:"kind" jsonschema:"required"`
 }
 
@@ -94,6 +96,8 @@ func newObject(kind string) Object {
 		return &ExchangeCertificate{}
 	case KindTrustedRootCertificate:
 		return &TrustedRootCertificate{}
+	case KindHybridConfiguration:
+		return &HybridConfiguration{}
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ func Validate(s *Site) Diagnostics {
 			runRules(v, o, certificateRules)
 		case *TrustedRootCertificate:
 			runRules(v, o, trustedRootRules)
+		case *HybridConfiguration:
+			runRules(v, o, hybridConfigurationRules)
 		}
 	}
 	for _, r := range siteRules {
@@ -84,6 +86,7 @@ func Rules() []RuleInfo {
 	out = appendInfo(out, KindTransportConfig, transportConfigRules)
 	out = appendInfo(out, KindExchangeCertificate, certificateRules)
 	out = appendInfo(out, KindTrustedRootCertificate, trustedRootRules)
+	out = appendInfo(out, KindHybridConfiguration, hybridConfigurationRules)
 	for _, r := range siteRules {
 		out = append(out, RuleInfo{Name: r.name, Doc: r.doc})
 	}

@@ -237,6 +237,7 @@ func TestMetricsExposition(t *testing.T) {
 # HELP exreconcile_drifted_objects Objects that differ from their declaration at the end of the last run (after apply, in apply mode).
 # TYPE exreconcile_drifted_objects gauge
 exreconcile_drifted_objects{kind="ExchangeCertificate"} 0
+exreconcile_drifted_objects{kind="HybridConfiguration"} 0
 exreconcile_drifted_objects{kind="ReceiveConnector"} 0
 exreconcile_drifted_objects{kind="SendConnector"} 0
 exreconcile_drifted_objects{kind="TransportConfig"} 0

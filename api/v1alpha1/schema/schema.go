@@ -33,6 +33,7 @@ var kinds = map[string]any{
 	v1alpha1.KindTransportConfig:        &v1alpha1.TransportConfig{},
 	v1alpha1.KindExchangeCertificate:    &v1alpha1.ExchangeCertificate{},
 	v1alpha1.KindTrustedRootCertificate: &v1alpha1.TrustedRootCertificate{},
+	v1alpha1.KindHybridConfiguration:    &v1alpha1.HybridConfiguration{},
 }
 
 // FileName returns the schema file name of a kind: sendconnector.json.
