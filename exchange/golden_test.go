@@ -105,6 +105,9 @@ func goldenCases() []goldenCase {
 		observeCase("observe-edge-unknown", edge(VersionUnknown), Reads{ReceiveConnectors: true, Certificates: true}),
 		observeCase("observe-edge-2016", edge(Exchange2016), Reads{ReceiveConnectors: true, Certificates: true}),
 		observeCase("observe-edge-2010", edge(Exchange2010), Reads{ReceiveConnectors: true, Certificates: true}),
+		// restartTransportService: OnChange reads the transport services and the connectors' WhenChangedUTC.
+		observeCase("observe-mailbox-2019-services", mailbox(Exchange2019), Reads{Organization: true, ReceiveConnectors: true, Certificates: true, TransportServices: true}),
+		observeCase("observe-edge-2010-services", edge(Exchange2010), Reads{Organization: true, ReceiveConnectors: true, Certificates: true, TransportServices: true}),
 		applyCase("apply-new-sendconnector-smarthost", mailbox(Exchange2019), func(tb *testing.T) []Call {
 			// Seed 000: smart host with Basic auth over required TLS.
 			return []Call{must[Call](tb)(NewSendConnector(Exchange2019, "To SSHA Smart Host", "Custom", SendConnectorSpec{

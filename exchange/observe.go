@@ -23,6 +23,9 @@ type Reads struct {
 	ReceiveConnectors bool
 	// Certificates reads this server's Exchange certificates.
 	Certificates bool
+	// TransportServices reads the transport services' process start times
+	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
+	TransportServices bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -35,6 +38,8 @@ type Observation struct {
 	// organisation.
 	SendConnectors  []ObservedSendConnector  `json:"sendConnectors,omitempty"`
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
+	// TransportServices are set when the request read them (services.go).
+	TransportServices []ObservedService `json:"transportServices,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -55,6 +60,9 @@ func (o *Observation) Err() error {
 	}
 	if o.TransportConfig != nil {
 		all = append(all, o.TransportConfig.Problems...)
+	}
+	for _, s := range o.TransportServices {
+		all = append(all, s.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -119,19 +127,29 @@ func (p observePart) write(s *Script, t Target) {
 
 func (r ObserveRequest) parts() []observePart {
 	t := r.Target
+	// connector adds WhenChangedUTC when the services are read.
+	connector := func(p observePart) observePart {
+		if r.TransportServices {
+			return withWhenChanged(p)
+		}
+		return p
+	}
 	parts := []observePart{serverPart(t.Name)}
 	if r.ReceiveConnectors {
-		parts = append(parts, receiveConnectorPart(t.Name))
+		parts = append(parts, connector(receiveConnectorPart(t.Name)))
 	}
 	if r.Certificates {
 		parts = append(parts, certificatePart(t.Name))
 	}
 	if r.Organization {
-		parts = append(parts, sendConnectorPart(t))
+		parts = append(parts, connector(sendConnectorPart(t)))
 		if t.Mode() != SessionSnapIn {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
 		parts = append(parts, transportConfigPart())
+	}
+	if r.TransportServices {
+		parts = append(parts, servicesPart(), processesPart())
 	}
 	return parts
 }
@@ -203,6 +221,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 		obs.TransportConfig = &tc
+	}
+	if req.TransportServices {
+		if obs.TransportServices, err = parseServices(scan); err != nil {
+			return nil, err
+		}
 	}
 	return obs, nil
 }

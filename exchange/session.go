@@ -193,4 +193,5 @@ var builtinParams = map[string][]string{
 	"Remove-Item":            {"LiteralPath"},
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
+	"Get-WmiObject":          {"Class", "Filter", "ErrorAction"},
 }
