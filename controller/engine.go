@@ -138,7 +138,10 @@ type serverRun struct {
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
-	applied  bool
+	// readsServices: the organisation restarts on change, so observe reads
+	// the transport services too (pending.go).
+	readsServices bool
+	applied       bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -154,7 +157,7 @@ type serverRun struct {
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, TransportServices: s.readsServices}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -212,7 +215,8 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
 				continue
 			}
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote,
+				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}
 		orgs = append(orgs, o)
 	}
@@ -289,7 +293,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 			if s.err != nil {
 				continue
 			}
-			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true})
+			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true, TransportServices: s.readsServices})
 			if err == nil {
 				err = obs.Err()
 			}

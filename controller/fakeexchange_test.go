@@ -31,6 +31,7 @@ type fakeOrg struct {
 // have sent (secrets in plain text: what the canary tests look for).
 type fakeCommand struct {
 	kind      string
+	reads     exchange.Reads
 	calls     []exchange.Call
 	plaintext string
 }
@@ -49,6 +50,10 @@ type fakeServer struct {
 	mu      sync.Mutex
 	receive []exchange.ObservedReceiveConnector
 	certs   []exchange.ObservedCertificate
+	// services are the transport services (Reads.TransportServices); a
+	// Restart-Service that completes starts its service at restartedAt.
+	services    []exchange.ObservedService
+	restartedAt time.Time
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
 	// failCmdlet makes the first call of that cmdlet fail with failMessage.
@@ -132,7 +137,7 @@ func (f *fakeServer) Observe(_ context.Context, reads exchange.Reads) (*exchange
 	if reads.Organization {
 		kind += "+org"
 	}
-	f.commands = append(f.commands, fakeCommand{kind: kind, plaintext: f.password.Reveal()})
+	f.commands = append(f.commands, fakeCommand{kind: kind, reads: reads, plaintext: f.password.Reveal()})
 	if f.down {
 		return nil, f.unreachable()
 	}
@@ -148,6 +153,9 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	}
 	if reads.Certificates {
 		obs.Certificates = append([]exchange.ObservedCertificate(nil), f.certs...)
+	}
+	if reads.TransportServices {
+		obs.TransportServices = append([]exchange.ObservedService(nil), f.services...)
 	}
 	if reads.Organization {
 		f.org.mu.Lock()
@@ -187,7 +195,7 @@ func (f *fakeServer) Apply(_ context.Context, groups []exchange.CallGroup, reads
 		b, _ := base64.StdEncoding.DecodeString(item)
 		sent += "\n" + string(b)
 	}
-	f.commands = append(f.commands, fakeCommand{kind: "apply", calls: calls, plaintext: sent})
+	f.commands = append(f.commands, fakeCommand{kind: "apply", reads: reads, calls: calls, plaintext: sent})
 	down := f.down
 	f.mu.Unlock()
 	if down {
@@ -220,6 +228,7 @@ func (f *fakeServer) Apply(_ context.Context, groups []exchange.CallGroup, reads
 	}
 	f.removeObjects(done)
 	f.mu.Lock()
+	f.restartServices(done)
 	if f.onApply != nil {
 		f.onApply(f, done)
 	}
@@ -230,6 +239,24 @@ func (f *fakeServer) Apply(_ context.Context, groups []exchange.CallGroup, reads
 	}
 	f.mu.Unlock()
 	return res, failure
+}
+
+// restartServices gives every service a completed Restart-Service names a
+// new process started at restartedAt (f.mu held).
+func (f *fakeServer) restartServices(calls []exchange.Call) {
+	for _, c := range calls {
+		if c.Cmdlet != "Restart-Service" {
+			continue
+		}
+		p, _ := c.Param("Name")
+		name := strings.Trim(p.Value.Redacted(), "'")
+		for i := range f.services {
+			if strings.EqualFold(f.services[i].Name, name) {
+				f.services[i].ProcessID += 4
+				f.services[i].Started = f.restartedAt
+			}
+		}
+	}
 }
 
 // removeObjects does what the Remove-* calls among calls do.

@@ -39,13 +39,24 @@ type Restart struct {
 	// Because lists the objects whose change needs the restart.
 	Because []string       `json:"because"`
 	Outcome RestartOutcome `json:"outcome"`
+	// Pending lists, for a restart no change of this run needs, the
+	// connectors changed after the service's process started (pending.go).
+	Pending []PendingChange `json:"pending,omitempty"`
 	// Message says why a restart failed or was skipped.
 	Message string `json:"message,omitempty"`
 }
 
 // String is the report's line for the restart.
 func (rs *Restart) String() string {
-	return fmt.Sprintf("! restart %s on %s (interrupts mail flow)", rs.Service, rs.Server)
+	line := fmt.Sprintf("! restart %s on %s (interrupts mail flow)", rs.Service, rs.Server)
+	if len(rs.Pending) > 0 {
+		var why []string
+		for _, p := range rs.Pending {
+			why = append(why, p.String())
+		}
+		line += " (pending: " + strings.Join(why, "; ") + ")"
+	}
+	return line
 }
 
 // willRun reports whether apply runs the calls of e.
@@ -85,6 +96,7 @@ func (r *runner) planRestarts(orgs []*orgRun, cs *ChangeSet) {
 			}
 			rs.Because = append(rs.Because, e.Identity.String())
 		}
+		r.pendingRestarts(o, cs, byKey)
 	}
 	sort.SliceStable(cs.Restarts, func(i, j int) bool {
 		a, b := cs.Restarts[i], cs.Restarts[j]
