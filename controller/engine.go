@@ -49,7 +49,8 @@ type Options struct {
 	// exported organisation names are written relative to it ("" for
 	// stdout: absolute).
 	ExportDir string
-	// Now is the clock certificate expiry is measured against; nil is time.Now.
+	// Now is the clock certificate expiry is measured against and the
+	// report's times are read from; nil is time.Now.
 	Now func() time.Time
 }
 
@@ -92,7 +93,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	}
 	cs.Sort()
 	r.planRestarts(orgs, cs)
-	started := time.Now().UTC().Truncate(time.Second)
+	started := r.now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
@@ -104,7 +105,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
 	report.Certificates = r.certificateExpiries(orgs)
-	finished := time.Now().UTC().Truncate(time.Second)
+	finished := r.now().UTC().Truncate(time.Second)
 	report.FinishedAt = &finished
 	return report, nil
 }
