@@ -89,7 +89,13 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
-		res, err := s.remote.Apply(ctx, s.groups, s.reads())
+		sctx, cancel := r.serverCtx(ctx, s)
+		defer cancel()
+		res, err := s.remote.Apply(sctx, s.groups, s.reads())
+		err = s.timedOut(sctx, err)
+		if res != nil && res.VerifyErr != nil {
+			res.VerifyErr = s.timedOut(sctx, res.VerifyErr)
+		}
 		s.applied = true
 		// The same command verified: what the server holds after the calls.
 		switch {

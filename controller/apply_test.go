@@ -210,7 +210,7 @@ func TestRunReplacement(t *testing.T) {
 			allowReplace: true,
 			wantApplied: []string{`Remove-ReceiveConnector -Identity 'WIN20082\From Canoe' -Confirm:$false`,
 				`New-ReceiveConnector -Name 'From Canoe' -Server 'WIN20082' -Usage 'Custom' -Bindings '191.121.0.200:26'` +
-					` -RemoteIPRanges '191.121.111.0-191.121.111.255' -DomainSecureEnabled $true -Banner '220 mail.work.com' -Comment '[managed-by: exreconcile]'`},
+					` -RemoteIPRanges '191.121.111.0/24' -DomainSecureEnabled $true -Banner '220 mail.work.com' -Comment '[managed-by: exreconcile]'`},
 			wantSynced: Condition{Type: ConditionSynced, Status: "True", Reason: ReasonInSync},
 			wantLine:   `± ReceiveConnector "WIN20082\From Canoe" (replaced)`},
 	}

@@ -61,7 +61,10 @@ func (r *runner) checkReceiveBindings(o *orgRun, cs *ChangeSet) {
 			if rc.Spec.TransportRole != nil {
 				l.role = string(*rc.Spec.TransportRole)
 			} else if l.role == "" && s.obs.Server.Version >= exchange.Exchange2013 {
-				l.role = "FrontendTransport" // New-ReceiveConnector's default on 2013+
+				// New-ReceiveConnector without -TransportRole creates a
+				// HubTransport connector on a Mailbox server (and on an
+				// Edge); only the EAC picks the front end (docs/exchange.md).
+				l.role = string(v1alpha1.TransportRoleHub)
 			}
 			if rc.Spec.Bindings != nil {
 				l.bindings = rc.Spec.Bindings

@@ -29,8 +29,11 @@ func TestCheckReceiveBindings(t *testing.T) {
 		name, reason, spec string
 		want               ccView
 	}{
-		{name: "SameBindingDistinctRanges", reason: "seed 000's partner connector beside Default Frontend: the most specific range wins, Exchange accepts it",
-			spec: "  bindings: ['0.0.0.0:25']\n  remoteIPRanges: [191.121.111.200]\n", want: ccView{Calls: true}},
+		{name: "SameBindingDistinctRanges", reason: "seed 000's partner connector (made in the EAC, which picks the front end) beside Default Frontend: the most specific range wins, Exchange accepts it",
+			spec: "  transportRole: FrontendTransport\n  bindings: ['0.0.0.0:25']\n  remoteIPRanges: [191.121.111.200]\n", want: ccView{Calls: true}},
+		{name: "UndeclaredRoleIsHub", reason: "New-ReceiveConnector on a 2013+ Mailbox server creates a HubTransport connector unless told otherwise, so port 25 collides with Default Frontend whatever the ranges",
+			spec: "  bindings: ['0.0.0.0:25']\n  remoteIPRanges: [191.121.111.200]\n",
+			want: ccView{Notes: []string{"error " + string(ReasonBindingConflict)}}},
 		{name: "SameBindingSameRanges", reason: "an identical combination of bindings and ranges is refused",
 			spec: "  bindings: ['0.0.0.0:25']\n  remoteIPRanges: [0.0.0.0-255.255.255.255]\n",
 			want: ccView{Notes: []string{"error " + string(ReasonBindingConflict)}}},

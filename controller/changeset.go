@@ -141,6 +141,10 @@ type RunError struct {
 // to what Exchange refused).
 const ClassRefused exchange.Class = "Refused"
 
+// ClassTimedOut is the class of a server that exceeded its run deadline
+// (ServerTimeoutError); a later run may well succeed, so it is retryable.
+const ClassTimedOut exchange.Class = "TimedOut"
+
 // ErrRefused is the sentinel of refusals: errors.Is(err, ErrRefused).
 var ErrRefused = errors.New("refused")
 
@@ -149,11 +153,15 @@ var ErrRefused = errors.New("refused")
 func newRunError(server, subject, cmdlet string, err error, format string, args ...any) RunError {
 	msg := fmt.Sprintf(format, args...)
 	class := exchange.ClassOf(err)
-	if errors.Is(err, ErrRefused) {
+	var timedOut *ServerTimeoutError
+	switch {
+	case errors.Is(err, ErrRefused):
 		class = ClassRefused
+	case errors.As(err, &timedOut):
+		class = ClassTimedOut
 	}
 	return RunError{Server: server, Subject: subject, Cmdlet: cmdlet, Class: class,
-		Retryable: exchange.Retryable(err), Message: msg, Err: err}
+		Retryable: exchange.Retryable(err) || class == ClassTimedOut, Message: msg, Err: err}
 }
 
 func (e RunError) Error() string {

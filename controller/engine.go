@@ -52,6 +52,9 @@ type Options struct {
 	// Now is the clock certificate expiry is measured against and the
 	// report's times are read from; nil is time.Now.
 	Now func() time.Time
+	// Timeout, when positive, bounds each server's work in this run and
+	// wins over the organisations' spec.timeout (--timeout).
+	Timeout time.Duration
 }
 
 // ConnectFunc builds the Remote of one server of an organisation: the one
@@ -154,6 +157,13 @@ type serverRun struct {
 	groups []exchange.CallGroup
 	// restarts are the planned restarts behind the calls owned by nil, in order.
 	restarts []*Restart
+	// timeout bounds all work on this server in the run and timeoutSource
+	// says which setting chose it; budget is what is left of it
+	// (serverCtx).
+	timeout       time.Duration
+	timeoutSource string
+	budget        time.Duration
+	budgetSet     bool
 }
 
 // reads is what observing this server reads: the same after apply as before.
@@ -216,7 +226,8 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				errs = append(errs, fmt.Errorf("%s for %s: %w", errConnect, srv.Name, err))
 				continue
 			}
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote,
+			timeout, source := r.serverTimeout(org)
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
 				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}
 		orgs = append(orgs, o)
@@ -270,7 +281,10 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
 		r.progress(s.spec.Name, "observing")
-		s.obs, s.err = s.remote.Observe(ctx, s.reads())
+		sctx, cancel := r.serverCtx(ctx, s)
+		defer cancel()
+		s.obs, s.err = s.remote.Observe(sctx, s.reads())
+		s.err = s.timedOut(sctx, s.err)
 		if s.err == nil {
 			if err := s.obs.Err(); err != nil {
 				s.err = err
@@ -294,7 +308,10 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 			if s.err != nil {
 				continue
 			}
-			obs, err := s.remote.Observe(ctx, exchange.Reads{Organization: true, TransportServices: s.readsServices})
+			sctx, cancel := r.serverCtx(ctx, s)
+			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, TransportServices: s.readsServices})
+			err = s.timedOut(sctx, err)
+			cancel()
 			if err == nil {
 				err = obs.Err()
 			}
@@ -386,15 +403,23 @@ func (r *runner) commands(orgs []*orgRun) map[string]int {
 	return out
 }
 
-// closeAll deletes every WinRM shell.
+// closeAll deletes every WinRM shell, each within closeTimeout: it runs
+// after the run's work, so a server that stopped answering must not hold
+// the report back.
 func (r *runner) closeAll(ctx context.Context, orgs []*orgRun) {
+	var wg sync.WaitGroup
 	for _, o := range orgs {
 		for _, s := range o.servers {
-			if err := s.remote.Close(ctx); err != nil {
-				r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
-			}
+			wg.Go(func() {
+				cctx, cancel := context.WithTimeout(ctx, closeTimeout)
+				defer cancel()
+				if err := s.remote.Close(cctx); err != nil {
+					r.log.V(1).Info("cannot close WinRM shell", "server", s.spec.Name, "error", err.Error())
+				}
+			})
 		}
 	}
+	wg.Wait()
 }
 
 // sortedServers lists server names for stable output.

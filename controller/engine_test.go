@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -449,5 +450,74 @@ func TestRunErrorsKeepTheirCause(t *testing.T) {
 	}
 	if errors.Is(all, ErrRefused) {
 		t.Error("a transport failure is not a refusal")
+	}
+}
+
+// A server that accepts the connection and never answers fails as TimedOut
+// within its deadline; the other server is still planned and applied.
+func TestRunSilentServerTimesOut(t *testing.T) {
+	site := loadSite(t, engineSite)
+	f := newFakeSite()
+	f.servers["WIN20081"].silent = true
+	// Drift on the healthy server, so that it has an apply to run after
+	// the silent one's observe has used up the whole deadline.
+	f.servers["WIN20082"].receive[1].Banner = "220 drifted"
+	f.servers["WIN20082"].onApply = func(s *fakeServer, _ []exchange.Call) { s.receive[1].Banner = "220 mail.work.com" }
+	start := time.Now()
+	r, err := Run(context.Background(), site, Options{Mode: ModeApply, Connect: f.connect, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("run took %s with a 300ms deadline", took)
+	}
+	var timedOut []RunError
+	for _, e := range r.ChangeSet.Errors {
+		if e.Class == ClassTimedOut {
+			timedOut = append(timedOut, e)
+		}
+	}
+	if len(timedOut) != 1 || timedOut[0].Server != "WIN20081" || !timedOut[0].Retryable {
+		t.Fatalf("timed-out errors %+v, want one retryable for WIN20081; all: %v", timedOut, errorTexts(r.ChangeSet))
+	}
+	if msg := timedOut[0].Error(); !strings.Contains(msg, "timed out after 300ms (--timeout)") {
+		t.Errorf("message %q does not say how long and which setting", msg)
+	}
+	if !errors.Is(r.ChangeSet.Err(), context.DeadlineExceeded) {
+		t.Errorf("ChangeSet.Err() is not a deadline: %v", r.ChangeSet.Err())
+	}
+	for subject, v := range views(r.ChangeSet) {
+		if strings.Contains(subject, "WIN20082") && v.Ready != "True" {
+			t.Errorf("%s on the healthy server: %+v, want ready", subject, v)
+		}
+	}
+	if got := f.servers["WIN20082"].applied(); len(got) == 0 {
+		t.Errorf("the healthy server applied nothing: its deadline was spent waiting for the silent one")
+	}
+}
+
+func TestServerTimeoutPrecedence(t *testing.T) {
+	org := &v1alpha1.ExchangeOrganization{ObjectMeta: v1alpha1.ObjectMeta{Name: "work-com"}}
+	withSpec := &v1alpha1.ExchangeOrganization{ObjectMeta: v1alpha1.ObjectMeta{Name: "work-com"},
+		Spec: v1alpha1.ExchangeOrganizationSpec{Timeout: &v1alpha1.Duration{Duration: 5 * time.Minute}}}
+	tests := []struct {
+		name   string
+		flag   time.Duration
+		org    *v1alpha1.ExchangeOrganization
+		want   time.Duration
+		source string
+	}{
+		{"default", 0, org, DefaultServerTimeout, "default"},
+		{"spec.timeout", 0, withSpec, 5 * time.Minute, "spec.timeout"},
+		{"flag wins", 30 * time.Second, withSpec, 30 * time.Second, "--timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runner{opts: Options{Timeout: tt.flag}}
+			got, source := r.serverTimeout(tt.org)
+			if got != tt.want || !strings.Contains(source, tt.source) {
+				t.Errorf("got %s from %q, want %s from %s", got, source, tt.want, tt.source)
+			}
+		})
 	}
 }

@@ -56,6 +56,9 @@ type fakeServer struct {
 	restartedAt time.Time
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
+	// silent makes every command wait for its context, as a server that
+	// accepts the connection and never answers.
+	silent bool
 	// failCmdlet makes the first call of that cmdlet fail with failMessage.
 	failCmdlet, failMessage string
 	// onApply is told the calls that completed, to change the state as
@@ -130,7 +133,12 @@ func (f *fakeServer) unreachable() error {
 		Detail: "nothing listens on the WinRM port", Err: errors.New("dial tcp: connection refused")}
 }
 
-func (f *fakeServer) Observe(_ context.Context, reads exchange.Reads) (*exchange.Observation, error) {
+func (f *fakeServer) Observe(ctx context.Context, reads exchange.Reads) (*exchange.Observation, error) {
+	if f.silent {
+		<-ctx.Done()
+		return nil, &exchange.TransportError{Kind: exchange.TransportTimeout, Endpoint: "https://" + strings.ToLower(f.name) + ".work.com:5986/wsman",
+			Detail: "request abandoned", Err: ctx.Err()}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	kind := "observe"
@@ -178,7 +186,12 @@ func (f *fakeServer) ApplyScript(groups []exchange.CallGroup, reads exchange.Rea
 // Apply runs the groups as the apply script does (a failed call skips the
 // rest of its group only), then verifies in the same command: the result
 // carries the observation of reads after the calls.
-func (f *fakeServer) Apply(_ context.Context, groups []exchange.CallGroup, reads exchange.Reads) (*exchange.ApplyResult, error) {
+func (f *fakeServer) Apply(ctx context.Context, groups []exchange.CallGroup, reads exchange.Reads) (*exchange.ApplyResult, error) {
+	// A real transport refuses to start a command on an ended context.
+	if err := ctx.Err(); err != nil {
+		return nil, &exchange.TransportError{Kind: exchange.TransportTimeout, Endpoint: "https://" + strings.ToLower(f.name) + ".work.com:5986/wsman",
+			Detail: "request abandoned", Err: err}
+	}
 	script, err := exchange.ApplyScript(exchange.ApplyRequest{Target: f.target(), Groups: groups, Verify: &reads})
 	if err != nil {
 		return nil, err

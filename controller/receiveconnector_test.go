@@ -127,8 +127,8 @@ func TestPlanReceiveConnectorFieldDrift(t *testing.T) {
 			observed: func(o *exchange.ObservedReceiveConnector) {
 				o.RemoteIPRanges = ipRanges("10.0.0.0/31", "191.121.111.200")
 			},
-			field: FieldDiff{Field: "remoteIPRanges", Desired: "[10.0.0.0-10.0.0.3, 191.121.111.200]", Actual: "[10.0.0.0-10.0.0.1, 191.121.111.200]"},
-			call:  set + " -RemoteIPRanges '10.0.0.0-10.0.0.3','191.121.111.200'"},
+			field: FieldDiff{Field: "remoteIPRanges", Desired: "[10.0.0.0/30, 191.121.111.200]", Actual: "[10.0.0.0/31, 191.121.111.200]"},
+			call:  set + " -RemoteIPRanges '10.0.0.0/30','191.121.111.200'"},
 		{name: "Fqdn", reason: "a name alone",
 			observed: func(o *exchange.ObservedReceiveConnector) { o.Fqdn = "win20081.work.com" },
 			field:    FieldDiff{Field: "fqdn", Desired: "mail.work.com", Actual: "win20081.work.com"},
@@ -300,7 +300,7 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			}),
 			want: &Entry{Identity: receiveSubject("From Canoe"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'From Canoe' -Server 'WIN20081' -Usage 'Partner' -Bindings '191.121.0.200:26'` +
-					` -RemoteIPRanges '10.0.0.0-10.0.0.3' -DomainSecureEnabled $true -Comment 'from canoe [managed-by: exreconcile]'`}}},
+					` -RemoteIPRanges '10.0.0.0/30' -DomainSecureEnabled $true -Comment 'from canoe [managed-by: exreconcile]'`}}},
 		{name: "CreateInternetWithRanges", reason: "Internet refuses RemoteIPRanges at creation: they follow in a Set",
 			rc: declare("From Internet", ptr(v1alpha1.ReceiveUsageInternet), func(s *v1alpha1.ReceiveConnectorSpec) {
 				s.Bindings = bindings("0.0.0.0:25")
@@ -308,14 +308,14 @@ func TestPlanReceiveConnectorLifecycle(t *testing.T) {
 			}),
 			want: &Entry{Identity: receiveSubject("From Internet"), Action: ActionCreate, RunOn: "WIN20081",
 				Calls: []string{`New-ReceiveConnector -Name 'From Internet' -Server 'WIN20081' -Usage 'Internet' -Bindings '0.0.0.0:25' -Comment '[managed-by: exreconcile]'`,
-					`Set-ReceiveConnector -Identity 'WIN20081\From Internet' -RemoteIPRanges '0.0.0.0-255.255.255.255'`}}},
+					`Set-ReceiveConnector -Identity 'WIN20081\From Internet' -RemoteIPRanges '0.0.0.0/0'`}}},
 		{name: "CreateClientWithBindings", reason: "Client refuses Bindings at creation: they follow in a Set",
 			rc: declare("Client 2", ptr(v1alpha1.ReceiveUsageClient), func(s *v1alpha1.ReceiveConnectorSpec) {
 				s.Bindings = bindings("10.0.0.1:587")
 				s.RemoteIPRanges = ipRanges("10.0.0.0/8")
 			}),
 			want: &Entry{Identity: receiveSubject("Client 2"), Action: ActionCreate, RunOn: "WIN20081",
-				Calls: []string{`New-ReceiveConnector -Name 'Client 2' -Server 'WIN20081' -Usage 'Client' -RemoteIPRanges '10.0.0.0-10.255.255.255' -Comment '[managed-by: exreconcile]'`,
+				Calls: []string{`New-ReceiveConnector -Name 'Client 2' -Server 'WIN20081' -Usage 'Client' -RemoteIPRanges '10.0.0.0/8' -Comment '[managed-by: exreconcile]'`,
 					`Set-ReceiveConnector -Identity 'WIN20081\Client 2' -Bindings '10.0.0.1:587'`}}},
 		{name: "CreateCustomByDefault", reason: "no usage creates a Custom connector",
 			rc: declare("Relay", nil, func(s *v1alpha1.ReceiveConnectorSpec) {

@@ -28,9 +28,19 @@ type ExchangeOrganizationSpec struct {
 	Auth *OrganizationAuth `json:"auth" jsonschema:"required"`
 	// TLS configures certificate verification for https:// endpoints.
 	TLS *TLSConfig `json:"tls,omitempty"`
-	// AllowUnencrypted permits http:// endpoints (and basic authentication over them). Default
-	// false.
+	// AllowUnencrypted sends WinRM messages over http:// unsealed, for a lab listener configured
+	// with AllowUnencrypted=true. Without it, http:// endpoints with ntlm are sealed and signed
+	// (NTLM message encryption, as Windows' default listener requires) and kerberos needs
+	// https://. Default false.
 	AllowUnencrypted bool `json:"allowUnencrypted,omitempty"`
+	// AllowBasicOverHTTP permits auth.method basic on http:// endpoints, which sends the
+	// password and every script readable on the network (Basic cannot seal messages). A separate
+	// opt-in from allowUnencrypted, for labs only. Default false.
+	AllowBasicOverHTTP bool `json:"allowBasicOverHTTP,omitempty"`
+	// Timeout bounds all the work of one run on one server (observe, apply, verify), a Go
+	// duration such as 5m; a server that exceeds it fails as TimedOut and the other servers go
+	// on. The --timeout flag, when given, wins. Default 10m.
+	Timeout *Duration `json:"timeout,omitempty"`
 	// Session says how the Exchange cmdlets are loaded: Auto (default; Mailbox servers through
 	// the Exchange remote PowerShell endpoint, Edge servers through the local snap-in),
 	// RemotePowerShell or SnapIn.
@@ -65,7 +75,8 @@ type Server struct {
 // session.
 type OrganizationAuth struct {
 	// Method is the WinRM authentication: ntlm (default), kerberos or basic. basic needs https://
-	// endpoints unless allowUnencrypted is true.
+	// endpoints unless allowBasicOverHTTP is true; kerberos needs https:// unless
+	// allowUnencrypted is true.
 	Method AuthMethod `json:"method,omitempty"`
 	// Username is the account, for example 'WORK\svc-exreconcile' or svc@work.com.
 	Username string `json:"username" jsonschema:"required,minLength=1"`

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
@@ -29,6 +30,14 @@ const (
 	RuleOrgOwner           = "OrganizationOwner"
 	RuleOrgUsername        = "OrganizationUsername"
 	RuleOrgInsecure        = "OrganizationInsecureTransport"
+	RuleOrgTimeout         = "OrganizationTimeout"
+)
+
+// The per-server run deadline's bounds: under a second cannot even open a
+// session; over a day is a hang by another name.
+const (
+	minServerTimeout = time.Second
+	maxServerTimeout = 24 * time.Hour
 )
 
 // WinRM's default ports, named in endpoint errors, and the longest computer name.
@@ -43,15 +52,16 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgServerName, "A server name is a computer name: letters, digits and hyphens, at most 63 characters.", checkOrgServerName},
 	{RuleOrgEndpoint, "An endpoint is http(s)://host[:port]/wsman, without user, query or fragment.", checkOrgEndpoint},
 	{RuleOrgServerFQDN, "A server fqdn is a host name; an fqdn taken from an IP endpoint cannot address the Exchange remote PowerShell endpoint (warning).", checkOrgServerFQDN},
-	{RuleOrgUnencrypted, "http:// endpoints need allowUnencrypted: true.", checkOrgUnencrypted},
-	{RuleOrgBasicOverHTTP, "Basic authentication over http:// sends the password in clear text and needs allowUnencrypted: true too.", checkOrgBasicOverHTTP},
+	{RuleOrgUnencrypted, "kerberos over http:// needs allowUnencrypted: true: exreconcile seals messages over http:// with NTLM only.", checkOrgUnencrypted},
+	{RuleOrgBasicOverHTTP, "Basic authentication over http:// sends the password in clear text and needs allowBasicOverHTTP: true (which is warned about).", checkOrgBasicOverHTTP},
 	{RuleOrgPasswordFrom, "auth.passwordFrom names exactly one of env or file.", checkOrgPasswordFrom},
 	{RuleOrgSessionEdge, "session RemotePowerShell cannot reach Edge servers, which have no Exchange remote PowerShell endpoint.", checkOrgSessionEdge},
 	{RuleOrgTLSSkipVerifyCA, "tls.caFile has no effect with insecureSkipVerify: true (warning).", checkOrgTLS},
-	{RuleOrgUnusedAllowHTTP, "allowUnencrypted: true with only https:// endpoints allows nothing (warning).", checkOrgUnusedAllowHTTP},
+	{RuleOrgUnusedAllowHTTP, "allowUnencrypted with only https:// endpoints, or allowBasicOverHTTP without basic on an http:// endpoint, allows nothing (warning).", checkOrgUnusedAllowHTTP},
 	{RuleOrgOwner, "owner is letters, digits, '.', '_', '-' and '/', at most 64 characters: it goes into the connectors' Comment marker.", checkOrgOwner},
 	{RuleOrgUsername, "auth.username has no ':' (NTLM and Basic split the user from the password on it) and no control characters.", checkOrgUsername},
-	{RuleOrgInsecure, "tls.insecureSkipVerify and allowUnencrypted weaken the WinRM transport (warning).", checkOrgInsecure},
+	{RuleOrgInsecure, "tls.insecureSkipVerify, allowUnencrypted and allowBasicOverHTTP weaken the WinRM transport (warning).", checkOrgInsecure},
+	{RuleOrgTimeout, "timeout is between 1s and 24h.", checkOrgTimeout},
 	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
 }
 
@@ -95,10 +105,19 @@ func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
 	if t := o.Spec.TLS; t != nil && t.InsecureSkipVerify {
 		c.warnf("spec.tls.insecureSkipVerify", "insecureSkipVerify: true accepts any server certificate, so a machine in the middle can read the WinRM password; set tls.caFile instead")
 	}
-	// The Kerberos transport exreconcile uses does not encrypt messages
-	// over http:// (README, ExchangeOrganization), so no method is exempt.
+	// allowUnencrypted turns NTLM sealing off, and the Kerberos transport
+	// never seals, so no method is exempt from the warning.
 	if o.Spec.AllowUnencrypted && len(httpServers(o)) > 0 {
-		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true talks WinRM over http://, which a machine in the middle can read or change; use https:// endpoints in production")
+		c.warnf("spec.allowUnencrypted", "allowUnencrypted: true sends WinRM messages over http:// unsealed, which a machine in the middle can read or change; leave it out (ntlm seals messages over http://) or use https://")
+	}
+	if o.Spec.AllowBasicOverHTTP && o.Spec.Auth != nil && o.Spec.Auth.Method == AuthBasic && len(httpServers(o)) > 0 {
+		c.warnf("spec.allowBasicOverHTTP", "allowBasicOverHTTP: true sends the account's password and every script over http:// readable on the network; use ntlm (sealed over http://) or https://")
+	}
+}
+
+func checkOrgTimeout(c *checker, o *ExchangeOrganization) {
+	if t := o.Spec.Timeout; t != nil && (t.Duration < minServerTimeout || t.Duration > maxServerTimeout) {
+		c.errorf("spec.timeout", "timeout %s is out of range: allowed 1s to 24h (the default is 10m)", t.Duration)
 	}
 }
 
@@ -201,21 +220,22 @@ func httpServers(o *ExchangeOrganization) []int {
 }
 
 func checkOrgUnencrypted(c *checker, o *ExchangeOrganization) {
-	if o.Spec.AllowUnencrypted {
+	if o.Spec.AllowUnencrypted || o.Spec.Auth == nil || o.Spec.Auth.Method != AuthKerberos {
 		return
 	}
 	for _, i := range httpServers(o) {
 		c.errorf(fmt.Sprintf("spec.servers[%d].endpoint", i),
-			"http:// endpoints are unencrypted; use https:// or set spec.allowUnencrypted: true")
+			"kerberos over http:// would send every message unsealed (exreconcile seals http:// messages with NTLM only); "+
+				"use an https:// endpoint, auth.method ntlm, or spec.allowUnencrypted: true for a lab listener with AllowUnencrypted=true")
 	}
 }
 
 func checkOrgBasicOverHTTP(c *checker, o *ExchangeOrganization) {
-	if o.Spec.AllowUnencrypted || o.Spec.Auth == nil || o.Spec.Auth.Method != AuthBasic {
+	if o.Spec.AllowBasicOverHTTP || o.Spec.Auth == nil || o.Spec.Auth.Method != AuthBasic {
 		return
 	}
 	if idx := httpServers(o); len(idx) > 0 {
-		c.errorf("spec.auth.method", "basic authentication over http:// (spec.servers[%d]) sends the password in clear text; use https:// or set spec.allowUnencrypted: true", idx[0])
+		c.errorf("spec.auth.method", "basic authentication over http:// (spec.servers[%d]) sends the password in clear text; use https://, auth.method ntlm, or set spec.allowBasicOverHTTP: true for a lab", idx[0])
 	}
 }
 
@@ -244,7 +264,14 @@ func checkOrgTLS(c *checker, o *ExchangeOrganization) {
 }
 
 func checkOrgUnusedAllowHTTP(c *checker, o *ExchangeOrganization) {
-	if o.Spec.AllowUnencrypted && len(o.Spec.Servers) > 0 && len(httpServers(o)) == 0 {
+	if len(o.Spec.Servers) == 0 {
+		return
+	}
+	if o.Spec.AllowUnencrypted && len(httpServers(o)) == 0 {
 		c.warnf("spec.allowUnencrypted", "allowUnencrypted is true but no endpoint uses http://; leave it out so that a mistyped endpoint cannot go unencrypted")
+	}
+	basic := o.Spec.Auth != nil && o.Spec.Auth.Method == AuthBasic
+	if o.Spec.AllowBasicOverHTTP && (!basic || len(httpServers(o)) == 0) {
+		c.warnf("spec.allowBasicOverHTTP", "allowBasicOverHTTP is true but no http:// endpoint uses basic authentication; leave it out")
 	}
 }

@@ -46,17 +46,24 @@ var organizationCases = map[string]ruleCase{
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com:70000/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
 		want:   []string{"error OrganizationEndpoint spec.servers[0].endpoint"},
 	},
-	"HTTPNeedsAllowUnencrypted": {
-		reason: "Plain http must be allowed explicitly.",
+	"HTTPNTLMSealed": {
+		reason: "ntlm over http:// is sealed and signed, as Windows' default listener requires: nothing to allow.",
 		noOrg:  true,
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
-		want:   []string{"error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+		want:   nil,
 	},
 	"HTTPAllowed": {
-		reason: "allowUnencrypted permits http endpoints.",
+		reason: "allowUnencrypted sends unsealed messages over http: warned.",
 		noOrg:  true,
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true, auth: {username: u, passwordFrom: {env: P}}}`)},
 		want:   []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"HTTPKerberosRefused": {
+		reason: "exreconcile cannot seal Kerberos messages over http.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}],
+  auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
+		want: []string{"error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
 	},
 	"HTTPKerberos": {
 		reason: "The Kerberos transport does not encrypt messages over http either: the warning stays.",
@@ -65,6 +72,24 @@ var organizationCases = map[string]ruleCase{
   auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
 		want: []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
 	},
+	"TimeoutInRange": {
+		reason: "A Go duration bounds the run on each server.",
+		noOrg:  true,
+		docs:   []string{org(`{timeout: 5m, servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
+	"TimeoutTooShort": {
+		reason: "Under a second cannot open a session.",
+		noOrg:  true,
+		docs:   []string{org(`{timeout: 10ms, servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationTimeout spec.timeout"},
+	},
+	"TimeoutTooLong": {
+		reason: "Over a day is a hang by another name.",
+		noOrg:  true,
+		docs:   []string{org(`{timeout: 25h, servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
+		want:   []string{"error OrganizationTimeout spec.timeout"},
+	},
 	"UsernameColon": {
 		reason: "NTLM and Basic split user and password on ':'.",
 		noOrg:  true,
@@ -72,11 +97,32 @@ var organizationCases = map[string]ruleCase{
 		want:   []string{"error OrganizationUsername spec.auth.username"},
 	},
 	"BasicOverHTTP": {
-		reason: "Basic authentication over http sends the password in clear text and needs allowUnencrypted too.",
+		reason: "Basic authentication over http sends the password in clear text and needs allowBasicOverHTTP.",
 		noOrg:  true,
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}],
   auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
-		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "error OrganizationUnencryptedEndpoint spec.servers[0].endpoint"},
+		want: []string{"error OrganizationBasicOverHTTP spec.auth.method"},
+	},
+	"BasicOverHTTPAllowed": {
+		reason: "allowBasicOverHTTP is the separate, warned opt-in; allowUnencrypted does not do it.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowBasicOverHTTP: true,
+  auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationInsecureTransport spec.allowBasicOverHTTP"},
+	},
+	"BasicOverHTTPNotByAllowUnencrypted": {
+		reason: "allowUnencrypted alone does not permit Basic over http.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true,
+  auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"error OrganizationBasicOverHTTP spec.auth.method", "warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"AllowBasicOverHTTPUnused": {
+		reason: "allowBasicOverHTTP with ntlm allows nothing.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowBasicOverHTTP: true,
+  auth: {username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationAllowUnencryptedUnused spec.allowBasicOverHTTP"},
 	},
 	"OwnerValid": {
 		reason: "An owner id such as a repository name is kept in the connectors' marker.",

@@ -17,6 +17,7 @@ func newExportCommand(a *app) *cobra.Command {
 	var files []string
 	var parallel int
 	var outFile string
+	var deadline timeoutFlag
 	cmd := &cobra.Command{
 		Use:   "export -f ORG.yaml [-f ...] > live.yaml",
 		Short: "Write the live state of the declared organisations as manifests (adoption)",
@@ -34,12 +35,16 @@ Exit status: 0 success, 1 any server could not be read (what could be read is st
 			if len(files) == 0 {
 				return errNoFiles
 			}
+			timeout, err := deadline.get()
+			if err != nil {
+				return err
+			}
 			site, diags := v1alpha1.Loader{Stdin: a.in}.LoadAndValidate(files...)
 			if diags.HasErrors() {
 				writeDiagnostics(a.err, v1alpha1.NewReport(diags, len(site.Objects)), a.color(a.err))
 				return exitCodeError(exitError)
 			}
-			opts := controller.Options{Parallel: parallel, Connect: a.connect}
+			opts := controller.Options{Parallel: parallel, Connect: a.connect, Timeout: timeout}
 			if outFile != "" {
 				opts.ExportDir = filepath.Dir(outFile)
 			}
@@ -66,6 +71,7 @@ Exit status: 0 success, 1 any server could not be read (what could be read is st
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file or folder declaring the organisations; repeatable")
 	cmd.Flags().IntVar(&parallel, "parallel", 8, "servers read at once")
+	deadline.register(cmd)
 	cmd.Flags().StringVar(&outFile, "out", "", "write to FILE (files the organisation names are then relative to FILE's folder; on stdout they are absolute)")
 	return cmd
 }

@@ -46,7 +46,7 @@ var knownKinds = []string{v1alpha1.KindExchangeCertificate, v1alpha1.KindSendCon
 var knownClasses = []string{
 	classInvalid, string(exchange.ClassNotFound), string(exchange.ClassInvalid), string(exchange.ClassAccessDenied),
 	string(exchange.ClassSession), string(exchange.ClassTransport), string(exchange.ClassOther),
-	string(controller.ClassRefused),
+	string(controller.ClassRefused), string(controller.ClassTimedOut),
 }
 
 // runMetrics are the Prometheus metrics of `exreconcile run`, in a registry of their own

@@ -26,6 +26,7 @@ type reconcileFlags struct {
 	// a successful apply (apply --verify-smtp).
 	verifySMTP bool
 	smtp       verifyFlags
+	timeout    timeoutFlag
 }
 
 func (f *reconcileFlags) register(cmd *cobra.Command) {
@@ -33,6 +34,7 @@ func (f *reconcileFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors with this site's marker (spec.owner) that are no longer declared")
 	cmd.Flags().BoolVar(&f.adoptUnowned, "adopt-unowned", false, "with --prune, treat connectors with the marker without an owner as this site's")
+	f.timeout.register(cmd)
 	addOutputFlag(cmd, &f.output)
 }
 
@@ -105,6 +107,10 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	if len(f.files) == 0 {
 		return errNoFiles
 	}
+	timeout, err := f.timeout.get()
+	if err != nil {
+		return err
+	}
 	ctx := cmd.Context()
 	log := logr.FromContextOrDiscard(ctx)
 	site, diags := v1alpha1.Loader{Stdin: a.in}.LoadAndValidate(f.files...)
@@ -136,7 +142,7 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	var mu sync.Mutex
 	tty := a.color(a.err)
 	opts := controller.Options{Mode: mode, Prune: f.prune, AdoptUnowned: f.adoptUnowned, AllowReplace: f.allowReplace, Parallel: f.parallel,
-		ShowScript: f.showScript, Connect: a.connect, Now: a.now,
+		ShowScript: f.showScript, Connect: a.connect, Timeout: timeout, Now: a.now,
 		Progress: func(server, msg string) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -45,6 +45,7 @@ type runFlags struct {
 	parallel    int
 	prune       bool
 	adopt       bool
+	timeout     timeoutFlag
 }
 
 // check rejects flag values the loop cannot work with, before anything starts.
@@ -56,6 +57,9 @@ func (f *runFlags) check() error {
 		return errors.New(errInterval)
 	case f.jitter < 0 || f.jitter >= 1:
 		return errors.New(errJitter)
+	}
+	if _, err := f.timeout.get(); err != nil {
+		return err
 	}
 	for _, p := range f.files {
 		if p == "-" {
@@ -108,6 +112,7 @@ served. With --once: one run and no metrics server (unless --metrics-addr is giv
 	cmd.Flags().IntVar(&f.parallel, "parallel", 8, "servers worked on at once")
 	cmd.Flags().BoolVar(&f.prune, "prune", false, "also remove connectors with this site's marker (spec.owner) that are no longer declared")
 	cmd.Flags().BoolVar(&f.adopt, "adopt-unowned", false, "with --prune, treat connectors with the marker without an owner as this site's")
+	f.timeout.register(cmd)
 	return cmd
 }
 
@@ -167,6 +172,12 @@ func (a *app) runLoop(ctx context.Context, f *runFlags, serve bool) error {
 }
 
 // loop is the state of `exreconcile run` between runs.
+// timeout is --timeout when given (check has refused a bad value).
+func (l *loop) timeout() time.Duration {
+	t, _ := l.flags.timeout.get()
+	return t
+}
+
 type loop struct {
 	app     *app
 	flags   *runFlags
@@ -244,7 +255,7 @@ func (l *loop) iterate(ctx context.Context) string {
 	}
 	start := time.Now()
 	report, err := controller.Run(ctx, site, controller.Options{Mode: l.mode, Prune: l.flags.prune, AdoptUnowned: l.flags.adopt,
-		Parallel: l.flags.parallel, Connect: l.app.connect,
+		Parallel: l.flags.parallel, Connect: l.app.connect, Timeout: l.timeout(),
 		Progress: func(server, msg string) { log.V(1).Info(msg, "server", server) }})
 	end := time.Now()
 	res := l.metrics.observeRun(report, err, end.Sub(start), end)

@@ -13,6 +13,10 @@ import (
 // as its bounds, so `10.0.0.0/30` and `10.0.0.0-10.0.0.3` are the same value.
 type IPRange struct {
 	Start, End netip.Addr
+	// prefix is 1 + the prefix length of a range written in CIDR form
+	// (0: not CIDR), so that it prints as written; it takes no part in
+	// comparisons.
+	prefix uint8
 }
 
 // ParseIPRange reads a remote IP range in every form Exchange accepts:
@@ -33,7 +37,7 @@ func ParseIPRange(s string) (IPRange, error) {
 			return IPRange{}, fmt.Errorf("invalid IP range %q: prefix length %q must be a number from 0 to %d", in, bits, ip.BitLen())
 		}
 		p := netip.PrefixFrom(ip, n).Masked()
-		return IPRange{Start: p.Addr(), End: lastAddr(p)}, nil
+		return IPRange{Start: p.Addr(), End: lastAddr(p), prefix: uint8(n + 1)}, nil
 	}
 	if lo, hi, ok := strings.Cut(s, "-"); ok {
 		start, err := parseRangeAddr(lo)
@@ -90,23 +94,26 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return a
 }
 
-// String returns the range as Exchange input and as Exchange prints the
-// defaults: a single address when Start equals End, otherwise `start-end`
-// (`0.0.0.0-255.255.255.255`, `::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff`).
-// A range written in CIDR form is printed as `start-end`, which Exchange
-// accepts and which compares equal.
+// String returns the range as Exchange input and as it was written: CIDR
+// as `address/length` (host bits cleared), otherwise a single address when
+// Start equals End, else `start-end` (as Exchange prints the defaults:
+// `0.0.0.0-255.255.255.255`, `::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff`).
+// Exchange accepts every form, and ranges compare by their addresses only.
 func (r IPRange) String() string {
-	if !r.Start.IsValid() {
+	switch {
+	case !r.Start.IsValid():
 		return "" // the zero IPRange, not a range
-	}
-	if r.Start == r.End {
+	case r.prefix > 0:
+		return fmt.Sprintf("%s/%d", r.Start, r.prefix-1)
+	case r.Start == r.End:
 		return r.Start.String()
 	}
 	return r.Start.String() + "-" + r.End.String()
 }
 
-// Equal reports whether r and o hold exactly the same addresses.
-func (r IPRange) Equal(o IPRange) bool { return r == o }
+// Equal reports whether r and o hold exactly the same addresses, whatever
+// form each was written in.
+func (r IPRange) Equal(o IPRange) bool { return r.Start == o.Start && r.End == o.End }
 
 // Contains reports whether every address of o is in r.
 func (r IPRange) Contains(o IPRange) bool {
@@ -215,7 +222,9 @@ func (s IPRangeSet) Merged() IPRangeSet {
 				continue
 			}
 		}
-		out = append(out, r)
+		// A merged range is a plain start-end range: the form it was
+		// written in no longer describes it.
+		out = append(out, IPRange{Start: r.Start, End: r.End})
 	}
 	return out
 }

@@ -45,20 +45,20 @@ func TestParseIPRange(t *testing.T) {
 			start: "::", end: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", wantString: allIPv6,
 		},
 		"CIDRHostBits": {
-			reason: "the reference example `192.168.1.1/24` has host bits, which Exchange accepts", in: "192.168.1.1/24",
-			start: "192.168.1.0", end: "192.168.1.255", wantString: "192.168.1.0-192.168.1.255",
+			reason: "the reference example `192.168.1.1/24` has host bits, which Exchange accepts; it prints as CIDR, as written", in: "192.168.1.1/24",
+			start: "192.168.1.0", end: "192.168.1.255", wantString: "192.168.1.0/24",
 		},
 		"CIDRIPv6": {
 			reason: "the reference example `2001:0DB8::CD3/60`", in: "2001:0DB8::CD3/60",
-			start: "2001:db8::", end: "2001:db8:0:f:ffff:ffff:ffff:ffff", wantString: "2001:db8::-2001:db8:0:f:ffff:ffff:ffff:ffff",
+			start: "2001:db8::", end: "2001:db8:0:f:ffff:ffff:ffff:ffff", wantString: "2001:db8::/60",
 		},
 		"CIDR32": {
-			reason: "a /32 is a single address", in: "10.1.1.1/32",
-			start: "10.1.1.1", end: "10.1.1.1", wantString: "10.1.1.1",
+			reason: "a /32 is a single address, printed as written", in: "10.1.1.1/32",
+			start: "10.1.1.1", end: "10.1.1.1", wantString: "10.1.1.1/32",
 		},
 		"CIDR0": {
 			reason: "/0 is every address", in: "10.1.1.1/0",
-			start: "0.0.0.0", end: "255.255.255.255", wantString: "0.0.0.0-255.255.255.255",
+			start: "0.0.0.0", end: "255.255.255.255", wantString: "0.0.0.0/0",
 		},
 		"Spaces": {
 			reason: "spaces around the dash", in: " 10.0.0.1 - 10.0.0.9 ",
@@ -86,13 +86,13 @@ func TestParseIPRange(t *testing.T) {
 				t.Fatalf("%s\nParseIPRange(%q): %v", tc.reason, tc.in, err)
 			}
 			want := IPRange{Start: netip.MustParseAddr(tc.start), End: netip.MustParseAddr(tc.end)}
-			if got != want {
+			if !got.Equal(want) {
 				t.Errorf("%s\nParseIPRange(%q) = %v, want %v", tc.reason, tc.in, got, want)
 			}
 			if got.String() != tc.wantString {
 				t.Errorf("%s\nString() = %q, want %q", tc.reason, got.String(), tc.wantString)
 			}
-			if back, err := ParseIPRange(got.String()); err != nil || back != got {
+			if back, err := ParseIPRange(got.String()); err != nil || !back.Equal(got) || back.String() != got.String() {
 				t.Errorf("%s\nround trip via %q: %v, %v", tc.reason, got.String(), back, err)
 			}
 		})
@@ -230,7 +230,7 @@ func TestIPRangeJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ := json.Marshal(got)
-	if diff := cmp.Diff(`{"RemoteIPRanges":["192.168.1.0-192.168.1.255","fe80::1"]}`, string(out)); diff != "" {
+	if diff := cmp.Diff(`{"RemoteIPRanges":["192.168.1.0/24","fe80::1"]}`, string(out)); diff != "" {
 		t.Errorf("JSON: -want, +got:\n%s", diff)
 	}
 }
@@ -248,11 +248,11 @@ func FuzzParseIPRange(f *testing.F) {
 			t.Fatalf("ParseIPRange(%q) = %v: bounds out of order or mixed", s, r)
 		}
 		back, err := ParseIPRange(r.String())
-		if err != nil || back != r {
+		if err != nil || !back.Equal(r) || back.String() != r.String() {
 			t.Fatalf("round trip of %q: %v -> %q -> %v, %v", s, r, r.String(), back, err)
 		}
 		if p, ok := r.Prefix(); ok {
-			if back, err := ParseIPRange(p.String()); err != nil || back != r {
+			if back, err := ParseIPRange(p.String()); err != nil || !back.Equal(r) {
 				t.Fatalf("Prefix of %v is %v, which parses to %v, %v", r, p, back, err)
 			}
 		}

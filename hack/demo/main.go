@@ -68,6 +68,12 @@ func run() error {
 	if err := framework.PointAt(filepath.Join(root, "manifests", "examples", "two-forests"), site, sims...); err != nil {
 		return err
 	}
+	// The partner connectors accept only each other's addresses, which this
+	// host does not have; a client connector open to loopback gives verify
+	// something it can prove from here.
+	if err := os.WriteFile(filepath.Join(site, "demo-loopback.yaml"), []byte(loopbackConnector), 0o600); err != nil {
+		return err
+	}
 
 	exreconcile := func(want int, args ...string) error {
 		fmt.Printf("\n$ exreconcile %s\n", strings.Join(args, " "))
@@ -117,17 +123,39 @@ func run() error {
 
 	step("verify over SMTP: exsim --smtp listens on loopback for each binding; --connect-to sends the probes there")
 	args := []string{"verify", "-f", site, "--ehlo", "demo.example"}
-	for i, b := range []struct{ server, binding string }{{"WIN20081", "191.121.0.200:26"}, {"WIN20082", "191.121.111.200:26"}} {
-		addr, err := smtpAddr(sims[i], b.server, b.binding)
+	for _, b := range []struct {
+		sim             *framework.Exsim
+		server, binding string
+	}{{sims[0], "WIN20081", "191.121.0.200:26"}, {sims[1], "WIN20082", "191.121.111.200:26"}, {sims[0], "WIN20081", "191.121.0.200:2587"}} {
+		addr, err := smtpAddr(b.sim, b.server, b.binding)
 		if err != nil {
 			return err
 		}
 		args = append(args, "--connect-to", b.binding+":"+addr)
 	}
 	// The partner connectors accept only each other's address, so from this
-	// host they are reported NotProbeableFromHere (exit 0), not failed.
+	// host they are reported NotProbeableFromHere (exit 0), not failed; the
+	// loopback connector's checks run and must pass.
 	return exreconcile(0, args...)
 }
+
+// loopbackConnector is a receive connector for clients on this host that
+// requires TLS, added to the demo's copy of the example.
+const loopbackConnector = `apiVersion: exreconcile.io/v1alpha1
+kind: ReceiveConnector
+metadata:
+  name: Demo loopback clients
+spec:
+  organizationRef: work-com
+  server: WIN20081
+  usage: Custom
+  bindings: ["191.121.0.200:2587"]
+  remoteIPRanges: ["127.0.0.1"]
+  fqdn: win20081.work.com
+  authMechanism: [Tls]
+  requireTLS: true
+  permissionGroups: [AnonymousUsers]
+`
 
 // smtpAddr finds exsim's announcement "exsim: SMTP <server> <binding> at <addr>".
 func smtpAddr(sim *framework.Exsim, server, binding string) (string, error) {

@@ -50,14 +50,37 @@ func (a Admin) Run(ctx context.Context, lines ...string) (string, string, int, e
 	if err != nil {
 		return "", "", 0, err
 	}
-	pw := strings.ReplaceAll(a.Password, "'", "''")
-	user := strings.ReplaceAll(a.User, "'", "''")
-	script := strings.Join(append([]string{
-		fmt.Sprintf("$cred = New-Object System.Management.Automation.PSCredential -ArgumentList '%s', (ConvertTo-SecureString -String '%s' -AsPlainText -Force)", user, pw),
-		fmt.Sprintf("$s = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri http://%s/PowerShell/ -Authentication Kerberos -Credential $cred", a.FQDN),
+	// The lines run in try/finally so that the Exchange session is removed
+	// even when one fails, as a careful administrator's script does: left
+	// open, sessions count against Exchange's per-user throttling.
+	script := strings.Join([]string{
+		fmt.Sprintf("$cred = New-Object System.Management.Automation.PSCredential -ArgumentList %s, (ConvertTo-SecureString -String %s -AsPlainText -Force)",
+			singleQuote(a.User), singleQuote(a.Password)),
+		fmt.Sprintf("$s = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri %s -Authentication Kerberos -Credential $cred",
+			singleQuote("http://"+a.FQDN+"/PowerShell/")),
+		"try {",
 		"Import-PSSession $s -DisableNameChecking | Out-Null",
-	}, lines...), "\n")
+		strings.Join(lines, "\n"),
+		"} finally { Remove-PSSession $s }",
+	}, "\n")
 	return client.RunWithContextWithString(ctx, "powershell.exe -NoProfile -NonInteractive -EncodedCommand "+encodeCommand(script), "")
+}
+
+// singleQuote is s as a PowerShell single-quoted string: PowerShell ends
+// such a string at ' and also at the typographic single quotes U+2018,
+// U+2019, U+201A and U+201B, so each of them is doubled.
+func singleQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch r {
+		case '\'', '\u2018', '\u2019', '\u201a', '\u201b':
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 func encodeCommand(s string) string {
