@@ -12,7 +12,8 @@ import (
 // ObservedService is one of the transport services of a server (Win32_Service)
 // with the start time of the process it runs in (Win32_Process): a connector
 // changed after that start is read by the service only once it restarts, so
-// a restart that failed is seen again on the next run.
+// a restart that failed is seen again on the next run (docs/exchange.md
+// "Transport service processes").
 type ObservedService struct {
 	// Name is the service name: MSExchangeTransport or MSExchangeFrontEndTransport.
 	Name string `json:"name"`
