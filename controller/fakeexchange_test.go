@@ -24,6 +24,8 @@ type fakeOrg struct {
 	send       []exchange.ObservedSendConnector
 	tlsSend    []string
 	tlsReceive []string
+	// tcChanged is the TransportConfig's WhenChanged.
+	tcChanged time.Time
 }
 
 // fakeCommand is one command a fake server ran: observe, observe+org or
@@ -169,7 +171,7 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 		f.org.mu.Lock()
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)
 		obs.TransportConfig = &exchange.ObservedTransportConfig{TLSSendDomainSecureList: append([]string(nil), f.org.tlsSend...),
-			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...)}
+			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...), WhenChanged: f.org.tcChanged}
 		f.org.mu.Unlock()
 	}
 	return obs

@@ -10,8 +10,9 @@ import (
 
 // A restart that failed is not forgotten: with restartTransportService:
 // OnChange, every observe also reads the start time of each transport
-// service's process and the WhenChanged of the connectors (one command, see
-// exchange.Reads.TransportServices). A managed connector changed after the
+// service's process and the WhenChanged of the connectors and the
+// TransportConfig (one command, see exchange.Reads.TransportServices). A
+// managed connector (or the declared TransportConfig) changed after the
 // process of the service that reads it started was never read by it: the
 // restart is pending, whether the change was exreconcile's (and its
 // Restart-Service failed) or made by hand, and it is planned although no
@@ -71,9 +72,10 @@ func (r *runner) pendingRestarts(o *orgRun, cs *ChangeSet, planned map[string]*R
 	}
 }
 
-// managedWhenChanged is the WhenChanged of the connector of e when this
-// site declares it (present): zero for anything else, which no restart of
-// this site waits for.
+// managedWhenChanged is the WhenChanged of the connector (or TransportConfig)
+// of e when this site declares it (present): zero for anything else, which
+// no restart of this site waits for. Certificates have no WhenChanged: a
+// failed restart after enabling one is not seen.
 func (r *runner) managedWhenChanged(o *orgRun, s *serverRun, e *Entry) time.Time {
 	key := e.Identity.Key()
 	switch e.Kind {
@@ -83,6 +85,12 @@ func (r *runner) managedWhenChanged(o *orgRun, s *serverRun, e *Entry) time.Time
 				if cur := findReceive(s.obs.ReceiveConnectors, e.Name); cur != nil {
 					return cur.WhenChanged
 				}
+			}
+		}
+	case v1alpha1.KindTransportConfig:
+		for _, tc := range r.site.TransportConfigs() {
+			if r.site.Organization(tc) == o.org && s.obs.TransportConfig != nil {
+				return s.obs.TransportConfig.WhenChanged
 			}
 		}
 	case v1alpha1.KindSendConnector:

@@ -36,6 +36,7 @@ func runningServices(f *fakeSite) {
 	for i := range f.org.send {
 		f.org.send[i].WhenChanged = beforeBoot
 	}
+	f.org.tcChanged = beforeBoot
 }
 
 func TestPendingRestart(t *testing.T) {
@@ -70,6 +71,9 @@ func TestPendingRestart(t *testing.T) {
 		{name: "SendConnector", reason: "a send connector changed after MSExchangeTransport started where it is changed (the organisation's server)",
 			site: restartSite, setup: func(f *fakeSite) { f.org.send[0].WhenChanged = afterBoot },
 			want: []string{`WIN20081 MSExchangeTransport planned SendConnector "To Canoe"`}},
+		{name: "TransportConfig", reason: "the domain-secure lists are read by MSExchangeTransport too",
+			site: restartSite, setup: func(f *fakeSite) { f.org.tcChanged = afterBoot },
+			want: []string{`WIN20081 MSExchangeTransport planned TransportConfig "transport"`}},
 		{name: "Unmanaged", reason: "only declared connectors count: a default connector changed by hand is not this site's to restart for",
 			site: restartSite, setup: func(f *fakeSite) { f.servers["WIN20082"].receive[0].WhenChanged = afterBoot }},
 		{name: "NotRunning", reason: "a stopped service (no process start) says nothing about pending changes",

@@ -184,6 +184,7 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		for _, rc := range obs.ReceiveConnectors {
 			Expect(rc.WhenChanged).NotTo(BeZero(), rc.Name)
 		}
+		Expect(obs.TransportConfig.WhenChanged).NotTo(BeZero())
 
 		By("a restart gives the service a new process, seen by the verify of the same command")
 		as, _ := value.ParseAddressSpace("restart.example")

@@ -127,7 +127,8 @@ func (p observePart) write(s *Script, t Target) {
 
 func (r ObserveRequest) parts() []observePart {
 	t := r.Target
-	// connector adds WhenChangedUTC when the services are read.
+	// connector adds WhenChangedUTC to a part whose object a transport
+	// service reads, when the services are read.
 	connector := func(p observePart) observePart {
 		if r.TransportServices {
 			return withWhenChanged(p)
@@ -146,7 +147,7 @@ func (r ObserveRequest) parts() []observePart {
 		if t.Mode() != SessionSnapIn {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
-		parts = append(parts, transportConfigPart())
+		parts = append(parts, connector(transportConfigPart()))
 	}
 	if r.TransportServices {
 		parts = append(parts, servicesPart(), processesPart())

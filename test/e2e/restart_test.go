@@ -56,9 +56,10 @@ var _ = Describe("a failed transport restart (restartTransportService: OnChange)
 		before := logLen(work)
 		r = exreconcile("plan", "-f", only, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), "a pending restart is something apply would do: "+r.Stdout+r.Stderr)
-		Expect(r.Stdout).To(MatchRegexp(`! restart MSExchangeTransport on WIN20081 \(interrupts mail flow\) \(pending: `+
-			`SendConnector "to-canoe\.com" changed at \S+Z after the service started at \S+Z; `+
-			`ReceiveConnector "WIN20081\\From-canoe\.com" changed at \S+Z after the service started at \S+Z\)`))
+		Expect(r.Stdout).To(MatchRegexp(`! restart MSExchangeTransport on WIN20081 \(interrupts mail flow\) \(pending: ` +
+			`SendConnector "to-canoe\.com" changed at \S+Z after the service started at \S+Z; ` +
+			`ReceiveConnector "WIN20081\\From-canoe\.com" changed at \S+Z after the service started at \S+Z; ` +
+			`TransportConfig "work-com" changed at \S+Z after the service started at \S+Z\)`))
 		Expect(r.Stdout).To(ContainSubstring("Plan: 0 to create, 0 to change, 0 to remove, 0 to replace, 3 unchanged, 1 restart."))
 		lines, err := work.Log()
 		Expect(err).NotTo(HaveOccurred())
