@@ -42,8 +42,9 @@ var goldenNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 // exampleVersions is the Exchange version an example's servers run, when it
 // is not 2019 (the scenario the example comes from says which).
 var exampleVersions = map[string]string{
-	"onemail":    "2010", // seed 000: Exchange 2010
-	"public-tls": "2016", // seed 003: Exchange 2016
+	"onemail":          "2010", // seed 000: Exchange 2010
+	"onemail-from-csr": "2010", // seed 000 from nothing: Exchange 2010
+	"public-tls":       "2016", // seed 003: Exchange 2016
 }
 
 const goldenDir = "testdata/plans"
