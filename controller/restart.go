@@ -70,7 +70,8 @@ func (r *runner) willRun(e *Entry) bool {
 // receive connector of a 2013+ Mailbox server changes (docs/exchange.md
 // "Receive connector usage": the front end reads those connectors),
 // MSExchangeTransport for everything else (HubTransport connectors, send
-// connectors, TransportConfig, certificates, 2010, Edge).
+// connectors, TransportConfig, certificates, 2010, Edge); then the restarts
+// still pending from earlier runs (pending.go).
 func (r *runner) planRestarts(orgs []*orgRun, cs *ChangeSet) {
 	cs.Restarts = nil
 	for _, o := range orgs {
