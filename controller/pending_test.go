@@ -3,6 +3,7 @@ package controller
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +202,33 @@ func TestPendingRestartFailedAgain(t *testing.T) {
 	}
 	if len(r.ChangeSet.Restarts) != 1 || len(r.ChangeSet.Restarts[0].Pending) != 1 {
 		t.Errorf("after a failed restart: %+v, want the restart still pending", r.ChangeSet.Restarts)
+	}
+}
+
+// TestPendingRestartThroughFallbackServer: when the first server cannot be
+// read, the organisation is read through the next one, with the send
+// connectors' WhenChanged: the pending restart is planned where they are
+// changed.
+func TestPendingRestartThroughFallbackServer(t *testing.T) {
+	site := loadSite(t, restartSite)
+	f := newFakeSite()
+	runningServices(f)
+	f.servers["WIN20081"].down = true
+	f.org.send[0].WhenChanged = afterBoot
+	r, err := Run(context.Background(), site, Options{Mode: ModePlan, Connect: f.connect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rs := range r.ChangeSet.Restarts {
+		got = append(got, rs.Server+" "+rs.Service+" "+fmt.Sprint(len(rs.Pending)))
+	}
+	if diff := cmp.Diff([]string{"WIN20082 MSExchangeTransport 1"}, got); diff != "" {
+		t.Errorf("restarts (-want +got):\n%s", diff)
+	}
+	for _, c := range f.servers["WIN20082"].commands {
+		if !c.reads.TransportServices {
+			t.Errorf("WIN20082 ran %s without the services", c.kind)
+		}
 	}
 }
