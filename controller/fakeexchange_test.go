@@ -167,6 +167,21 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	if reads.TransportServices {
 		obs.TransportServices = append([]exchange.ObservedService(nil), f.services...)
 	}
+	defer func() {
+		// As the real observe: WhenChangedUTC only with the services.
+		if reads.TransportServices {
+			return
+		}
+		for i := range obs.ReceiveConnectors {
+			obs.ReceiveConnectors[i].WhenChanged = time.Time{}
+		}
+		for i := range obs.SendConnectors {
+			obs.SendConnectors[i].WhenChanged = time.Time{}
+		}
+		if obs.TransportConfig != nil {
+			obs.TransportConfig.WhenChanged = time.Time{}
+		}
+	}()
 	if reads.Organization {
 		f.org.mu.Lock()
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)
