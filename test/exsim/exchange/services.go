@@ -216,11 +216,25 @@ func (g *getWmiObject) Invoke(call *ps.Call) ([]any, error) {
 	if err != nil {
 		return nil, wmiError("Invalid query \"select * from "+class.name+" where "+filter+"\"", "InvalidArgument")
 	}
+	selected := flatten(call.Args["Property"])
 	var out []any
 	for _, o := range objs {
-		if where(o) {
-			out = append(out, o)
+		if !where(o) {
+			continue
 		}
+		if len(selected) > 0 && !(len(selected) == 1 && fmt.Sprint(selected[0]) == "*") {
+			// SELECT p1, p2 FROM class: the object has only those.
+			var props []*ps.Property
+			for _, sel := range selected {
+				if p := propOf(o, fmt.Sprint(sel)); p != nil {
+					props = append(props, p)
+				} else {
+					return nil, wmiError("Invalid query \"select "+fmt.Sprint(sel)+" from "+class.name+"\"", "InvalidArgument")
+				}
+			}
+			o = &ps.Object{TypeNames: o.TypeNames, Text: o.Text, Props: props}
+		}
+		out = append(out, o)
 	}
 	return out, nil
 }

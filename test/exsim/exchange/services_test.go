@@ -59,6 +59,10 @@ func TestWmiTransportServices(t *testing.T) {
 	if got := wmi(t, sh, "Win32_Service", ""); len(got) < 5 {
 		t.Errorf("no filter: %d services, want every service", len(got))
 	}
+	only := sh.must("Get-WmiObject", args{"Class": "Win32_Process", "Property": []any{"ProcessId", "CreationDate"}, "Filter": "Name='MSExchangeTransport.exe'"})
+	if len(only) != 1 || len(only[0].(*ps.Object).Props) != 2 {
+		t.Errorf("-Property ProcessId,CreationDate: %v, want one object with those two properties", only)
+	}
 }
 
 func TestWmiErrors(t *testing.T) {
