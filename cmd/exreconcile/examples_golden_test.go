@@ -90,6 +90,8 @@ func TestExamplePlans(t *testing.T) {
 					// expects is missing: see <example>.files): that is
 					// what the golden shows.
 					got = fmt.Sprintf("exit %d\n%s", res.code, res.stderr)
+					t.Logf("plan -f %s stopped before planning (exit %d); if it needs files its user provides, put them in %s.files/",
+						example, res.code, filepath.Join(goldenDir, example))
 				}
 				// The copy's folder is where the files were read from; a
 				// credential fingerprint has a random salt.
@@ -267,13 +269,16 @@ func runInProcess(t *testing.T, version string, args ...string) result {
 	root.SetIn(a.in)
 	root.SetOut(a.out)
 	root.SetErr(a.err)
+	// As run does: an error that is not an exit code is printed, exit 1.
 	code := exitOK
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		var ec exitCodeError
-		if !errors.As(err, &ec) {
-			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+		if errors.As(err, &ec) {
+			code = int(ec)
+		} else {
+			fmt.Fprintf(&errOut, "exreconcile: %v\n", err)
+			code = exitError
 		}
-		code = int(ec)
 	}
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
