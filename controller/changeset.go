@@ -142,8 +142,9 @@ type RunError struct {
 const ClassRefused exchange.Class = "Refused"
 
 // ClassTimedOut is the class of a server that exceeded its run deadline
-// (ServerTimeoutError); a later run may well succeed, so it is retryable.
-const ClassTimedOut exchange.Class = "TimedOut"
+// (ServerTimeoutError) or a request its own timeout; a later run may well
+// succeed, so it is retryable.
+const ClassTimedOut = exchange.ClassTimedOut
 
 // ErrRefused is the sentinel of refusals: errors.Is(err, ErrRefused).
 var ErrRefused = errors.New("refused")

@@ -184,10 +184,15 @@ func (r *runner) prepare() ([]*orgRun, error) {
 	for _, org := range r.site.Organizations() {
 		o := &orgRun{org: org, creds: map[string]*exchange.CredentialSpec{}, certs: map[string]*certSource{}}
 		res := r.site.Resolver(org)
-		pw, err := res.Resolve(*org.Spec.Auth.PasswordFrom)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: ExchangeOrganization %q: spec.auth.passwordFrom: %w", errResolveSecret, org.Name, err))
-			continue
+		// Without passwordFrom (a Kerberos ccache for snap-in servers,
+		// which validation allows only there) the password is empty.
+		var pw v1alpha1.Secret
+		if from := org.Spec.Auth.PasswordFrom; from != nil {
+			var err error
+			if pw, err = res.Resolve(*from); err != nil {
+				errs = append(errs, fmt.Errorf("%s: ExchangeOrganization %q: spec.auth.passwordFrom: %w", errResolveSecret, org.Name, err))
+				continue
+			}
 		}
 		for _, sc := range r.site.SendConnectors() {
 			if r.site.Organization(sc) != org || sc.Spec.AuthenticationCredential == nil || sc.Spec.Ensure == v1alpha1.EnsureAbsent {

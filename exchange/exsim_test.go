@@ -47,7 +47,7 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 
 	connect := func(name string, role exchange.Role) (*exchange.Server, *exchange.Client) {
 		c, err := exchange.NewClient(exchange.ConnectionConfig{Endpoint: sim.Endpoint(name), Auth: exchange.AuthNTLM,
-			Username: exsimUser, Password: exsimPassword, AllowUnencrypted: true})
+			Username: exsimUser, Password: exsimPassword})
 		Expect(err).NotTo(HaveOccurred())
 		clients = append(clients, c)
 		t := exchange.Target{Name: name, FQDN: strings.ToLower(name) + ".work.com", Role: role,
@@ -60,7 +60,8 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
 		DeferCleanup(cancel)
 		var err error
-		sim, err = framework.StartExsim(ctx, exsimBin, framework.ExsimOptions{Org: "work.com", User: exsimUser, Password: exsimPassword,
+		// Plain HTTP as Windows ships it: every message NTLM-sealed.
+		sim, err = framework.StartExsim(ctx, exsimBin, framework.ExsimOptions{Org: "work.com", User: exsimUser, Password: exsimPassword, SealedHTTP: true,
 			Servers: []framework.ExsimServer{{Name: "WIN20081"}, {Name: "WIN20083", Options: "role=Edge,version=2010"}}})
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(func() {
