@@ -19,7 +19,7 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		}
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() || len(e.calls) == 0 {
+		if !e.Changed() || len(e.calls) == 0 || r.admit != nil && !r.admit(e) {
 			continue
 		}
 		if e.Action == ActionReplace && !r.opts.AllowReplace {
@@ -52,7 +52,11 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		if o == nil {
 			continue
 		}
-		if s := o.serverByName(rs.Server); s != nil && len(s.calls) > 0 {
+		if r.restartFilter != nil && !r.restartFilter(rs) {
+			continue
+		}
+		// A pending restart runs on its own (pending.go).
+		if s := o.serverByName(rs.Server); s != nil && s.err == nil && (len(s.calls) > 0 || len(rs.Pending) > 0) {
 			s.calls = append(s.calls, exchange.RestartTransportService(rs.Service))
 			s.owners = append(s.owners, nil)
 			s.restarts = append(s.restarts, rs)
@@ -88,6 +92,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
+		s.verified, s.verifyErr = nil, nil
 		sctx, cancel := r.serverCtx(ctx, s)
 		defer cancel()
 		res, err := s.remote.Apply(sctx, s.groups, s.reads())
@@ -227,7 +232,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		r.plan(o, after)
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() {
+		if !e.Changed() || r.phases.blocked[e] {
 			continue
 		}
 		o := orgOf(touched, e.Organization)
@@ -268,6 +273,9 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 // scripts renders, per server, the apply script the plan would run, with
 // secrets redacted (--show-script).
 func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
+	if len(r.phases.rotations) > 0 && r.admit == nil {
+		return r.phaseScripts(orgs, cs)
+	}
 	// The script of a replacement is shown as --allow-replace would run it.
 	saved, allow := r.opts.Mode, r.opts.AllowReplace
 	r.opts.Mode, r.opts.AllowReplace = ModePlan, true

@@ -80,6 +80,11 @@ func (r *runner) prepareCertificates(o *orgRun) error {
 			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: %w", c.Name, err))
 			continue
 		}
+		if c.Spec.Thumbprint == "" {
+			// Left out, the thumbprint is the file's (the run's copy of
+			// the declaration; the manifest is not changed).
+			c.Spec.Thumbprint = src.thumbprint
+		}
 		if !strings.EqualFold(src.thumbprint, c.Spec.Thumbprint) {
 			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: %s holds the certificate with thumbprint %s, not the declared %s; "+
 				"correct spec.thumbprint or the file (nothing was contacted)",
@@ -249,7 +254,12 @@ func bindCertificates(b *binding) []resource {
 		if r.site.Organization(c) != o.org || !certificateDeclaredOn(o, c, b.server.spec.Name) {
 			continue
 		}
+		if req := newCertRequest(b, c); req != nil {
+			out = append(out, req)
+			continue
+		}
 		out = append(out, newCertificate(b.identity(c), c, b.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now()))
+		out = append(out, supersededCertificates(b, c)...)
 	}
 	return out
 }
@@ -431,7 +441,7 @@ func (c *certificate) create() ([]exchange.Call, error) {
 	// and Enable fails with PrivateKeyMissing, which would stop every later
 	// call on the server: import it (certutil -repairstore needs it in the
 	// store) but enable nothing.
-	if src.keyless && !hasPendingRequest(c.obs) {
+	if src.keyless && !pendingCompletes(c.obs, src.cert) {
 		serial := "<serial number>"
 		if src.cert != nil {
 			serial = strings.ToUpper(hex.EncodeToString(src.cert.SerialNumber.Bytes()))
@@ -499,11 +509,30 @@ func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 	for _, other := range obs.Certificates {
 		// The Exchange Auth certificate holds SMTP on every healthy 2013+
 		// server (setup enables it for OAuth; docs/exchange.md): not news.
-		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) && !isAuthCertificate(other) {
+		// Nor is the server's own self-signed CN=<server> certificate: setup
+		// enables it for SMTP, and it stays the internal transport
+		// certificate beside a third-party one.
+		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) && !isAuthCertificate(other) &&
+			!isServerSelfSigned(other, obs.Server.Name) {
 			out = append(out, warningNote(ReasonOtherCertificateHoldsSMTP, "certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject))
 		}
 	}
 	return out
+}
+
+// isServerSelfSigned reports whether c is the self-signed CN=<server>
+// certificate Exchange setup makes on every server (docs/exchange.md
+// "Default certificates").
+func isServerSelfSigned(c exchange.ObservedCertificate, server string) bool {
+	if !c.IsSelfSigned || server == "" {
+		return false
+	}
+	for _, rdn := range strings.Split(c.Subject, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(rdn), "="); ok && strings.EqualFold(strings.TrimSpace(k), "CN") {
+			return strings.EqualFold(strings.TrimSpace(v), server)
+		}
+	}
+	return false
 }
 
 // authCertificateName is the FriendlyName Exchange 2013 and later give the

@@ -116,6 +116,9 @@ type ChangeSet struct {
 	// Restarts are the transport service restarts apply runs after the
 	// calls of their server (restartTransportService: OnChange).
 	Restarts []*Restart `json:"restarts,omitempty"`
+	// Phases are the ordered steps of a certificate rotation, per
+	// organisation (phases.go); empty for an ordinary run.
+	Phases []*Phase `json:"phases,omitempty"`
 	// Errors are the failures of the run: a server that could not be
 	// observed, a refused replacement, a failed call.
 	Errors []RunError `json:"errors,omitempty"`
@@ -142,8 +145,9 @@ type RunError struct {
 const ClassRefused exchange.Class = "Refused"
 
 // ClassTimedOut is the class of a server that exceeded its run deadline
-// (ServerTimeoutError); a later run may well succeed, so it is retryable.
-const ClassTimedOut exchange.Class = "TimedOut"
+// (ServerTimeoutError) or a request its own timeout; a later run may well
+// succeed, so it is retryable.
+const ClassTimedOut = exchange.ClassTimedOut
 
 // ErrRefused is the sentinel of refusals: errors.Is(err, ErrRefused).
 var ErrRefused = errors.New("refused")
@@ -212,8 +216,12 @@ func (n Counts) Pending() int {
 	return n[OutcomeCreated] + n[OutcomeChanged] + n[OutcomeRemoved] + n[OutcomeReplaced]
 }
 
-// HasChanges reports whether anything differs from the declaration.
+// HasChanges reports whether anything differs from the declaration, or a
+// restart is pending.
 func (c *ChangeSet) HasChanges() bool {
+	if c.hasPendingRestart() {
+		return true
+	}
 	for _, e := range c.Entries {
 		if e.Changed() {
 			return true

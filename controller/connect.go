@@ -22,6 +22,9 @@ func Dial(org *v1alpha1.ExchangeOrganization, srv v1alpha1.Server, password exch
 		Username:         org.Spec.Auth.Username,
 		Password:         password,
 		AllowUnencrypted: org.Spec.AllowUnencrypted,
+		// Basic cannot seal messages: the separate opt-in permits both the
+		// scheme and the unsealed messages it implies.
+		AllowBasicOverHTTP: org.Spec.AllowBasicOverHTTP,
 	}
 	if k := org.Spec.Auth.Kerberos; k != nil {
 		cfg.Kerberos = exchange.KerberosConfig{Realm: k.Realm, Krb5Conf: k.Krb5Conf, CCache: k.CCache, SPN: k.SPN}

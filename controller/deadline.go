@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/exreconcile/exreconcile/api/v1alpha1"
+	"github.com/exreconcile/exreconcile/exchange"
 )
 
 // DefaultServerTimeout bounds one run's work on one server when neither
@@ -41,8 +42,11 @@ func (e *ServerTimeoutError) Error() string {
 // Unwrap returns the abandoned call's error.
 func (e *ServerTimeoutError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, context.DeadlineExceeded) hold.
-func (e *ServerTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+// Is makes errors.Is(err, context.DeadlineExceeded) and
+// errors.Is(err, exchange.ErrTimedOut) hold.
+func (e *ServerTimeoutError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == exchange.ErrTimedOut
+}
 
 // serverTimeout is the deadline of one server's work: the flag wins over the
 // organisation's spec.timeout, which wins over the default.

@@ -49,7 +49,8 @@ type Options struct {
 	// exported organisation names are written relative to it ("" for
 	// stdout: absolute).
 	ExportDir string
-	// Now is the clock certificate expiry is measured against; nil is time.Now.
+	// Now is the clock certificate expiry is measured against and the
+	// report's times are read from; nil is time.Now.
 	Now func() time.Time
 	// Timeout, when positive, bounds each server's work in this run and
 	// wins over the organisations' spec.timeout (--timeout).
@@ -94,20 +95,22 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
+	r.planPhases(orgs, cs)
 	r.planRestarts(orgs, cs)
-	started := time.Now().UTC().Truncate(time.Second)
+	started := r.now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
 	}
 	if opts.Mode == ModeApply {
-		r.applyAll(ctx, orgs, cs)
+		r.applyPhases(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
+		cs.Errors = append(cs.Errors, r.unreportedFileErrors(cs)...)
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
 	report.Certificates = r.certificateExpiries(orgs)
-	finished := time.Now().UTC().Truncate(time.Second)
+	finished := r.now().UTC().Truncate(time.Second)
 	report.FinishedAt = &finished
 	return report, nil
 }
@@ -119,6 +122,14 @@ type runner struct {
 	log  logr.Logger
 	sem  chan struct{}
 	mu   sync.Mutex
+	// fileErrors are local files apply could not write (certificate
+	// requests), found after the plan was reported.
+	fileErrors []RunError
+	// admit, when set, limits schedule to the entries of the phase being
+	// applied, and restartFilter the restarts (phases.go).
+	admit         func(*Entry) bool
+	restartFilter func(*Restart) bool
+	phases        phaseState
 }
 
 // orgRun is one organisation within a run.
@@ -132,6 +143,14 @@ type orgRun struct {
 	creds map[string]*exchange.CredentialSpec
 	// certs holds the prepared certificate files by thumbprint.
 	certs map[string]*certSource
+	// roots holds the TrustedRootCertificate files by metadata.name.
+	roots map[string]*rootSource
+	// refs are the resolved tlsCertificateRefs of the last plan, by
+	// identity key (certref.go).
+	refs map[string]*certRef
+	// superseded names, by identity key, the declared certificate each
+	// superseded certificate entry belongs to (supersede.go).
+	superseded map[string]string
 }
 
 // serverRun is one server within a run.
@@ -141,7 +160,12 @@ type serverRun struct {
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
-	applied  bool
+	// readsHybrid adds the hybrid configuration to the organisation's reads.
+	readsHybrid bool
+	// readsServices: the organisation restarts on change, so observe reads
+	// the transport services too (pending.go).
+	readsServices bool
+	applied       bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -160,11 +184,15 @@ type serverRun struct {
 	timeoutSource string
 	budget        time.Duration
 	budgetSet     bool
+
+	// readsRoots: a TrustedRootCertificate is declared for the server.
+	readsRoots bool
 }
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots,
+		Hybrid: s.readsOrg && s.readsHybrid, TransportServices: s.readsServices}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -180,10 +208,15 @@ func (r *runner) prepare() ([]*orgRun, error) {
 	for _, org := range r.site.Organizations() {
 		o := &orgRun{org: org, creds: map[string]*exchange.CredentialSpec{}, certs: map[string]*certSource{}}
 		res := r.site.Resolver(org)
-		pw, err := res.Resolve(*org.Spec.Auth.PasswordFrom)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: ExchangeOrganization %q: spec.auth.passwordFrom: %w", errResolveSecret, org.Name, err))
-			continue
+		// Without passwordFrom (a Kerberos ccache for snap-in servers,
+		// which validation allows only there) the password is empty.
+		var pw v1alpha1.Secret
+		if from := org.Spec.Auth.PasswordFrom; from != nil {
+			var err error
+			if pw, err = res.Resolve(*from); err != nil {
+				errs = append(errs, fmt.Errorf("%s: ExchangeOrganization %q: spec.auth.passwordFrom: %w", errResolveSecret, org.Name, err))
+				continue
+			}
 		}
 		for _, sc := range r.site.SendConnectors() {
 			if r.site.Organization(sc) != org || sc.Spec.AuthenticationCredential == nil || sc.Spec.Ensure == v1alpha1.EnsureAbsent {
@@ -198,6 +231,9 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			o.creds[strings.ToLower(sc.Name)] = &exchange.CredentialSpec{Username: c.Username, Password: exchange.Secret(p.Reveal())}
 		}
 		if err := r.prepareCertificates(o); err != nil {
+			errs = append(errs, err)
+		}
+		if err := r.prepareTrustedRoots(o); err != nil {
 			errs = append(errs, err)
 		}
 		// Relative file names in a manifest are relative to its folder.
@@ -223,7 +259,9 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				continue
 			}
 			timeout, source := r.serverTimeout(org)
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source})
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
+				readsRoots:    r.rootsDeclaredOn(org, srv.Name),
+				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}
 		orgs = append(orgs, o)
 	}
@@ -271,7 +309,7 @@ func (o *orgRun) orgReaders() []*serverRun {
 func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		if readers := o.orgReaders(); len(readers) > 0 {
-			readers[0].readsOrg = true
+			readers[0].readsOrg, readers[0].readsHybrid = true, r.needsHybrid(o)
 		}
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
@@ -304,7 +342,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			sctx, cancel := r.serverCtx(ctx, s)
-			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true})
+			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o), TransportServices: s.readsServices})
 			err = s.timedOut(sctx, err)
 			cancel()
 			if err == nil {
@@ -314,6 +352,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			s.obs.SendConnectors, s.obs.TransportConfig, s.readsOrg = obs.SendConnectors, obs.TransportConfig, true
+			s.obs.HybridConfiguration, s.readsHybrid = obs.HybridConfiguration, r.needsHybrid(o)
 			o.orgServer = s
 			break
 		}

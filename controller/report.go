@@ -79,7 +79,7 @@ const Legend = "Symbols: + create, ~ change, - remove, ± replace (remove, then 
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	cs := r.ChangeSet
-	legend := len(cs.Restarts) > 0
+	legend := len(cs.Restarts) > 0 || len(cs.Phases) > 0
 	for _, e := range cs.Entries {
 		legend = legend || e.Changed() || verbose || len(e.Notes) > 0 || e.Action == ActionUnknown
 	}
@@ -108,6 +108,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			}
 		}
 	}
+	writePhases(&b, cs.Phases, r.Mode)
 	for _, rs := range cs.Restarts {
 		fmt.Fprintf(&b, "%s\n", rs)
 		if r.Mode == ModeApply {
@@ -167,8 +168,12 @@ func (r *Report) Summary() string {
 			tail += fmt.Sprintf(", %d %s", n[o], o)
 		}
 	}
+	tail += restartTail(cs.Restarts, r.Mode)
 	switch {
 	case n.Pending() == 0 && len(cs.Errors) == 0 && tail == "":
+		if w := awaitingCount(cs); w > 0 {
+			return fmt.Sprintf("No changes. %d objects in sync, %d waiting for an issued certificate.", n[OutcomeUnchanged]-w, w)
+		}
 		return fmt.Sprintf("No changes. %d objects in sync.", n[OutcomeUnchanged])
 	case r.Mode == ModeApply:
 		return fmt.Sprintf("Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.",
@@ -180,6 +185,40 @@ func (r *Report) Summary() string {
 	}
 	return fmt.Sprintf("%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged%s.",
 		verb, n[OutcomeCreated], n[OutcomeChanged], n[OutcomeRemoved], n[OutcomeReplaced], n[OutcomeUnchanged], tail)
+}
+
+// restartTail counts the restarts for the summary line: planned ones in a
+// plan, by outcome after apply.
+func restartTail(restarts []*Restart, m Mode) string {
+	if len(restarts) == 0 {
+		return ""
+	}
+	if m != ModeApply {
+		if len(restarts) == 1 {
+			return ", 1 restart"
+		}
+		return fmt.Sprintf(", %d restarts", len(restarts))
+	}
+	n := map[RestartOutcome]int{}
+	for _, rs := range restarts {
+		n[rs.Outcome]++
+	}
+	tail := ""
+	for _, o := range []RestartOutcome{RestartDone, RestartPlanned, RestartFailed, RestartSkipped} {
+		if n[o] == 0 {
+			continue
+		}
+		if o == RestartDone {
+			tail += fmt.Sprintf(", %d restarted", n[o])
+			continue
+		}
+		word := "restarts"
+		if n[o] == 1 {
+			word = "restart"
+		}
+		tail += fmt.Sprintf(", %d %s %s", n[o], word, o)
+	}
+	return tail
 }
 
 // describe says in words what happens to an entry: its outcome after

@@ -21,6 +21,10 @@ var (
 	// ErrTransport: WinRM could not carry the command (network, TLS,
 	// authentication, timeout).
 	ErrTransport = errors.New("transport failed")
+	// ErrTimedOut: a deadline expired (connect, request, or the run's
+	// deadline for the server); the command in flight was abandoned. It is
+	// a transport failure too: errors.Is(err, ErrTransport) also holds.
+	ErrTimedOut = errors.New("timed out")
 	// ErrRemote: the script failed on the server for a reason not classified.
 	ErrRemote = errors.New("remote command failed")
 	// ErrUnreadable: the server's output could not be read (a parser error).
@@ -53,12 +57,13 @@ const (
 	ClassAccessDenied Class = "AccessDenied"
 	ClassSession      Class = "SessionSetup"
 	ClassTransport    Class = "Transport"
+	ClassTimedOut     Class = "TimedOut"
 	ClassOther        Class = "Other"
 )
 
 var classSentinels = map[Class]error{
 	ClassNotFound: ErrNotFound, ClassInvalid: ErrInvalidArgument, ClassAccessDenied: ErrAccessDenied,
-	ClassSession: ErrSessionSetup, ClassTransport: ErrTransport, ClassOther: ErrRemote,
+	ClassSession: ErrSessionSetup, ClassTransport: ErrTransport, ClassTimedOut: ErrTimedOut, ClassOther: ErrRemote,
 }
 
 // Sentinel returns the error errors.Is matches for c.
@@ -172,6 +177,9 @@ type TransportError struct {
 func (e *TransportError) Error() string {
 	switch e.Kind {
 	case TransportAuth:
+		if e.Detail != "" {
+			return fmt.Sprintf("authentication failed for %s at %s (%s): %s", e.User, e.Endpoint, e.Auth, e.Detail)
+		}
 		return fmt.Sprintf("authentication failed for %s at %s (%s)", e.User, e.Endpoint, e.Auth)
 	case TransportUntrusted:
 		return fmt.Sprintf("%s: certificate signed by unknown authority: set tls.caFile to the CA that issued it (or tls.insecureSkipVerify for a lab)", e.Endpoint)
@@ -185,9 +193,11 @@ func (e *TransportError) Error() string {
 // Unwrap returns the underlying error.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Is matches ErrTransport, and ErrAccessDenied for a refused login.
+// Is matches ErrTransport, ErrAccessDenied for a refused login and
+// ErrTimedOut for an expired deadline.
 func (e *TransportError) Is(target error) bool {
-	return target == ErrTransport || (e.Kind == TransportAuth && target == ErrAccessDenied)
+	return target == ErrTransport || (e.Kind == TransportAuth && target == ErrAccessDenied) ||
+		(e.Kind == TransportTimeout && target == ErrTimedOut)
 }
 
 // Retryable reports whether the same call may succeed later: a network
@@ -213,8 +223,9 @@ func Retryable(err error) bool {
 	return false
 }
 
-// ClassOf returns the class of err: the class of a RemoteError, Transport
-// for a TransportError, Other for anything else.
+// ClassOf returns the class of err: the class of a RemoteError, TimedOut
+// for a TransportError whose deadline expired, Transport for another
+// TransportError, Other for anything else.
 func ClassOf(err error) Class {
 	var re *RemoteError
 	if errors.As(err, &re) {
@@ -222,6 +233,9 @@ func ClassOf(err error) Class {
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
+		if te.Kind == TransportTimeout {
+			return ClassTimedOut
+		}
 		return ClassTransport
 	}
 	return ClassOther

@@ -29,6 +29,11 @@ type fakeWinRS struct {
 	hold time.Duration
 	// dropReceive closes the connection on Receive without an answer.
 	dropReceive bool
+	// holdLastSend never answers the Send with End="true" (until the
+	// client gives up); dropLastSend closes its connection instead.
+	holdLastSend, dropLastSend bool
+	// holdDelete never answers the shell Delete.
+	holdDelete bool
 
 	mu          sync.Mutex
 	shells      int
@@ -97,6 +102,16 @@ func (f *fakeWinRS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		fmt.Fprint(w, envelope(shellNS+"CommandResponse", `<rsp:CommandResponse><rsp:CommandId>`+commandID+`</rsp:CommandId></rsp:CommandResponse>`))
 	case action == shellNS+"Send":
+		if strings.Contains(body, `End="true"`) && (f.holdLastSend || f.dropLastSend) {
+			if f.holdLastSend {
+				<-r.Context().Done()
+				return
+			}
+			hj, _ := w.(http.Hijacker)
+			conn, _, _ := hj.Hijack()
+			conn.Close()
+			return
+		}
 		f.mu.Lock()
 		for _, s := range reStream.FindAllStringSubmatch(body, -1) {
 			chunk, _ := base64.StdEncoding.DecodeString(s[2])
@@ -138,6 +153,10 @@ func (f *fakeWinRS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case action == shellNS+"Signal":
 		fmt.Fprint(w, envelope(shellNS+"SignalResponse", `<rsp:SignalResponse/>`))
 	case strings.HasSuffix(action, "/transfer/Delete"):
+		if f.holdDelete {
+			<-r.Context().Done()
+			return
+		}
 		f.mu.Lock()
 		f.deleted++
 		f.mu.Unlock()

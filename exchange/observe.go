@@ -23,6 +23,14 @@ type Reads struct {
 	ReceiveConnectors bool
 	// Certificates reads this server's Exchange certificates.
 	Certificates bool
+	// Roots reads the server's LocalMachine Root store (trustedroot.go).
+	Roots bool
+	// Hybrid reads the organisation's hybrid configuration (with
+	// Organization, on the same one server).
+	Hybrid bool
+	// TransportServices reads the transport services' process start times
+	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
+	TransportServices bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -35,6 +43,13 @@ type Observation struct {
 	// organisation.
 	SendConnectors  []ObservedSendConnector  `json:"sendConnectors,omitempty"`
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
+	// Roots is the LocalMachine Root store, when the request read it.
+	Roots []ObservedRoot `json:"roots,omitempty"`
+	// HybridConfiguration is set when the request read it and the
+	// organisation has one.
+	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
+	// TransportServices are set when the request read them (services.go).
+	TransportServices []ObservedService `json:"transportServices,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -55,6 +70,15 @@ func (o *Observation) Err() error {
 	}
 	if o.TransportConfig != nil {
 		all = append(all, o.TransportConfig.Problems...)
+	}
+	for _, c := range o.Roots {
+		all = append(all, c.Problems...)
+	}
+	if o.HybridConfiguration != nil {
+		all = append(all, o.HybridConfiguration.Problems...)
+	}
+	for _, s := range o.TransportServices {
+		all = append(all, s.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -119,19 +143,36 @@ func (p observePart) write(s *Script, t Target) {
 
 func (r ObserveRequest) parts() []observePart {
 	t := r.Target
+	// connector adds WhenChangedUTC to a part whose object a transport
+	// service reads, when the services are read.
+	connector := func(p observePart) observePart {
+		if r.TransportServices {
+			return withWhenChanged(p)
+		}
+		return p
+	}
 	parts := []observePart{serverPart(t.Name)}
 	if r.ReceiveConnectors {
-		parts = append(parts, receiveConnectorPart(t.Name))
+		parts = append(parts, connector(receiveConnectorPart(t.Name)))
 	}
 	if r.Certificates {
 		parts = append(parts, certificatePart(t.Name))
 	}
+	if r.Roots {
+		parts = append(parts, rootPart())
+	}
 	if r.Organization {
-		parts = append(parts, sendConnectorPart(t))
+		parts = append(parts, connector(sendConnectorPart(t)))
 		if t.Mode() != SessionSnapIn {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
-		parts = append(parts, transportConfigPart())
+		parts = append(parts, connector(transportConfigPart()))
+		if r.Hybrid {
+			parts = append(parts, hybridConfigurationPart())
+		}
+	}
+	if r.TransportServices {
+		parts = append(parts, servicesPart(), processesPart())
 	}
 	return parts
 }
@@ -194,6 +235,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 	}
+	if req.Roots {
+		if obs.Roots, err = parseRoots(scan); err != nil {
+			return nil, err
+		}
+	}
 	if req.Organization {
 		if obs.SendConnectors, err = parseSendConnectors(scan); err != nil {
 			return nil, err
@@ -203,6 +249,16 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 		obs.TransportConfig = &tc
+		if req.Hybrid {
+			if obs.HybridConfiguration, err = parseHybridConfiguration(scan); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if req.TransportServices {
+		if obs.TransportServices, err = parseServices(scan); err != nil {
+			return nil, err
+		}
 	}
 	return obs, nil
 }

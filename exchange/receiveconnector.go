@@ -3,6 +3,7 @@ package exchange
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -28,10 +29,12 @@ type ObservedReceiveConnector struct {
 	Banner              string         `json:"banner,omitempty"`
 	Comment             string         `json:"comment,omitempty"`
 	// TransportRole and TlsCertificateName are empty on Exchange 2010.
-	TransportRole        string           `json:"transportRole,omitempty"`
-	TlsCertificateName   string           `json:"tlsCertificateName,omitempty"`
-	ProtocolLoggingLevel string           `json:"protocolLoggingLevel"`
-	Problems             []*PropertyError `json:"problems,omitempty"`
+	TransportRole        string `json:"transportRole,omitempty"`
+	TlsCertificateName   string `json:"tlsCertificateName,omitempty"`
+	ProtocolLoggingLevel string `json:"protocolLoggingLevel"`
+	// WhenChanged (UTC) is read with Reads.TransportServices only.
+	WhenChanged time.Time        `json:"whenChanged,omitempty"`
+	Problems    []*PropertyError `json:"problems,omitempty"`
 }
 
 var receiveConnectorProperties = []string{"Name", "Identity", "Server", "Bindings", "RemoteIPRanges", "Fqdn",
@@ -76,6 +79,7 @@ func parseReceiveConnectors(scan *stdoutScan) ([]ObservedReceiveConnector, error
 			TransportRole:        enum(r, "TransportRole", value.TransportRole, transportRoleNumbers),
 			TlsCertificateName:   r.str("TlsCertificateName"),
 			ProtocolLoggingLevel: enum(r, "ProtocolLoggingLevel", value.ProtocolLoggingLevel, protocolLoggingNumbers),
+			WhenChanged:          whenChanged(r),
 		}
 		if c.Identity == "" && c.Server != "" {
 			c.Identity = c.Server + `\` + c.Name

@@ -3,6 +3,7 @@ package exchange
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/exreconcile/exreconcile/exchange/value"
 )
@@ -26,15 +27,17 @@ type ObservedSendConnector struct {
 	TlsAuthLevel                string `json:"tlsAuthLevel,omitempty"`
 	TlsDomain                   string `json:"tlsDomain,omitempty"`
 	// TlsCertificateName is empty on Exchange 2010, which lacks it.
-	TlsCertificateName     string           `json:"tlsCertificateName,omitempty"`
-	Port                   int              `json:"port"`
-	Fqdn                   string           `json:"fqdn,omitempty"`
-	SourceTransportServers []string         `json:"sourceTransportServers"`
-	Enabled                bool             `json:"enabled"`
-	MaxMessageSize         value.ByteSize   `json:"maxMessageSize"`
-	ProtocolLoggingLevel   string           `json:"protocolLoggingLevel"`
-	Comment                string           `json:"comment,omitempty"`
-	Problems               []*PropertyError `json:"problems,omitempty"`
+	TlsCertificateName     string         `json:"tlsCertificateName,omitempty"`
+	Port                   int            `json:"port"`
+	Fqdn                   string         `json:"fqdn,omitempty"`
+	SourceTransportServers []string       `json:"sourceTransportServers"`
+	Enabled                bool           `json:"enabled"`
+	MaxMessageSize         value.ByteSize `json:"maxMessageSize"`
+	ProtocolLoggingLevel   string         `json:"protocolLoggingLevel"`
+	Comment                string         `json:"comment,omitempty"`
+	// WhenChanged (UTC) is read with Reads.TransportServices only.
+	WhenChanged time.Time        `json:"whenChanged,omitempty"`
+	Problems    []*PropertyError `json:"problems,omitempty"`
 }
 
 var sendConnectorProperties = []string{"Name", "Identity", "AddressSpaces", "DNSRoutingEnabled", "SmartHosts",
@@ -107,6 +110,7 @@ func parseSendConnectors(scan *stdoutScan) ([]ObservedSendConnector, error) {
 			MaxMessageSize:              parsed(r, "MaxMessageSize", value.ParseByteSize),
 			ProtocolLoggingLevel:        enum(r, "ProtocolLoggingLevel", value.ProtocolLoggingLevel, protocolLoggingNumbers),
 			Comment:                     r.str("Comment"),
+			WhenChanged:                 whenChanged(r),
 		}
 		c.Problems = r.problems
 		out = append(out, c)

@@ -69,6 +69,14 @@ func (t Target) check() error {
 	if t.Mode() == SessionRemotePowerShell && (t.FQDN == "" || t.Username == "") {
 		return fmt.Errorf("%w: a remote PowerShell session to %s needs the server FQDN and a username", ErrInvalidRequest, t.Name)
 	}
+	if t.Mode() == SessionRemotePowerShell && t.Password == "" {
+		// A Kerberos ccache logs on to WinRM, but that logon cannot
+		// delegate to http://<fqdn>/PowerShell/ (no double hop): the
+		// session needs the explicit credential.
+		return fmt.Errorf("%w: the Exchange remote session to %s needs the account's password: a Kerberos ccache alone "+
+			"logs on to WinRM but cannot open http://%s/PowerShell/ from there (no double hop); give the password too, "+
+			"or use the snap-in (Edge servers, session SnapIn)", ErrInvalidRequest, t.Name, t.FQDN)
+	}
 	return nil
 }
 
@@ -193,4 +201,6 @@ var builtinParams = map[string][]string{
 	"Remove-Item":            {"LiteralPath"},
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
+	"Get-ChildItem":          {"Path", "ErrorAction"},
+	"Get-WmiObject":          {"Class", "Filter", "ErrorAction"},
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -34,9 +33,9 @@ const (
 	// server holds a Receive with no output before it answers "timed out,
 	// poll again".
 	DefaultOperationTimeout = 60 * time.Second
-	// responseGrace is added to OperationTimeout for the HTTP response
-	// timeout, so the client never gives up on a Receive the server is still
-	// allowed to hold.
+	// responseGrace is added to OperationTimeout for the default request
+	// timeout, so the client never gives up on a Receive the server is
+	// still allowed to hold.
 	responseGrace = 30 * time.Second
 	// DefaultCommandTimeout bounds one script when the caller's context has
 	// no deadline.
@@ -48,14 +47,13 @@ const (
 	closeTimeout = 15 * time.Second
 )
 
-// KerberosConfig configures winrm.ClientKerberos.
+// KerberosConfig configures the Kerberos transport.
 type KerberosConfig struct {
 	Realm string
-	// Krb5Conf is the path of a krb5.conf (required: the client loads it on
-	// every request).
+	// Krb5Conf is the path of a krb5.conf (required), loaded once.
 	Krb5Conf string
 	// CCache is an optional credential cache file; when set the password is
-	// not used.
+	// not used for the WinRM login.
 	CCache string
 	// SPN overrides the service principal (default HTTP/<host>).
 	SPN string
@@ -74,10 +72,20 @@ type ConnectionConfig struct {
 	// CAPEM is the same as PEM bytes (tests, or a CA from a secret).
 	CAPEM              []byte
 	InsecureSkipVerify bool
-	// AllowUnencrypted permits http:// endpoints.
+	// AllowUnencrypted sends unsealed messages over http:// (a lab listener
+	// with AllowUnencrypted=true). Without it NTLM over http:// seals every
+	// message, and Kerberos over http:// is refused.
 	AllowUnencrypted bool
+	// AllowBasicOverHTTP permits Basic authentication over http://, which
+	// sends the password in clear text.
+	AllowBasicOverHTTP bool
 	// OperationTimeout is the WS-Man OperationTimeout (default 60s).
 	OperationTimeout time.Duration
+	// ConnectTimeout bounds the TCP connect and TLS handshake (default 30s).
+	ConnectTimeout time.Duration
+	// RequestTimeout bounds every HTTP request, each stdin Send and the
+	// shell deletion included (default OperationTimeout + 30s).
+	RequestTimeout time.Duration
 }
 
 // endpointParts is the parsed Endpoint.
@@ -96,7 +104,7 @@ func (c ConnectionConfig) validate() (endpointParts, error) {
 	}
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || u.Host == "" {
-		return endpointParts{}, bad("not a URL; want https://host:5986/wsman")
+		return endpointParts{}, bad("not a URL; want https://host:5986/wsman or http://host:5985/wsman")
 	}
 	ep := endpointParts{host: u.Hostname()}
 	switch strings.ToLower(u.Scheme) {
@@ -104,13 +112,8 @@ func (c ConnectionConfig) validate() (endpointParts, error) {
 		ep.https, ep.port = true, 5986
 	case "http":
 		ep.port = 5985
-		if !c.AllowUnencrypted {
-			return endpointParts{}, bad("refusing http://: WinRM over plain HTTP sends every script, " +
-				"including the Exchange password inside it, readable on the network (this client does not " +
-				"encrypt NTLM or Kerberos messages); use https:// or set allowUnencrypted: true")
-		}
 	default:
-		return endpointParts{}, bad(fmt.Sprintf("scheme %q: want https:// (or http:// with allowUnencrypted)", u.Scheme))
+		return endpointParts{}, bad(fmt.Sprintf("scheme %q: want https:// or http://", u.Scheme))
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -128,10 +131,20 @@ func (c ConnectionConfig) validate() (endpointParts, error) {
 	}
 	ep.url = fmt.Sprintf("%s://%s/wsman", scheme, net.JoinHostPort(ep.host, strconv.Itoa(ep.port)))
 	switch c.Auth {
-	case AuthNTLM, AuthBasic:
+	case AuthNTLM:
+		// http:// seals every message (or, with AllowUnencrypted, does not).
+	case AuthBasic:
+		if !ep.https && !c.AllowBasicOverHTTP {
+			return endpointParts{}, bad("refusing Basic authentication over http://: it sends the password readable on the network; " +
+				"use https://, or ntlm (whose messages are encrypted over http://), or set allowBasicOverHTTP: true")
+		}
 	case AuthKerberos:
 		if c.Kerberos.Realm == "" || c.Kerberos.Krb5Conf == "" {
 			return endpointParts{}, bad("kerberos needs a realm and the path of a krb5.conf")
+		}
+		if !ep.https && !c.AllowUnencrypted {
+			return endpointParts{}, bad("refusing Kerberos over http://: this client cannot encrypt Kerberos messages (only NTLM ones), " +
+				"so every script would travel readable; use an https:// listener, ntlm over http://, or allowUnencrypted: true for a lab listener with AllowUnencrypted=true")
 		}
 	default:
 		return endpointParts{}, bad(fmt.Sprintf("auth method %q: want ntlm, kerberos or basic", c.Auth))
@@ -150,9 +163,10 @@ func (c ConnectionConfig) validate() (endpointParts, error) {
 type Client struct {
 	cfg      ConnectionConfig
 	ep       endpointParts
-	wc       *winrm.Client
+	t        soapTransport
+	w        *winrs
 	mu       sync.Mutex // one command at a time
-	shell    *winrm.Shell
+	shell    string
 	commands atomic.Int64
 	shells   atomic.Int64
 }
@@ -162,46 +176,50 @@ func NewClient(cfg ConnectionConfig) (*Client, error) {
 	if cfg.OperationTimeout <= 0 {
 		cfg.OperationTimeout = DefaultOperationTimeout
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = cfg.OperationTimeout + responseGrace
+	}
 	ep, err := cfg.validate()
 	if err != nil {
 		return nil, err
+	}
+	configErr := func(detail string, err error) error {
+		return &TransportError{Kind: TransportConfig, Endpoint: ep.url, Auth: string(cfg.Auth), User: cfg.Username, Detail: detail, Err: err}
 	}
 	ca := cfg.CAPEM
 	if cfg.CAFile != "" {
 		b, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
-			return nil, &TransportError{Kind: TransportConfig, Endpoint: ep.url, Detail: fmt.Sprintf("cannot read tls.caFile: %v", err), Err: err}
+			return nil, configErr(fmt.Sprintf("cannot read tls.caFile: %v", err), err)
 		}
 		ca = append(append([]byte(nil), ca...), b...)
 	}
 	if len(ca) > 0 && !bytes.Contains(ca, []byte("-----BEGIN CERTIFICATE-----")) {
-		return nil, &TransportError{Kind: TransportConfig, Endpoint: ep.url, Detail: "tls.caFile holds no PEM certificate"}
+		return nil, configErr("tls.caFile holds no PEM certificate", nil)
 	}
-	// Endpoint.Timeout is the HTTP response-header timeout; it must outlast
-	// the OperationTimeout the server may hold a Receive for.
-	endpoint := winrm.NewEndpoint(ep.host, ep.port, ep.https, cfg.InsecureSkipVerify, ca, nil, nil,
-		cfg.OperationTimeout+responseGrace)
-	// A fresh Parameters value: winrm.DefaultParameters is a shared global.
-	params := winrm.NewParameters(isoSeconds(cfg.OperationTimeout), "en-US", 153600)
+	h, err := newHTTPConn(cfg, ep, ca)
+	if err != nil {
+		return nil, configErr(err.Error(), err)
+	}
+	var t soapTransport
 	switch cfg.Auth {
 	case AuthNTLM:
-		params.TransportDecorator = func() winrm.Transporter { return &winrm.ClientNTLM{} }
+		domain, user := splitNTLMUser(cfg.Username)
+		t = &ntlmTransport{httpConn: h, user: user, domain: domain, password: cfg.Password, seal: !ep.https && !cfg.AllowUnencrypted}
+	case AuthBasic:
+		t = &basicTransport{httpConn: h, user: cfg.Username, password: cfg.Password}
 	case AuthKerberos:
-		k := cfg.Kerberos
-		proto := "http"
-		if ep.https {
-			proto = "https"
+		kt, err := newKerberosTransport(h, cfg, ep)
+		if err != nil {
+			return nil, configErr(err.Error(), err)
 		}
-		params.TransportDecorator = func() winrm.Transporter {
-			return &winrm.ClientKerberos{Username: cfg.Username, Password: cfg.Password.Reveal(), Realm: k.Realm,
-				Hostname: ep.host, Port: ep.port, Proto: proto, SPN: k.SPN, KrbConf: k.Krb5Conf, KrbCCache: k.CCache}
-		}
+		t = kt
 	}
-	wc, err := winrm.NewClientWithParameters(endpoint, cfg.Username, cfg.Password.Reveal(), params)
-	if err != nil {
-		return nil, &TransportError{Kind: TransportConfig, Endpoint: ep.url, Detail: fmt.Sprintf("tls.caFile: %v", err), Err: err}
-	}
-	return &Client{cfg: cfg, ep: ep, wc: wc}, nil
+	params := winrm.NewParameters(isoSeconds(cfg.OperationTimeout), "en-US", 153600)
+	return &Client{cfg: cfg, ep: ep, t: t, w: &winrs{t: t, url: ep.url, params: params}}, nil
 }
 
 func isoSeconds(d time.Duration) string {
@@ -232,20 +250,24 @@ type Runner interface {
 }
 
 // Run runs script under ctx (DefaultCommandTimeout when ctx has no deadline).
-// A transport failure returns a *TransportError; a timeout also returns the
-// output received so far, so an apply can tell which calls finished.
+// A transport failure returns a *TransportError; when ctx ends (the run's
+// deadline for this server) the command in flight is abandoned and the
+// output received so far is returned with a TimedOut error, so an apply can
+// tell which calls finished.
 func (c *Client) Run(ctx context.Context, script *Script) (*Result, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultCommandTimeout)
 		defer cancel()
 	}
-	c.mu.Lock()
+	start := time.Now()
+	if err := c.lock(ctx); err != nil {
+		return nil, c.transportError(ctx, start, err)
+	}
 	defer c.mu.Unlock()
 	log := logr.FromContextOrDiscard(ctx).WithValues("endpoint", c.ep.url, "script", script.Name)
-	start := time.Now()
-	if c.shell == nil {
-		sh, err := call(ctx, func() (*winrm.Shell, error) { return c.wc.CreateShell() })
+	if c.shell == "" {
+		sh, err := c.w.openShell(ctx)
 		if err != nil {
 			return nil, c.transportError(ctx, start, err)
 		}
@@ -253,130 +275,64 @@ func (c *Client) Run(ctx context.Context, script *Script) (*Result, error) {
 		c.shell = sh
 		log.V(1).Info("winrm shell created")
 	}
-	res, err := c.execute(ctx, script, start)
+	c.commands.Add(1)
+	var stdout, stderr bytes.Buffer
+	code, err := c.w.run(ctx, c.shell, CommandLine(), Stdin(script), stdinChunk, &stdout, &stderr)
+	res := &Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: code, Duration: time.Since(start)}
 	if err != nil {
 		// The shell may hold a running command or be gone: start afresh next
-		// time, and try to delete this one without blocking the caller.
+		// time, and delete this one in the background, bounded.
 		c.dropShell()
-		return res, err
+		return res, c.transportError(ctx, start, err)
 	}
 	log.V(1).Info("winrm command done", "exitCode", res.ExitCode, "stdoutBytes", len(res.Stdout),
 		"stderrBytes", len(res.Stderr), "duration", res.Duration)
 	return res, nil
 }
 
-func (c *Client) execute(ctx context.Context, script *Script, start time.Time) (*Result, error) {
-	c.commands.Add(1)
-	cmd, err := call(ctx, func() (*winrm.Command, error) { return c.shell.ExecuteWithContext(ctx, CommandLine()) })
-	if err != nil {
-		return nil, c.transportError(ctx, start, err)
-	}
-	var stdout, stderr lockedBuffer
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); _, _ = io.Copy(&stdout, cmd.Stdout) }()
-	go func() { defer wg.Done(); _, _ = io.Copy(&stderr, cmd.Stderr) }()
-	stdinErr := make(chan error, 1)
-	go func() {
-		defer wg.Done()
-		var err error
-		// masterzen cuts stdin into EnvelopeSize-1000 raw bytes, but each
-		// piece travels base64-encoded (4/3 larger), which would exceed the
-		// server's MaxEnvelopeSize; smaller writes keep every Send under it.
-		for in := Stdin(script); len(in) > 0 && err == nil; {
-			n := min(len(in), stdinChunk)
-			_, err = cmd.Stdin.Write(in[:n])
-			in = in[n:]
+// lock takes the one-command-at-a-time lock, or gives up when ctx ends.
+func (c *Client) lock(ctx context.Context) error {
+	for !c.mu.TryLock() {
+		select {
+		case <-ctx.Done():
+			return &timeoutError{what: timeoutServer, err: ctx.Err()}
+		case <-time.After(10 * time.Millisecond):
 		}
-		if cerr := cmd.Stdin.Close(); err == nil {
-			err = cerr
-		}
-		stdinErr <- err
-	}()
-	done := make(chan struct{})
-	go func() { cmd.Wait(); wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// masterzen notices the context only between polls; do not wait for it.
-		go func() { _ = cmd.Close() }()
-		res := &Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: -1, Duration: time.Since(start)}
-		return res, c.transportError(ctx, start, ctx.Err())
-	}
-	res := &Result{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: cmd.ExitCode(), Duration: time.Since(start)}
-	if err := cmd.Error(); err != nil {
-		return res, c.transportError(ctx, start, err)
-	}
-	if err := <-stdinErr; err != nil && err != io.ErrClosedPipe {
-		return res, c.transportError(ctx, start, err)
-	}
-	// Signal the finished command so the server frees it (as winrm.Run does).
-	_ = cmd.Close()
-	return res, nil
-}
-
-// Close deletes the shell. Safe to call more than once.
-func (c *Client) Close(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.shell == nil {
-		return nil
-	}
-	sh := c.shell
-	c.shell = nil
-	_, err := call(ctx, func() (struct{}, error) { return struct{}{}, sh.Close() })
-	if err != nil {
-		return c.transportError(ctx, time.Now(), err)
 	}
 	return nil
 }
 
+// Close deletes the shell under ctx and the request timeout. Safe to call
+// more than once.
+func (c *Client) Close(ctx context.Context) error {
+	start := time.Now()
+	if err := c.lock(ctx); err != nil {
+		return c.transportError(ctx, start, err)
+	}
+	defer c.mu.Unlock()
+	if c.shell == "" {
+		return nil
+	}
+	sh := c.shell
+	c.shell = ""
+	if err := c.w.deleteShell(ctx, sh); err != nil {
+		return c.transportError(ctx, start, err)
+	}
+	return nil
+}
+
+// dropShell forgets the shell and deletes it in the background under
+// closeTimeout. The delete waits for the transport's turn, so it never runs
+// beside the next command's requests.
 func (c *Client) dropShell() {
 	sh := c.shell
-	c.shell = nil
-	if sh == nil {
+	c.shell = ""
+	if sh == "" {
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 		defer cancel()
-		_, _ = call(ctx, func() (struct{}, error) { return struct{}{}, sh.Close() })
+		_ = c.w.deleteShell(ctx, sh)
 	}()
-}
-
-// call runs f and returns early when ctx ends: masterzen's HTTP requests do
-// not take a context, so a dead server would otherwise hold the caller for
-// the whole response timeout.
-func call[T any](ctx context.Context, f func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() { v, err := f(); ch <- result{v, err} }()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for one writer and one reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

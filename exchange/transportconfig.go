@@ -2,14 +2,17 @@ package exchange
 
 import (
 	"fmt"
+	"time"
 )
 
 // ObservedTransportConfig is the organisation's transport configuration, as
 // far as exreconcile manages it: the domain-secured (mutual TLS) lists.
 type ObservedTransportConfig struct {
-	TLSSendDomainSecureList    []string         `json:"tlsSendDomainSecureList"`
-	TLSReceiveDomainSecureList []string         `json:"tlsReceiveDomainSecureList"`
-	Problems                   []*PropertyError `json:"problems,omitempty"`
+	TLSSendDomainSecureList    []string `json:"tlsSendDomainSecureList"`
+	TLSReceiveDomainSecureList []string `json:"tlsReceiveDomainSecureList"`
+	// WhenChanged (UTC) is read with Reads.TransportServices only.
+	WhenChanged time.Time        `json:"whenChanged,omitempty"`
+	Problems    []*PropertyError `json:"problems,omitempty"`
 }
 
 var transportConfigProperties = []string{"TLSSendDomainSecureList", "TLSReceiveDomainSecureList"}
@@ -33,6 +36,7 @@ func parseTransportConfig(scan *stdoutScan) (ObservedTransportConfig, error) {
 	tc := ObservedTransportConfig{
 		TLSSendDomainSecureList:    r.list("TLSSendDomainSecureList"),
 		TLSReceiveDomainSecureList: r.list("TLSReceiveDomainSecureList"),
+		WhenChanged:                whenChanged(r),
 	}
 	tc.Problems = r.problems
 	return tc, nil

@@ -15,19 +15,37 @@ import (
 	"time"
 )
 
-// transportError turns what masterzen/winrm returned into a *TransportError
-// worded for a person. masterzen wraps net/http errors with %w, so the typed
-// causes (x509, syscall, net) are found with errors.As; only HTTP status
-// codes and WS-Man faults arrive as text. This is the one place that reads
-// that text.
+// transportError turns what a transport or the WinRS sequence returned into
+// a *TransportError worded for a person. Our transports return typed errors
+// (timeoutError, statusError, wsmanFault, capError, redirectError,
+// schemeError, kerberosError) and net/http's typed causes (x509, syscall,
+// net) are found with errors.As; the text of masterzen's reply parsers and
+// gokrb5's messages is read only here.
 func (c *Client) transportError(ctx context.Context, start time.Time, err error) error {
+	var already *TransportError
+	if errors.As(err, &already) {
+		return err
+	}
 	te := &TransportError{Endpoint: c.ep.url, User: c.cfg.Username, Auth: string(c.cfg.Auth), Err: err}
 	te.Kind, te.Detail = classifyTransport(err, c.ep.port)
-	if te.Kind == TransportTimeout && ctx.Err() != nil {
-		te.Detail = "timed out after " + roundDuration(time.Since(start))
-		if dl, ok := ctx.Deadline(); ok {
-			te.Detail = "timed out after " + roundDuration(dl.Sub(start))
+	var to *timeoutError
+	switch {
+	case te.Kind != TransportTimeout:
+	case errors.As(err, &to) && to.what != timeoutServer:
+		te.Detail = to.Error()
+	case ctx.Err() != nil:
+		te.Detail = "cancelled; the command in flight was abandoned"
+		if dl, ok := ctx.Deadline(); ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			te.Detail = fmt.Sprintf("%s: timed out after %s; the command in flight was abandoned", timeoutServer, roundDuration(dl.Sub(start)))
 		}
+	}
+	if kt, ok := c.t.(*kerberosTransport); ok && te.Kind == TransportAuth && te.Detail == "" {
+		te.Detail = fmt.Sprintf("the server refused the Kerberos ticket for %s: check kerberos.spn (the server's HTTP/<fqdn>) "+
+			"and that the account may log on over WinRM", kt.spn)
+	}
+	if te.Kind == TransportAuth && te.Detail == "" && c.cfg.Auth == AuthNTLM && !c.ep.https && c.cfg.AllowUnencrypted {
+		te.Detail = "wrong password, or the listener refuses unencrypted messages (AllowUnencrypted=false on the server): " +
+			"without allowUnencrypted exreconcile encrypts NTLM messages over http://"
 	}
 	return te
 }
@@ -42,7 +60,9 @@ func roundDuration(d time.Duration) string {
 
 var (
 	statusPattern = regexp.MustCompile(`(?:http error|http response error:|request returned:) (\d{3})`)
-	faultText     = regexp.MustCompile(`(?s)<(?:\w+:)?(?:Text|Message)[^>]*>(.*?)</(?:\w+:)?(?:Text|Message)>`)
+	// faultText is the s:Text of a SOAP fault (or a f:Message), not the
+	// a:MessageID every envelope carries.
+	faultText = regexp.MustCompile(`(?s)<(?:\w+:)?(?:Text|Message)(?:\s[^>]*)?>(.*?)</(?:\w+:)?(?:Text|Message)>`)
 )
 
 func classifyTransport(err error, port int) (TransportKind, string) {
@@ -56,6 +76,41 @@ func classifyTransport(err error, port int) (TransportKind, string) {
 		verifyErr  *tls.CertificateVerificationError
 		unknownPtr *x509.UnknownAuthorityError
 	)
+	var (
+		timeout  *timeoutError
+		capped   *capError
+		status   *statusError
+		fault    *wsmanFault
+		scheme   *schemeError
+		redirect *redirectError
+		krb      *kerberosError
+	)
+	switch {
+	case errors.As(err, &timeout):
+		return TransportTimeout, timeout.Error()
+	case errors.As(err, &krb):
+		if why, ok := krb.refused(); ok {
+			return TransportAuth, why
+		}
+		return TransportOtherError, krb.Error()
+	case errors.As(err, &capped):
+		return TransportProtocol, capped.Error()
+	case errors.As(err, &redirect):
+		return TransportProtocol, redirect.Error()
+	case errors.As(err, &scheme):
+		return TransportAuth, scheme.Error()
+	case errors.Is(err, errSealing):
+		return TransportProtocol, err.Error()
+	case errors.As(err, &status) && (status.status == 401 || status.status == 403):
+		if status.status == 403 {
+			return TransportAuth, "forbidden (403)"
+		}
+		return TransportAuth, ""
+	case errors.As(err, &status):
+		return TransportProtocol, fmt.Sprintf("HTTP %d%s", status.status, faultSuffix(status.body))
+	case errors.As(err, &fault):
+		return TransportProtocol, "WS-Management fault" + faultSuffix(fault.body)
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return TransportTimeout, "timed out"
@@ -105,4 +160,15 @@ func classifyTransport(err error, port int) (TransportKind, string) {
 		return TransportProtocol, "WS-Management fault: " + strings.TrimSpace(f[1])
 	}
 	return TransportOtherError, msg
+}
+
+// faultSuffix is ": <the fault's text>" when body holds a SOAP fault.
+func faultSuffix(body string) string {
+	if f := faultText.FindStringSubmatch(body); f != nil {
+		return ": " + strings.TrimSpace(f[1])
+	}
+	if b := strings.TrimSpace(body); b != "" && len(b) < 200 {
+		return ": " + b
+	}
+	return ""
 }

@@ -80,8 +80,11 @@ type OrganizationAuth struct {
 	Method AuthMethod `json:"method,omitempty"`
 	// Username is the account, for example 'WORK\svc-exreconcile' or svc@work.com.
 	Username string `json:"username" jsonschema:"required,minLength=1"`
-	// PasswordFrom says where the account's password is read at run time.
-	PasswordFrom *PasswordFrom `json:"passwordFrom" jsonschema:"required"`
+	// PasswordFrom says where the account's password is read at run time. Required, except
+	// with method kerberos and kerberos.ccache for servers that load the Exchange snap-in (Edge,
+	// or session SnapIn): the Exchange remote session of a Mailbox server needs the password,
+	// because a ticket from the ccache cannot be passed on from the WinRM shell (no double hop).
+	PasswordFrom *PasswordFrom `json:"passwordFrom,omitempty"`
 	// Kerberos configures method kerberos: the realm and the krb5.conf the client reads.
 	Kerberos *KerberosAuth `json:"kerberos,omitempty"`
 }
@@ -93,7 +96,9 @@ type KerberosAuth struct {
 	// Krb5Conf is the path of a krb5.conf naming the realm's KDCs. A relative path is relative
 	// to the manifest's folder.
 	Krb5Conf string `json:"krb5Conf" jsonschema:"required,minLength=1"`
-	// CCache is an optional credential cache file (kinit); when set the password is not used.
+	// CCache is an optional credential cache file (kinit); when set, WinRM authenticates with
+	// its ticket, and the password (if given) only opens Mailbox servers' Exchange remote
+	// sessions.
 	CCache string `json:"ccache,omitempty"`
 	// SPN overrides the service principal name (default HTTP/<endpoint host>).
 	SPN string `json:"spn,omitempty"`

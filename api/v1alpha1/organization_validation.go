@@ -31,6 +31,7 @@ const (
 	RuleOrgUsername        = "OrganizationUsername"
 	RuleOrgInsecure        = "OrganizationInsecureTransport"
 	RuleOrgTimeout         = "OrganizationTimeout"
+	RuleOrgPassword        = "OrganizationPassword"
 )
 
 // The per-server run deadline's bounds: under a second cannot even open a
@@ -62,6 +63,7 @@ var organizationRules = []rule[*ExchangeOrganization]{
 	{RuleOrgUsername, "auth.username has no ':' (NTLM and Basic split the user from the password on it) and no control characters.", checkOrgUsername},
 	{RuleOrgInsecure, "tls.insecureSkipVerify, allowUnencrypted and allowBasicOverHTTP weaken the WinRM transport (warning).", checkOrgInsecure},
 	{RuleOrgTimeout, "timeout is between 1s and 24h.", checkOrgTimeout},
+	{RuleOrgPassword, "auth.passwordFrom is required, except with a kerberos ccache when every server loads the snap-in (Edge, or session SnapIn): a Mailbox server's Exchange remote session needs the password (no double hop).", checkOrgPassword},
 	{RuleOrgKerberos, "auth.method kerberos needs auth.kerberos with realm and krb5Conf; auth.kerberos with another method is unused (warning).", checkOrgKerberos},
 }
 
@@ -112,6 +114,25 @@ func checkOrgInsecure(c *checker, o *ExchangeOrganization) {
 	}
 	if o.Spec.AllowBasicOverHTTP && o.Spec.Auth != nil && o.Spec.Auth.Method == AuthBasic && len(httpServers(o)) > 0 {
 		c.warnf("spec.allowBasicOverHTTP", "allowBasicOverHTTP: true sends the account's password and every script over http:// readable on the network; use ntlm (sealed over http://) or https://")
+	}
+}
+
+func checkOrgPassword(c *checker, o *ExchangeOrganization) {
+	a := o.Spec.Auth
+	if a == nil || a.PasswordFrom != nil {
+		return
+	}
+	if a.Method != AuthKerberos || a.Kerberos == nil || a.Kerberos.CCache == "" {
+		c.errorf("spec.auth.passwordFrom", "required field is missing: the account's password, {env: VAR} or {file: path} (only a kerberos ccache can stand in for it, and only for Edge servers)")
+		return
+	}
+	for i, s := range o.Spec.Servers {
+		if o.Spec.Session == SessionSnapIn || (o.Spec.Session != SessionRemotePowerShell && s.Role == RoleEdge) {
+			continue
+		}
+		c.errorf(fmt.Sprintf("spec.servers[%d]", i), "Mailbox server %q opens the Exchange remote session with the account's password, "+
+			"which a ticket from kerberos.ccache cannot replace (it cannot be passed on from the WinRM shell: no double hop); "+
+			"set spec.auth.passwordFrom, or use a ccache alone only for Edge servers", s.Name)
 	}
 }
 

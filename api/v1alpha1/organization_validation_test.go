@@ -52,6 +52,12 @@ var organizationCases = map[string]ruleCase{
 		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {username: u, passwordFrom: {env: P}}}`)},
 		want:   nil,
 	},
+	"HTTPNTLMExplicit": {
+		reason: "method ntlm written out is the same as the default.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], auth: {method: ntlm, username: u, passwordFrom: {env: P}}}`)},
+		want:   nil,
+	},
 	"HTTPAllowed": {
 		reason: "allowUnencrypted sends unsealed messages over http: warned.",
 		noOrg:  true,
@@ -71,6 +77,33 @@ var organizationCases = map[string]ruleCase{
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowUnencrypted: true,
   auth: {method: kerberos, username: u, passwordFrom: {env: P}, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf}}}`)},
 		want: []string{"warning OrganizationInsecureTransport spec.allowUnencrypted"},
+	},
+	"PasswordMissing": {
+		reason: "Without a ccache the password is required.",
+		noOrg:  true,
+		docs:   []string{org(`{servers: [{name: WIN1, endpoint: "https://a.work.com/wsman"}], auth: {username: u}}`)},
+		want:   []string{"error OrganizationPassword spec.auth.passwordFrom"},
+	},
+	"CCacheOnlyEdge": {
+		reason: "An Edge server loads the snap-in: the ccache's ticket is all it needs.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: EDGE1, role: Edge, endpoint: "https://edge1.work.com/wsman"}],
+  auth: {method: kerberos, username: u, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf, ccache: /tmp/krb5cc}}}`)},
+		want: nil,
+	},
+	"CCacheOnlyMailbox": {
+		reason: "A Mailbox server's Exchange remote session needs the password: no double hop.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: EDGE1, role: Edge, endpoint: "https://edge1.work.com/wsman"}, {name: WIN1, endpoint: "https://win1.work.com/wsman"}],
+  auth: {method: kerberos, username: u, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf, ccache: /tmp/krb5cc}}}`)},
+		want: []string{"error OrganizationPassword spec.servers[1]"},
+	},
+	"CCacheOnlyMailboxSnapIn": {
+		reason: "session SnapIn loads the snap-in on a Mailbox server too: no remote session, no password needed.",
+		noOrg:  true,
+		docs: []string{org(`{session: SnapIn, servers: [{name: WIN1, endpoint: "https://win1.work.com/wsman"}],
+  auth: {method: kerberos, username: u, kerberos: {realm: WORK.COM, krb5Conf: krb5.conf, ccache: /tmp/krb5cc}}}`)},
+		want: nil,
 	},
 	"TimeoutInRange": {
 		reason: "A Go duration bounds the run on each server.",
@@ -123,6 +156,21 @@ var organizationCases = map[string]ruleCase{
 		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowBasicOverHTTP: true,
   auth: {username: u, passwordFrom: {env: P}}}`)},
 		want: []string{"warning OrganizationAllowUnencryptedUnused spec.allowBasicOverHTTP"},
+	},
+	"AllowBasicOverHTTPOnlyHTTPS": {
+		reason: "With https:// endpoints Basic is encrypted by TLS: allowBasicOverHTTP allows nothing and is not an insecure transport.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com:5986/wsman"}], allowBasicOverHTTP: true,
+  auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationAllowUnencryptedUnused spec.allowBasicOverHTTP"},
+	},
+	"BasicOverHTTPBothOptIns": {
+		reason: "Each opt-in that weakens the transport is warned about on its own field.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowBasicOverHTTP: true, allowUnencrypted: true,
+  tls: {insecureSkipVerify: true}, auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationInsecureTransport spec.allowBasicOverHTTP", "warning OrganizationInsecureTransport spec.allowUnencrypted",
+			"warning OrganizationInsecureTransport spec.tls.insecureSkipVerify"},
 	},
 	"OwnerValid": {
 		reason: "An owner id such as a repository name is kept in the connectors' marker.",

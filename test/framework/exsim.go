@@ -34,6 +34,9 @@ type ExsimOptions struct {
 	Password string
 	// HTTPS serves https:// endpoints with a CA written to Dir/ca.pem.
 	HTTPS bool
+	// SealedHTTP serves plain HTTP without --allow-unencrypted, as a
+	// Windows listener ships: only NTLM-sealed messages are served.
+	SealedHTTP bool
 	// Auth is the --auth value (default "basic,ntlm").
 	Auth  string
 	State string
@@ -81,7 +84,7 @@ func StartExsim(ctx context.Context, bin string, opts ExsimOptions) (*Exsim, err
 		certDir := filepath.Join(opts.Dir, "certs")
 		args = append(args, "--https", "--cert-dir", certDir)
 		e.CAFile = filepath.Join(certDir, "ca.pem")
-	} else {
+	} else if !opts.SealedHTTP {
 		args = append(args, "--allow-unencrypted")
 	}
 	if opts.Auth != "" {
