@@ -124,19 +124,19 @@ func (p observePart) write(s *Script, t Target) {
 			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
 		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
 		s.Line(Lit(beginMarker(p.frame)))
-		s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))")
+		s.Line(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))"))
 		s.Line(Lit(endMarker(p.frame)))
 		return
 	}
-	s.Linef("$f = [IO.Path]::GetTempFileName()")
+	s.Line(Raw("$f = [IO.Path]::GetTempFileName()"))
 	s.open("try {")
 	s.Line(Concat(get.Code(), Raw(" | Select-Object -Property "), Lits(p.props), Raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
 	builtinCall(s, "Export-Clixml", "LiteralPath", "Depth")
 	s.Line(Lit(beginMarker(p.frame)))
-	s.Linef("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))")
+	s.Line(Raw("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))"))
 	s.Line(Lit(endMarker(p.frame)))
 	s.reopen("} finally {")
-	s.Linef("Remove-Item -LiteralPath $f")
+	s.Line(Raw("Remove-Item -LiteralPath $f"))
 	builtinCall(s, "Remove-Item", "LiteralPath")
 	s.close("}")
 }
