@@ -26,7 +26,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Println("\ndemo finished: plan, apply, drift caught (exit 2), drift repaired (exit 0).")
+	fmt.Println("\ndemo finished: plan, apply, drift caught (exit 2), drift repaired (exit 0), STARTTLS and RequireTLS proved on the wire.")
 }
 
 func run() error {
