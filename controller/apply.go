@@ -55,7 +55,8 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		if r.restartFilter != nil && !r.restartFilter(rs) {
 			continue
 		}
-		if s := o.serverByName(rs.Server); s != nil && len(s.calls) > 0 {
+		// A pending restart runs on its own (pending.go).
+		if s := o.serverByName(rs.Server); s != nil && s.err == nil && (len(s.calls) > 0 || len(rs.Pending) > 0) {
 			s.calls = append(s.calls, exchange.RestartTransportService(rs.Service))
 			s.owners = append(s.owners, nil)
 			s.restarts = append(s.restarts, rs)

@@ -216,8 +216,12 @@ func (n Counts) Pending() int {
 	return n[OutcomeCreated] + n[OutcomeChanged] + n[OutcomeRemoved] + n[OutcomeReplaced]
 }
 
-// HasChanges reports whether anything differs from the declaration.
+// HasChanges reports whether anything differs from the declaration, or a
+// restart is pending.
 func (c *ChangeSet) HasChanges() bool {
+	if c.hasPendingRestart() {
+		return true
+	}
 	for _, e := range c.Entries {
 		if e.Changed() {
 			return true

@@ -49,7 +49,8 @@ type Options struct {
 	// exported organisation names are written relative to it ("" for
 	// stdout: absolute).
 	ExportDir string
-	// Now is the clock certificate expiry is measured against; nil is time.Now.
+	// Now is the clock certificate expiry is measured against and the
+	// report's times are read from; nil is time.Now.
 	Now func() time.Time
 	// Timeout, when positive, bounds each server's work in this run and
 	// wins over the organisations' spec.timeout (--timeout).
@@ -96,7 +97,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	cs.Sort()
 	r.planPhases(orgs, cs)
 	r.planRestarts(orgs, cs)
-	started := time.Now().UTC().Truncate(time.Second)
+	started := r.now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
 	if opts.ShowScript {
 		report.Scripts = r.scripts(orgs, cs)
@@ -109,7 +110,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
 	report.Certificates = r.certificateExpiries(orgs)
-	finished := time.Now().UTC().Truncate(time.Second)
+	finished := r.now().UTC().Truncate(time.Second)
 	report.FinishedAt = &finished
 	return report, nil
 }
@@ -161,7 +162,10 @@ type serverRun struct {
 	readsOrg bool
 	// readsHybrid adds the hybrid configuration to the organisation's reads.
 	readsHybrid bool
-	applied     bool
+	// readsServices: the organisation restarts on change, so observe reads
+	// the transport services too (pending.go).
+	readsServices bool
+	applied       bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -188,7 +192,7 @@ type serverRun struct {
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
 	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots,
-		Hybrid: s.readsOrg && s.readsHybrid}
+		Hybrid: s.readsOrg && s.readsHybrid, TransportServices: s.readsServices}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -256,7 +260,8 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			}
 			timeout, source := r.serverTimeout(org)
 			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
-				readsRoots: r.rootsDeclaredOn(org, srv.Name)})
+				readsRoots:    r.rootsDeclaredOn(org, srv.Name),
+				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}
 		orgs = append(orgs, o)
 	}
@@ -337,7 +342,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			sctx, cancel := r.serverCtx(ctx, s)
-			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o)})
+			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o), TransportServices: s.readsServices})
 			err = s.timedOut(sctx, err)
 			cancel()
 			if err == nil {

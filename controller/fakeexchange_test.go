@@ -25,6 +25,8 @@ type fakeOrg struct {
 	tlsSend    []string
 	tlsReceive []string
 	hybrid     *exchange.ObservedHybridConfiguration
+	// tcChanged is the TransportConfig's WhenChanged.
+	tcChanged time.Time
 }
 
 // fakeCommand is one command a fake server ran: observe, observe+org or
@@ -32,6 +34,7 @@ type fakeOrg struct {
 // have sent (secrets in plain text: what the canary tests look for).
 type fakeCommand struct {
 	kind      string
+	reads     exchange.Reads
 	calls     []exchange.Call
 	plaintext string
 }
@@ -51,6 +54,10 @@ type fakeServer struct {
 	receive []exchange.ObservedReceiveConnector
 	certs   []exchange.ObservedCertificate
 	roots   []exchange.ObservedRoot
+	// services are the transport services (Reads.TransportServices); a
+	// Restart-Service that completes starts its service at restartedAt.
+	services    []exchange.ObservedService
+	restartedAt time.Time
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
 	// silent makes every command wait for its context, as a server that
@@ -142,7 +149,7 @@ func (f *fakeServer) Observe(ctx context.Context, reads exchange.Reads) (*exchan
 	if reads.Organization {
 		kind += "+org"
 	}
-	f.commands = append(f.commands, fakeCommand{kind: kind, plaintext: f.password.Reveal()})
+	f.commands = append(f.commands, fakeCommand{kind: kind, reads: reads, plaintext: f.password.Reveal()})
 	if f.down {
 		return nil, f.unreachable()
 	}
@@ -162,11 +169,29 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	if reads.Roots {
 		obs.Roots = append([]exchange.ObservedRoot(nil), f.roots...)
 	}
+	if reads.TransportServices {
+		obs.TransportServices = append([]exchange.ObservedService(nil), f.services...)
+	}
+	defer func() {
+		// As the real observe: WhenChangedUTC only with the services.
+		if reads.TransportServices {
+			return
+		}
+		for i := range obs.ReceiveConnectors {
+			obs.ReceiveConnectors[i].WhenChanged = time.Time{}
+		}
+		for i := range obs.SendConnectors {
+			obs.SendConnectors[i].WhenChanged = time.Time{}
+		}
+		if obs.TransportConfig != nil {
+			obs.TransportConfig.WhenChanged = time.Time{}
+		}
+	}()
 	if reads.Organization {
 		f.org.mu.Lock()
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)
 		obs.TransportConfig = &exchange.ObservedTransportConfig{TLSSendDomainSecureList: append([]string(nil), f.org.tlsSend...),
-			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...)}
+			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...), WhenChanged: f.org.tcChanged}
 		if reads.Hybrid && f.org.hybrid != nil {
 			h := *f.org.hybrid
 			obs.HybridConfiguration = &h
@@ -209,7 +234,7 @@ func (f *fakeServer) Apply(ctx context.Context, groups []exchange.CallGroup, rea
 		b, _ := base64.StdEncoding.DecodeString(item)
 		sent += "\n" + string(b)
 	}
-	f.commands = append(f.commands, fakeCommand{kind: "apply", calls: calls, plaintext: sent})
+	f.commands = append(f.commands, fakeCommand{kind: "apply", reads: reads, calls: calls, plaintext: sent})
 	down := f.down
 	f.mu.Unlock()
 	if down {
@@ -242,6 +267,7 @@ func (f *fakeServer) Apply(ctx context.Context, groups []exchange.CallGroup, rea
 	}
 	f.removeObjects(done)
 	f.mu.Lock()
+	f.restartServices(done)
 	if f.onApply != nil {
 		f.onApply(f, done)
 	}
@@ -252,6 +278,24 @@ func (f *fakeServer) Apply(ctx context.Context, groups []exchange.CallGroup, rea
 	}
 	f.mu.Unlock()
 	return res, failure
+}
+
+// restartServices gives every service a completed Restart-Service names a
+// new process started at restartedAt (f.mu held).
+func (f *fakeServer) restartServices(calls []exchange.Call) {
+	for _, c := range calls {
+		if c.Cmdlet != "Restart-Service" {
+			continue
+		}
+		p, _ := c.Param("Name")
+		name := strings.Trim(p.Value.Redacted(), "'")
+		for i := range f.services {
+			if strings.EqualFold(f.services[i].Name, name) {
+				f.services[i].ProcessID += 4
+				f.services[i].Started = f.restartedAt
+			}
+		}
+	}
 }
 
 // removeObjects does what the Remove-* calls among calls do.

@@ -168,6 +168,7 @@ func (r *Report) Summary() string {
 			tail += fmt.Sprintf(", %d %s", n[o], o)
 		}
 	}
+	tail += restartTail(cs.Restarts, r.Mode)
 	switch {
 	case n.Pending() == 0 && len(cs.Errors) == 0 && tail == "":
 		if w := awaitingCount(cs); w > 0 {
@@ -184,6 +185,40 @@ func (r *Report) Summary() string {
 	}
 	return fmt.Sprintf("%s: %d to create, %d to change, %d to remove, %d to replace, %d unchanged%s.",
 		verb, n[OutcomeCreated], n[OutcomeChanged], n[OutcomeRemoved], n[OutcomeReplaced], n[OutcomeUnchanged], tail)
+}
+
+// restartTail counts the restarts for the summary line: planned ones in a
+// plan, by outcome after apply.
+func restartTail(restarts []*Restart, m Mode) string {
+	if len(restarts) == 0 {
+		return ""
+	}
+	if m != ModeApply {
+		if len(restarts) == 1 {
+			return ", 1 restart"
+		}
+		return fmt.Sprintf(", %d restarts", len(restarts))
+	}
+	n := map[RestartOutcome]int{}
+	for _, rs := range restarts {
+		n[rs.Outcome]++
+	}
+	tail := ""
+	for _, o := range []RestartOutcome{RestartDone, RestartPlanned, RestartFailed, RestartSkipped} {
+		if n[o] == 0 {
+			continue
+		}
+		if o == RestartDone {
+			tail += fmt.Sprintf(", %d restarted", n[o])
+			continue
+		}
+		word := "restarts"
+		if n[o] == 1 {
+			word = "restart"
+		}
+		tail += fmt.Sprintf(", %d %s %s", n[o], word, o)
+	}
+	return tail
 }
 
 // describe says in words what happens to an entry: its outcome after

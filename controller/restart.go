@@ -39,13 +39,24 @@ type Restart struct {
 	// Because lists the objects whose change needs the restart.
 	Because []string       `json:"because"`
 	Outcome RestartOutcome `json:"outcome"`
+	// Pending lists, for a restart no change of this run needs, the
+	// connectors changed after the service's process started (pending.go).
+	Pending []PendingChange `json:"pending,omitempty"`
 	// Message says why a restart failed or was skipped.
 	Message string `json:"message,omitempty"`
 }
 
 // String is the report's line for the restart.
 func (rs *Restart) String() string {
-	return fmt.Sprintf("! restart %s on %s (interrupts mail flow)", rs.Service, rs.Server)
+	line := fmt.Sprintf("! restart %s on %s (interrupts mail flow)", rs.Service, rs.Server)
+	if len(rs.Pending) > 0 {
+		var why []string
+		for _, p := range rs.Pending {
+			why = append(why, p.String())
+		}
+		line += " (pending: " + strings.Join(why, "; ") + ")"
+	}
+	return line
 }
 
 // willRun reports whether apply runs the calls of e.
@@ -59,7 +70,8 @@ func (r *runner) willRun(e *Entry) bool {
 // receive connector of a 2013+ Mailbox server changes (docs/exchange.md
 // "Receive connector usage": the front end reads those connectors),
 // MSExchangeTransport for everything else (HubTransport connectors, send
-// connectors, TransportConfig, certificates, 2010, Edge).
+// connectors, TransportConfig, certificates, 2010, Edge); then the restarts
+// still pending from earlier runs (pending.go).
 func (r *runner) planRestarts(orgs []*orgRun, cs *ChangeSet) {
 	cs.Restarts = nil
 	for _, o := range orgs {
@@ -85,6 +97,7 @@ func (r *runner) planRestarts(orgs []*orgRun, cs *ChangeSet) {
 			}
 			rs.Because = append(rs.Because, e.Identity.String())
 		}
+		r.pendingRestarts(o, cs, byKey)
 	}
 	sort.SliceStable(cs.Restarts, func(i, j int) bool {
 		a, b := cs.Restarts[i], cs.Restarts[j]

@@ -40,6 +40,12 @@ func domainListField(name string, want func(*transportDecl) []string, have func(
 			return show(want(d)), show(have(o)), value.EqualFoldSets(want(d), have(o))
 		},
 		set: func(d *transportDecl, o *transportObs, c *transportChange) { *to(c) = listChange(want(d), have(o)) },
+		// The elements are the ones the call adds and removes (foldDiff:
+		// each once, sorted), so the plan says what Set-TransportConfig does.
+		elements: func(d *transportDecl, o *transportObs) ([]string, []string) { return foldDiff(want(d), have(o)) },
+		typed: func(d *transportDecl, o *transportObs) (any, any) {
+			return append([]string{}, want(d)...), append([]string{}, have(o)...)
+		},
 	}
 }
 

@@ -168,6 +168,49 @@ var _ = Describe("the exchange package against exsim", Ordered, func() {
 		Expect(res.VerifyErr).NotTo(HaveOccurred())
 		Expect(res.Observation.TransportConfig.TLSSendDomainSecureList).To(ContainElement("fabrikam.com"))
 	})
+
+	It("reads the transport services' process start and the connectors' WhenChanged in the same command, and a restart moves the start", func() {
+		reads := exchange.Reads{Organization: true, ReceiveConnectors: true, TransportServices: true}
+		srv, c := connect("WIN20081", exchange.RoleMailbox)
+		obs, err := srv.Observe(ctx, reads)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obs.Err()).NotTo(HaveOccurred())
+		Expect(c.Commands()).To(Equal(1))
+		Expect(obs.TransportServices).To(HaveLen(2))
+		hub := obs.Service(exchange.TransportServiceName)
+		Expect(hub).NotTo(BeNil())
+		Expect(hub.State).To(Equal("Running"))
+		Expect(hub.Started).NotTo(BeZero())
+		Expect(obs.Service(exchange.FrontEndTransportServiceName).Started).NotTo(BeZero())
+		for _, rc := range obs.ReceiveConnectors {
+			Expect(rc.WhenChanged).NotTo(BeZero(), rc.Name)
+		}
+		Expect(obs.TransportConfig.WhenChanged).NotTo(BeZero())
+
+		By("a restart gives the service a new process, seen by the verify of the same command")
+		as, _ := value.ParseAddressSpace("restart.example")
+		newSend, err := exchange.NewSendConnector(srv.Target().Version, "To-restart", "Internet", exchange.SendConnectorSpec{
+			AddressSpaces: []value.AddressSpace{as}, SourceTransportServers: []string{"WIN20081"}})
+		Expect(err).NotTo(HaveOccurred())
+		res, err := srv.Apply(ctx, []exchange.CallGroup{{Calls: []exchange.Call{newSend}},
+			{Calls: []exchange.Call{exchange.RestartTransportService(exchange.TransportServiceName)}}}, reads)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.VerifyErr).NotTo(HaveOccurred())
+		Expect(res.Observation.SendConnectors).To(HaveLen(1))
+		Expect(res.Observation.SendConnectors[0].WhenChanged).NotTo(BeZero())
+		after := res.Observation.Service(exchange.TransportServiceName)
+		Expect(after.Started).To(BeTemporally(">", hub.Started))
+		Expect(after.ProcessID).NotTo(Equal(hub.ProcessID))
+
+		By("an Edge 2010 (snap-in, ConvertTo-Xml) has only MSExchangeTransport")
+		edge, _ := connect("WIN20083", exchange.RoleEdge)
+		obs, err = edge.Observe(ctx, exchange.Reads{ReceiveConnectors: true, TransportServices: true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(obs.Err()).NotTo(HaveOccurred())
+		Expect(obs.TransportServices).To(HaveLen(1))
+		Expect(obs.TransportServices[0].Started).NotTo(BeZero())
+		Expect(obs.ReceiveConnectors[0].WhenChanged).NotTo(BeZero())
+	})
 })
 
 func ptr[T any](v T) *T { return &v }

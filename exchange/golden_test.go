@@ -105,6 +105,9 @@ func goldenCases() []goldenCase {
 		observeCase("observe-edge-unknown", edge(VersionUnknown), Reads{ReceiveConnectors: true, Certificates: true}),
 		observeCase("observe-edge-2016", edge(Exchange2016), Reads{ReceiveConnectors: true, Certificates: true}),
 		observeCase("observe-edge-2010", edge(Exchange2010), Reads{ReceiveConnectors: true, Certificates: true}),
+		// restartTransportService: OnChange reads the transport services and the connectors' WhenChangedUTC.
+		observeCase("observe-mailbox-2019-services", mailbox(Exchange2019), Reads{Organization: true, ReceiveConnectors: true, Certificates: true, TransportServices: true}),
+		observeCase("observe-edge-2010-services", edge(Exchange2010), Reads{Organization: true, ReceiveConnectors: true, Certificates: true, TransportServices: true}),
 		applyCase("apply-new-sendconnector-smarthost", mailbox(Exchange2019), func(tb *testing.T) []Call {
 			// Seed 000: smart host with Basic auth over required TLS.
 			return []Call{must[Call](tb)(NewSendConnector(Exchange2019, "To SSHA Smart Host", "Custom", SendConnectorSpec{
@@ -195,6 +198,17 @@ func goldenCases() []goldenCase {
 		applyCase("apply-restart-frontend", mailbox(Exchange2016), func(tb *testing.T) []Call {
 			return []Call{RestartTransportService(FrontEndTransportServiceName)}
 		}),
+		// A pending restart (restartTransportService: OnChange) runs alone; the verify
+		// reads the services again, so the report sees the new process start.
+		{name: "apply-restart-pending-verify-services", version: Exchange2019, script: func(tb *testing.T) *Script {
+			s, err := ApplyScript(ApplyRequest{Target: mailbox(Exchange2019),
+				Groups: []CallGroup{{Calls: []Call{RestartTransportService(FrontEndTransportServiceName)}}},
+				Verify: &Reads{ReceiveConnectors: true, Certificates: true, TransportServices: true}})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return s
+		}},
 		applyCase("apply-edge-2010", edge(Exchange2010), func(tb *testing.T) []Call {
 			return []Call{
 				must[Call](tb)(SetReceiveConnector(Exchange2010, `WIN20083\Default internal receive connector WIN20083`, ReceiveConnectorSpec{

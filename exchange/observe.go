@@ -28,6 +28,9 @@ type Reads struct {
 	// Hybrid reads the organisation's hybrid configuration (with
 	// Organization, on the same one server).
 	Hybrid bool
+	// TransportServices reads the transport services' process start times
+	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
+	TransportServices bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -45,6 +48,8 @@ type Observation struct {
 	// HybridConfiguration is set when the request read it and the
 	// organisation has one.
 	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
+	// TransportServices are set when the request read them (services.go).
+	TransportServices []ObservedService `json:"transportServices,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -71,6 +76,9 @@ func (o *Observation) Err() error {
 	}
 	if o.HybridConfiguration != nil {
 		all = append(all, o.HybridConfiguration.Problems...)
+	}
+	for _, s := range o.TransportServices {
+		all = append(all, s.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -108,36 +116,44 @@ type observePart struct {
 // into an empty string, which GetBytes accepts.
 func (p observePart) write(s *Script, t Target) {
 	get := Call{Cmdlet: p.get.Cmdlet, Params: append([]Param(nil), p.get.Params...)}
-	get.Arg("ErrorAction", Lit("Stop"))
+	get.Arg("ErrorAction", lit("Stop"))
 	s.record(get)
 	builtinCall(s, "Select-Object", "Property")
 	if t.Mode() == SessionSnapIn || p.convertToXML {
-		s.Line(Concat(Raw("$x = "), get.Code(), Raw(" | Select-Object -Property "), Lits(p.props),
-			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
+		s.Line(concat(raw("$x = "), get.Code(), raw(" | Select-Object -Property "), lits(p.props),
+			raw(" | ConvertTo-Xml -As "), lit("String"), raw(" -Depth 1 -NoTypeInformation")))
 		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
-		s.Line(Lit(beginMarker(p.frame)))
-		s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))")
-		s.Line(Lit(endMarker(p.frame)))
+		s.Line(lit(beginMarker(p.frame)))
+		s.Line(raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))"))
+		s.Line(lit(endMarker(p.frame)))
 		return
 	}
-	s.Linef("$f = [IO.Path]::GetTempFileName()")
+	s.Line(raw("$f = [IO.Path]::GetTempFileName()"))
 	s.open("try {")
-	s.Line(Concat(get.Code(), Raw(" | Select-Object -Property "), Lits(p.props), Raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
+	s.Line(concat(get.Code(), raw(" | Select-Object -Property "), lits(p.props), raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
 	builtinCall(s, "Export-Clixml", "LiteralPath", "Depth")
-	s.Line(Lit(beginMarker(p.frame)))
-	s.Linef("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))")
-	s.Line(Lit(endMarker(p.frame)))
+	s.Line(lit(beginMarker(p.frame)))
+	s.Line(raw("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))"))
+	s.Line(lit(endMarker(p.frame)))
 	s.reopen("} finally {")
-	s.Linef("Remove-Item -LiteralPath $f")
+	s.Line(raw("Remove-Item -LiteralPath $f"))
 	builtinCall(s, "Remove-Item", "LiteralPath")
 	s.close("}")
 }
 
 func (r ObserveRequest) parts() []observePart {
 	t := r.Target
+	// connector adds WhenChangedUTC to a part whose object a transport
+	// service reads, when the services are read.
+	connector := func(p observePart) observePart {
+		if r.TransportServices {
+			return withWhenChanged(p)
+		}
+		return p
+	}
 	parts := []observePart{serverPart(t.Name)}
 	if r.ReceiveConnectors {
-		parts = append(parts, receiveConnectorPart(t.Name))
+		parts = append(parts, connector(receiveConnectorPart(t.Name)))
 	}
 	if r.Certificates {
 		parts = append(parts, certificatePart(t.Name))
@@ -146,14 +162,17 @@ func (r ObserveRequest) parts() []observePart {
 		parts = append(parts, rootPart())
 	}
 	if r.Organization {
-		parts = append(parts, sendConnectorPart(t))
+		parts = append(parts, connector(sendConnectorPart(t)))
 		if t.Mode() != SessionSnapIn {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
-		parts = append(parts, transportConfigPart())
+		parts = append(parts, connector(transportConfigPart()))
 		if r.Hybrid {
 			parts = append(parts, hybridConfigurationPart())
 		}
+	}
+	if r.TransportServices {
+		parts = append(parts, servicesPart(), processesPart())
 	}
 	return parts
 }
@@ -234,6 +253,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			if obs.HybridConfiguration, err = parseHybridConfiguration(scan); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if req.TransportServices {
+		if obs.TransportServices, err = parseServices(scan); err != nil {
+			return nil, err
 		}
 	}
 	return obs, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 )
 
@@ -50,32 +51,58 @@ type part struct {
 
 // Code is a fragment of PowerShell: literal values, expressions and keywords
 // built only through this package's constructors, so every value in it went
-// through Quote and every secret in it is marked.
+// through quote and every secret in it is marked.
 type Code struct{ parts []part }
 
-// Raw is code text written by this package (never a value from outside).
-func Raw(text string) Code { return Code{parts: []part{{text: text}}} }
+// constant is the parameter type of raw: only an untyped string constant
+// converts to it implicitly, so a value read from a manifest or from Exchange
+// (a string variable) cannot become code through raw without a conversion
+// to constant, which no code here makes and a reviewer would see.
+type constant string
 
-// Lit is a single-quoted literal of s.
-func Lit(s string) Code { return Raw(Quote(s)) }
+// raw is code text written in the source (keywords, operators, variable
+// names), never a value: values go through lit, lits, boolean, integer or the
+// secret constructors; names of cmdlets and parameters through ident.
+func raw(text constant) Code { return code(string(text)) }
 
-// Lits is a list of single-quoted literals ('a','b'); an empty list is $null.
-func Lits(ss []string) Code { return Raw(QuoteList(ss)) }
+// code is text this package has already made safe: quoted literals,
+// number literals, checked identifiers.
+func code(text string) Code { return Code{parts: []part{{text: text}}} }
 
-// Bool is $true or $false.
-func Bool(b bool) Code { return Raw(BoolLiteral(b)) }
+// identifier is what a cmdlet or parameter name may be: a verb-noun or a
+// word, letters, digits and hyphens.
+var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$`)
 
-// Int is a number literal.
-func Int(n int64) Code { return Raw(IntLiteral(n)) }
+// ident is the name of a cmdlet or a parameter. Names come from this
+// program's own tables, so one that is not an identifier is a bug, and ident
+// panics rather than write it into a script.
+func ident(name string) Code {
+	if !identifier.MatchString(name) {
+		panic(fmt.Sprintf("exchange: %q is not a cmdlet or parameter name", name))
+	}
+	return code(name)
+}
 
-// Null is $null, which clears a property in Set-* cmdlets.
-func Null() Code { return Raw("$null") }
+// lit is a single-quoted literal of s.
+func lit(s string) Code { return code(quote(s)) }
 
-// SecretLit is a single-quoted literal of a secret; human renderings print
+// lits is a list of single-quoted literals ('a','b'); an empty list is $null.
+func lits(ss []string) Code { return code(quoteList(ss)) }
+
+// boolean is $true or $false.
+func boolean(b bool) Code { return code(boolLiteral(b)) }
+
+// integer is a number literal.
+func integer(n int64) Code { return code(intLiteral(n)) }
+
+// null is $null, which clears a property in Set-* cmdlets.
+func null() Code { return raw("$null") }
+
+// secretLit is a single-quoted literal of a secret; human renderings print
 // '<redacted>'. Scripts exreconcile sends never use it (secrets travel as
-// data, see SecretString); it remains for transport tests only.
-func SecretLit(s Secret) Code {
-	return Code{parts: []part{{text: Quote(s.Reveal()), secret: true, shown: Quote(redacted)}}}
+// data, see secretString); it remains for transport tests only.
+func secretLit(s Secret) Code {
+	return Code{parts: []part{{text: quote(s.Reveal()), secret: true, shown: quote(redacted)}}}
 }
 
 // secretStringRef is how script text reads secret N of the data frame as a
@@ -86,62 +113,62 @@ const secretStringRef = "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64S
 // secretBytesRef reads secret N of the data frame as a byte[].
 const secretBytesRef = "([Convert]::FromBase64String($secrets[%d]))"
 
-// SecretString is the text of a secret as a PowerShell expression that reads
+// secretString is the text of a secret as a PowerShell expression that reads
 // it from the data frame: no quoting or encoding of the secret is ever part
 // of the script, so Script Block Logging (event 4104) records only the
 // variable. Outside a script (a plan line) it prints as '<redacted>'.
-func SecretString(s Secret) Code {
-	return Code{parts: []part{{secret: true, shown: Quote(redacted), data: []byte(s.Reveal()), dataRef: secretStringRef}}}
+func secretString(s Secret) Code {
+	return Code{parts: []part{{secret: true, shown: quote(redacted), data: []byte(s.Reveal()), dataRef: secretStringRef}}}
 }
 
-// SecureString is (ConvertTo-SecureString -String <secret from the data
+// secureString is (ConvertTo-SecureString -String <secret from the data
 // frame> -AsPlainText -Force): the only way a straight-line script can make
 // a SecureString, for -Password and PSCredential.
-func SecureString(s Secret) Code {
-	return Concat(Raw("(ConvertTo-SecureString -String "), SecretString(s), Raw(" -AsPlainText -Force)"))
+func secureString(s Secret) Code {
+	return concat(raw("(ConvertTo-SecureString -String "), secretString(s), raw(" -AsPlainText -Force)"))
 }
 
-// Credential is a PSCredential built from literals:
+// credential is a PSCredential built from literals:
 // (New-Object System.Management.Automation.PSCredential -ArgumentList 'user', (ConvertTo-SecureString ...)).
-func Credential(user string, password Secret) Code {
-	return Concat(Raw("(New-Object System.Management.Automation.PSCredential -ArgumentList "),
-		Lit(user), Raw(", "), SecureString(password), Raw(")"))
+func credential(user string, password Secret) Code {
+	return concat(raw("(New-Object System.Management.Automation.PSCredential -ArgumentList "),
+		lit(user), raw(", "), secureString(password), raw(")"))
 }
 
-// Bytes is ([Convert]::FromBase64String('<base64>')), a byte[] argument such
+// byteArray is ([Convert]::FromBase64String('<base64>')), a byte[] argument such
 // as Import-ExchangeCertificate -FileData. Key material is secret: a PFX
 // holds the private key, so human renderings show only its size.
 //
 // The bytes travel in the data frame, never in code, whether secret or not
 // (a certificate file is data, and keeps the script small); outside a
 // script the part prints only the size.
-func Bytes(data []byte, secret bool) Code {
-	shown := fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<%d bytes>", len(data))))
+func byteArray(data []byte, secret bool) Code {
+	shown := fmt.Sprintf("([Convert]::FromBase64String(%s))", quote(fmt.Sprintf("<%d bytes>", len(data))))
 	if secret {
-		shown = fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<redacted %d bytes>", len(data))))
+		shown = fmt.Sprintf("([Convert]::FromBase64String(%s))", quote(fmt.Sprintf("<redacted %d bytes>", len(data))))
 	}
 	return Code{parts: []part{{secret: secret, shown: shown, data: append([]byte(nil), data...), dataRef: secretBytesRef}}}
 }
 
-// AddRemove is @{Add='a','b'; Remove='c'}: the form that changes a
+// addRemove is @{Add='a','b'; Remove='c'}: the form that changes a
 // MultiValuedProperty without touching the entries not named. Empty sides are
 // left out; both empty is $null.
-func AddRemove(add, remove []string) Code {
+func addRemove(add, remove []string) Code {
 	var items []string
 	if len(add) > 0 {
-		items = append(items, "Add="+QuoteList(add))
+		items = append(items, "Add="+quoteList(add))
 	}
 	if len(remove) > 0 {
-		items = append(items, "Remove="+QuoteList(remove))
+		items = append(items, "Remove="+quoteList(remove))
 	}
 	if len(items) == 0 {
-		return Null()
+		return null()
 	}
-	return Raw("@{" + strings.Join(items, "; ") + "}")
+	return code("@{" + strings.Join(items, "; ") + "}")
 }
 
-// Concat joins fragments without separators.
-func Concat(cs ...Code) Code {
+// concat joins fragments without separators.
+func concat(cs ...Code) Code {
 	var out Code
 	for _, c := range cs {
 		out.parts = append(out.parts, c.parts...)
@@ -223,19 +250,19 @@ func (s *Script) dataIndex(b []byte) int {
 }
 
 // open starts a block: the line (e.g. "try {") and one indent deeper.
-func (s *Script) open(line string) {
-	s.Linef("%s", line)
+func (s *Script) open(line constant) {
+	s.Line(raw(line))
 	s.indent++
 }
 
 // close ends a block with the line (e.g. "} finally {" or "}").
-func (s *Script) close(line string) {
+func (s *Script) close(line constant) {
 	s.indent--
-	s.Linef("%s", line)
+	s.Line(raw(line))
 }
 
 // reopen ends a block and starts the next at the same depth ("} catch {").
-func (s *Script) reopen(line string) {
+func (s *Script) reopen(line constant) {
 	s.indent--
 	s.open(line)
 }
@@ -253,9 +280,6 @@ func (s *Script) DataFrame() string {
 
 // DataItems counts the data frame's items.
 func (s *Script) DataItems() int { return len(s.data) }
-
-// Linef appends one statement of trusted code text (no values).
-func (s *Script) Linef(format string, args ...any) { s.Line(Raw(fmt.Sprintf(format, args...))) }
 
 // record notes a call the script makes.
 func (s *Script) record(c Call) { s.calls = append(s.calls, c) }

@@ -157,6 +157,21 @@ var organizationCases = map[string]ruleCase{
   auth: {username: u, passwordFrom: {env: P}}}`)},
 		want: []string{"warning OrganizationAllowUnencryptedUnused spec.allowBasicOverHTTP"},
 	},
+	"AllowBasicOverHTTPOnlyHTTPS": {
+		reason: "With https:// endpoints Basic is encrypted by TLS: allowBasicOverHTTP allows nothing and is not an insecure transport.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "https://win1.work.com:5986/wsman"}], allowBasicOverHTTP: true,
+  auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationAllowUnencryptedUnused spec.allowBasicOverHTTP"},
+	},
+	"BasicOverHTTPBothOptIns": {
+		reason: "Each opt-in that weakens the transport is warned about on its own field.",
+		noOrg:  true,
+		docs: []string{org(`{servers: [{name: WIN1, endpoint: "http://win1.work.com:5985/wsman"}], allowBasicOverHTTP: true, allowUnencrypted: true,
+  tls: {insecureSkipVerify: true}, auth: {method: basic, username: u, passwordFrom: {env: P}}}`)},
+		want: []string{"warning OrganizationInsecureTransport spec.allowBasicOverHTTP", "warning OrganizationInsecureTransport spec.allowUnencrypted",
+			"warning OrganizationInsecureTransport spec.tls.insecureSkipVerify"},
+	},
 	"OwnerValid": {
 		reason: "An owner id such as a repository name is kept in the connectors' marker.",
 		noOrg:  true,

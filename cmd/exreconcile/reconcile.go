@@ -142,7 +142,7 @@ func (a *app) reconcile(cmd *cobra.Command, mode controller.Mode, f *reconcileFl
 	var mu sync.Mutex
 	tty := a.color(a.err)
 	opts := controller.Options{Mode: mode, Prune: f.prune, AdoptUnowned: f.adoptUnowned, AllowReplace: f.allowReplace, Parallel: f.parallel,
-		ShowScript: f.showScript, Connect: a.connect, Timeout: timeout,
+		ShowScript: f.showScript, Connect: a.connect, Timeout: timeout, Now: a.now,
 		Progress: func(server, msg string) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
@@ -41,6 +42,8 @@ type app struct {
 	verbose int
 	// connect builds the WinRM runner of a server; tests may replace it.
 	connect controller.ConnectFunc
+	// now is the run's clock (nil: time.Now); the golden plans fix it.
+	now func() time.Time
 }
 
 // run executes the command line args and returns the process exit code.

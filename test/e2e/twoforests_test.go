@@ -75,7 +75,7 @@ var _ = Describe("the two-forests scenario (seeds 001, 002, 004)", Ordered, func
 		r := exreconcile("diff", "-f", dir, "--exit-code")
 		Expect(r.ExitCode).To(Equal(2), r.Stdout+r.Stderr)
 		Expect(r.Stdout).To(ContainSubstring("domainSecureEnabled: false -> true"))
-		Expect(r.Stdout).To(ContainSubstring("tlsSendDomainSecureList: [] -> [canoe.com]"))
+		Expect(r.Stdout).To(ContainSubstring("tlsSendDomainSecureList:\n      + canoe.com\n"))
 
 		r = exreconcile("apply", "-f", dir)
 		Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)

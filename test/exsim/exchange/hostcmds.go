@@ -37,13 +37,15 @@ func servicesOf(s *Server) []windowsService {
 
 // HostCommands returns the Windows cmdlets the model owns on a server's
 // powershell.exe: Restart-Service, which records restarts of the transport
-// service (README.md "ExchangeOrganization": restartTransportService OnChange).
+// service (README.md "ExchangeOrganization": restartTransportService OnChange)
+// and gives it a new process, and Get-WmiObject, which reads the services
+// and their processes (services.go).
 func (o *Org) HostCommands(server string) ([]ps.Command, error) {
 	s, ok := o.Server(server)
 	if !ok {
 		return nil, fmt.Errorf("no server %q in organisation %s", server, o.domain)
 	}
-	return []ps.Command{&restartService{org: o, srv: s}}, nil
+	return []ps.Command{&restartService{org: o, srv: s}, &getWmiObject{org: o, srv: s}}, nil
 }
 
 // restartService is Microsoft.PowerShell.Management's Restart-Service.
@@ -77,12 +79,6 @@ func (r *restartService) Params() []ps.ParamSpec {
 func (r *restartService) Invoke(call *ps.Call) ([]any, error) {
 	r.org.mu.Lock()
 	defer r.org.mu.Unlock()
-	if r.org.fault(restartServiceName) != "" {
-		return nil, &ps.ErrorRecord{Message: "Service 'Microsoft Exchange Transport (MSExchangeTransport)' cannot be started due to the following error: Cannot start service MSExchangeTransport on computer '.'.",
-			Category: "OpenError", Reason: "ServiceCommandException", ExceptionType: "Microsoft.PowerShell.Commands.ServiceCommandException",
-			TargetName: "MSExchangeTransport", TargetType: "ServiceController",
-			FullyQualifiedErrorId: "StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand"}
-	}
 	byDisplay := call.Has("DisplayName")
 	var names []any
 	if byDisplay {
@@ -95,6 +91,24 @@ func (r *restartService) Invoke(call *ps.Call) ([]any, error) {
 		if len(names) == 0 {
 			names = flatten(call.Input)
 		}
+	}
+	if r.org.fault(restartServiceName) != "" {
+		// The service stopped and did not start again: its process is
+		// the old one's until a restart succeeds [INFER: a failed start
+		// leaves the service stopped on Windows; the model keeps the old
+		// start time, which is what makes the restart pending].
+		svc := windowsService{"MSExchangeTransport", "Microsoft Exchange Transport"}
+		for _, n := range names {
+			for _, x := range servicesOf(r.srv) {
+				if strings.EqualFold(strings.TrimSpace(fmt.Sprint(n)), x.name) {
+					svc = x
+				}
+			}
+		}
+		return nil, &ps.ErrorRecord{Message: fmt.Sprintf("Service '%s (%s)' cannot be started due to the following error: Cannot start service %s on computer '.'.", svc.display, svc.name, svc.name),
+			Category: "OpenError", Reason: "ServiceCommandException", ExceptionType: "Microsoft.PowerShell.Commands.ServiceCommandException",
+			TargetName: svc.name, TargetType: "ServiceController",
+			FullyQualifiedErrorId: "StartServiceFailed,Microsoft.PowerShell.Commands.RestartServiceCommand"}
 	}
 	var out []any
 	for _, n := range names {
@@ -110,6 +124,7 @@ func (r *restartService) Invoke(call *ps.Call) ([]any, error) {
 			}
 			matched = true
 			r.srv.restarts = append(r.srv.restarts, Restart{Service: svc.name, Time: r.org.now()})
+			r.srv.restartProcess(svc.name)
 			if b, _ := call.Args["PassThru"].(bool); b {
 				out = append(out, serviceObject(svc))
 			}

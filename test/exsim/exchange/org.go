@@ -93,6 +93,11 @@ type Org struct {
 	// (Changes, tlsselect.go).
 	generation uint64
 	changeCh   chan struct{}
+	// boot is when the servers' services started (this process's start:
+	// exsim starting is the servers booting); lastPID numbers their
+	// processes (services.go).
+	boot    time.Time
+	lastPID int
 }
 
 // NewOrg builds an organisation whose servers look freshly installed:
@@ -129,6 +134,7 @@ func newEmptyOrg(opts Options) (*Org, error) {
 	}
 	o := &Org{domain: opts.Domain, orgName: opts.OrganizationName, dc: opts.DomainController,
 		loc: opts.Location, clock: opts.Clock, opts: opts, faults: map[string]string{}}
+	o.boot = o.clock()
 	for name, kind := range opts.Faults {
 		if err := o.setFault(name, kind); err != nil {
 			return nil, err

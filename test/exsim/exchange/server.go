@@ -23,8 +23,11 @@ type Server struct {
 	certs        []*certificate
 	// smtpCert is the thumbprint of the internal transport certificate (the
 	// default SMTP certificate Enable-ExchangeCertificate offers to overwrite).
-	smtpCert   string
-	restarts   []Restart
+	smtpCert string
+	restarts []Restart
+	// procs are the processes of its services by lower-case service name
+	// (services.go); a service without one runs since the boot.
+	procs      map[string]*serviceProcess
 	edgeSend   []*sendConnector
 	edgeConfig *transportConfig
 	// files are the paths Exchange 2013 cmdlets write and read on the

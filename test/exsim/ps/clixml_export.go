@@ -191,6 +191,9 @@ func (w *clixmlSerializer) scalar(s Scalar, prop string) error {
 		w.prim("S", prop, clixmlEncodeString(s.String()))
 	case t == "System.Guid":
 		w.prim("G", prop, s.String())
+	case t == "System.UInt32":
+		// WMI's uint32 properties (ProcessId, ExitCode).
+		w.prim("U32", prop, s.String())
 	case t == "System.TimeSpan":
 		d, ok := parseTimeSpanText(s.String())
 		if !ok {
