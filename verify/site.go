@@ -94,11 +94,19 @@ func expectedCertificate(site *v1alpha1.Site, org *v1alpha1.ExchangeOrganization
 	}
 	if ref := rc.Spec.TLSCertificateRef; ref != nil {
 		for _, c := range site.ExchangeCertificates() {
-			if site.Organization(c) == org && c.Name == *ref && c.Spec.Thumbprint != "" {
-				return &ExpectedCertificate{Thumbprint: c.NormalizedThumbprint(), Source: fmt.Sprintf("ExchangeCertificate %q, named by tlsCertificateRef", c.Name)}, ""
+			if site.Organization(c) != org || c.Name != *ref {
+				continue
 			}
+			thumb := ""
+			if c.Spec.Thumbprint != "" || c.Spec.Source != nil && c.Spec.Source.CertFile != "" {
+				thumb = declaredThumbprint(site, c)
+			}
+			if thumb == "" {
+				return nil, fmt.Sprintf("tlsCertificateRef %q: ExchangeCertificate %q declares no thumbprint, and verify does not open a PFX (that needs its password)", *ref, c.Name)
+			}
+			return &ExpectedCertificate{Thumbprint: thumb, Source: fmt.Sprintf("ExchangeCertificate %q, named by tlsCertificateRef", c.Name)}, ""
 		}
-		return nil, fmt.Sprintf("tlsCertificateRef %q names no ExchangeCertificate with a declared thumbprint", *ref)
+		return nil, fmt.Sprintf("tlsCertificateRef %q names no declared ExchangeCertificate", *ref)
 	}
 	var covering, unread []*v1alpha1.ExchangeCertificate
 	for _, c := range site.ExchangeCertificates() {
