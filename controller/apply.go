@@ -19,7 +19,7 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 		}
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() || len(e.calls) == 0 {
+		if !e.Changed() || len(e.calls) == 0 || r.admit != nil && !r.admit(e) {
 			continue
 		}
 		if e.Action == ActionReplace && !r.opts.AllowReplace {
@@ -50,6 +50,9 @@ func (r *runner) schedule(orgs []*orgRun, cs *ChangeSet) {
 	for _, rs := range cs.Restarts {
 		o := orgOf(orgs, rs.Organization)
 		if o == nil {
+			continue
+		}
+		if r.restartFilter != nil && !r.restartFilter(rs) {
 			continue
 		}
 		// A pending restart runs on its own (pending.go).
@@ -89,6 +92,7 @@ func (r *runner) applyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 			return
 		}
 		r.progress(s.spec.Name, "applying %d calls", len(s.calls))
+		s.verified, s.verifyErr = nil, nil
 		sctx, cancel := r.serverCtx(ctx, s)
 		defer cancel()
 		res, err := s.remote.Apply(sctx, s.groups, s.reads())
@@ -228,7 +232,7 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 		r.plan(o, after)
 	}
 	for _, e := range cs.Entries {
-		if !e.Changed() {
+		if !e.Changed() || r.phases.blocked[e] {
 			continue
 		}
 		o := orgOf(touched, e.Organization)
@@ -269,6 +273,9 @@ func (r *runner) verifyAll(ctx context.Context, orgs []*orgRun, cs *ChangeSet) {
 // scripts renders, per server, the apply script the plan would run, with
 // secrets redacted (--show-script).
 func (r *runner) scripts(orgs []*orgRun, cs *ChangeSet) map[string]string {
+	if len(r.phases.rotations) > 0 && r.admit == nil {
+		return r.phaseScripts(orgs, cs)
+	}
 	// The script of a replacement is shown as --allow-replace would run it.
 	saved, allow := r.opts.Mode, r.opts.AllowReplace
 	r.opts.Mode, r.opts.AllowReplace = ModePlan, true

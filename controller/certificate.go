@@ -80,6 +80,11 @@ func (r *runner) prepareCertificates(o *orgRun) error {
 			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: %w", c.Name, err))
 			continue
 		}
+		if c.Spec.Thumbprint == "" {
+			// Left out, the thumbprint is the file's (the run's copy of
+			// the declaration; the manifest is not changed).
+			c.Spec.Thumbprint = src.thumbprint
+		}
 		if !strings.EqualFold(src.thumbprint, c.Spec.Thumbprint) {
 			errs = append(errs, fmt.Errorf("ExchangeCertificate %q: %s holds the certificate with thumbprint %s, not the declared %s; "+
 				"correct spec.thumbprint or the file (nothing was contacted)",
@@ -249,7 +254,12 @@ func bindCertificates(b *binding) []resource {
 		if r.site.Organization(c) != o.org || !certificateDeclaredOn(o, c, b.server.spec.Name) {
 			continue
 		}
+		if req := newCertRequest(b, c); req != nil {
+			out = append(out, req)
+			continue
+		}
 		out = append(out, newCertificate(b.identity(c), c, b.obs, o.certs[strings.ToUpper(c.Spec.Thumbprint)], r.now()))
+		out = append(out, supersededCertificates(b, c)...)
 	}
 	return out
 }
@@ -431,7 +441,7 @@ func (c *certificate) create() ([]exchange.Call, error) {
 	// and Enable fails with PrivateKeyMissing, which would stop every later
 	// call on the server: import it (certutil -repairstore needs it in the
 	// store) but enable nothing.
-	if src.keyless && !hasPendingRequest(c.obs) {
+	if src.keyless && !pendingCompletes(c.obs, src.cert) {
 		serial := "<serial number>"
 		if src.cert != nil {
 			serial = strings.ToUpper(hex.EncodeToString(src.cert.SerialNumber.Bytes()))

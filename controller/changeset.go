@@ -116,6 +116,9 @@ type ChangeSet struct {
 	// Restarts are the transport service restarts apply runs after the
 	// calls of their server (restartTransportService: OnChange).
 	Restarts []*Restart `json:"restarts,omitempty"`
+	// Phases are the ordered steps of a certificate rotation, per
+	// organisation (phases.go); empty for an ordinary run.
+	Phases []*Phase `json:"phases,omitempty"`
 	// Errors are the failures of the run: a server that could not be
 	// observed, a refused replacement, a failed call.
 	Errors []RunError `json:"errors,omitempty"`

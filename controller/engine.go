@@ -95,6 +95,7 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		r.plan(o, cs)
 	}
 	cs.Sort()
+	r.planPhases(orgs, cs)
 	r.planRestarts(orgs, cs)
 	started := r.now().UTC().Truncate(time.Second)
 	report := &Report{Mode: opts.Mode, ChangeSet: cs, StartedAt: &started}
@@ -102,8 +103,9 @@ func Run(ctx context.Context, site *v1alpha1.Site, opts Options) (*Report, error
 		report.Scripts = r.scripts(orgs, cs)
 	}
 	if opts.Mode == ModeApply {
-		r.applyAll(ctx, orgs, cs)
+		r.applyPhases(ctx, orgs, cs)
 		r.verifyAll(ctx, orgs, cs)
+		cs.Errors = append(cs.Errors, r.unreportedFileErrors(cs)...)
 	}
 	r.setConditions(cs)
 	report.Commands = r.commands(orgs)
@@ -120,6 +122,14 @@ type runner struct {
 	log  logr.Logger
 	sem  chan struct{}
 	mu   sync.Mutex
+	// fileErrors are local files apply could not write (certificate
+	// requests), found after the plan was reported.
+	fileErrors []RunError
+	// admit, when set, limits schedule to the entries of the phase being
+	// applied, and restartFilter the restarts (phases.go).
+	admit         func(*Entry) bool
+	restartFilter func(*Restart) bool
+	phases        phaseState
 }
 
 // orgRun is one organisation within a run.
@@ -133,6 +143,14 @@ type orgRun struct {
 	creds map[string]*exchange.CredentialSpec
 	// certs holds the prepared certificate files by thumbprint.
 	certs map[string]*certSource
+	// roots holds the TrustedRootCertificate files by metadata.name.
+	roots map[string]*rootSource
+	// refs are the resolved tlsCertificateRefs of the last plan, by
+	// identity key (certref.go).
+	refs map[string]*certRef
+	// superseded names, by identity key, the declared certificate each
+	// superseded certificate entry belongs to (supersede.go).
+	superseded map[string]string
 }
 
 // serverRun is one server within a run.
@@ -145,7 +163,9 @@ type serverRun struct {
 	// readsServices: the organisation restarts on change, so observe reads
 	// the transport services too (pending.go).
 	readsServices bool
-	applied       bool
+	// readsHybrid adds the hybrid configuration to the organisation's reads.
+	readsHybrid bool
+	applied     bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation
@@ -164,11 +184,15 @@ type serverRun struct {
 	timeoutSource string
 	budget        time.Duration
 	budgetSet     bool
+
+	// readsRoots: a TrustedRootCertificate is declared for the server.
+	readsRoots bool
 }
 
 // reads is what observing this server reads: the same after apply as before.
 func (s *serverRun) reads() exchange.Reads {
-	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, TransportServices: s.readsServices}
+	return exchange.Reads{Organization: s.readsOrg, ReceiveConnectors: true, Certificates: true, Roots: s.readsRoots,
+		Hybrid: s.readsOrg && s.readsHybrid, TransportServices: s.readsServices}
 }
 
 func (r *runner) progress(server, format string, args ...any) {
@@ -209,6 +233,9 @@ func (r *runner) prepare() ([]*orgRun, error) {
 		if err := r.prepareCertificates(o); err != nil {
 			errs = append(errs, err)
 		}
+		if err := r.prepareTrustedRoots(o); err != nil {
+			errs = append(errs, err)
+		}
 		// Relative file names in a manifest are relative to its folder.
 		conn := *org
 		if t := org.Spec.TLS; t != nil && t.CAFile != "" {
@@ -233,6 +260,7 @@ func (r *runner) prepare() ([]*orgRun, error) {
 			}
 			timeout, source := r.serverTimeout(org)
 			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
+				readsRoots:    r.rootsDeclaredOn(org, srv.Name),
 				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}
 		orgs = append(orgs, o)
@@ -281,7 +309,7 @@ func (o *orgRun) orgReaders() []*serverRun {
 func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 	for _, o := range orgs {
 		if readers := o.orgReaders(); len(readers) > 0 {
-			readers[0].readsOrg = true
+			readers[0].readsOrg, readers[0].readsHybrid = true, r.needsHybrid(o)
 		}
 	}
 	r.each(orgs, func(o *orgRun, s *serverRun) {
@@ -314,7 +342,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			sctx, cancel := r.serverCtx(ctx, s)
-			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, TransportServices: s.readsServices})
+			obs, err := s.remote.Observe(sctx, exchange.Reads{Organization: true, Hybrid: r.needsHybrid(o), TransportServices: s.readsServices})
 			err = s.timedOut(sctx, err)
 			cancel()
 			if err == nil {
@@ -324,6 +352,7 @@ func (r *runner) observeAll(ctx context.Context, orgs []*orgRun) {
 				continue
 			}
 			s.obs.SendConnectors, s.obs.TransportConfig, s.readsOrg = obs.SendConnectors, obs.TransportConfig, true
+			s.obs.HybridConfiguration, s.readsHybrid = obs.HybridConfiguration, r.needsHybrid(o)
 			o.orgServer = s
 			break
 		}

@@ -66,6 +66,9 @@ func Export(ctx context.Context, site *v1alpha1.Site, opts Options) ([]byte, []R
 			if tc := os.obs.TransportConfig; tc != nil {
 				docs = append(docs, exportTransportConfig(o.org.Name, tc, ref))
 			}
+			if h := os.obs.HybridConfiguration; h != nil && h.TlsCertificateName != "" {
+				docs = append(docs, exportHybrid(h, ref))
+			}
 		}
 		certs := map[string]*v1alpha1.ExchangeCertificate{}
 		var certOrder []string

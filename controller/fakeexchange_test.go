@@ -26,6 +26,7 @@ type fakeOrg struct {
 	tlsReceive []string
 	// tcChanged is the TransportConfig's WhenChanged.
 	tcChanged time.Time
+	hybrid    *exchange.ObservedHybridConfiguration
 }
 
 // fakeCommand is one command a fake server ran: observe, observe+org or
@@ -56,6 +57,7 @@ type fakeServer struct {
 	// Restart-Service that completes starts its service at restartedAt.
 	services    []exchange.ObservedService
 	restartedAt time.Time
+	roots       []exchange.ObservedRoot
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
 	// silent makes every command wait for its context, as a server that
@@ -182,11 +184,18 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 			obs.TransportConfig.WhenChanged = time.Time{}
 		}
 	}()
+	if reads.Roots {
+		obs.Roots = append([]exchange.ObservedRoot(nil), f.roots...)
+	}
 	if reads.Organization {
 		f.org.mu.Lock()
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)
 		obs.TransportConfig = &exchange.ObservedTransportConfig{TLSSendDomainSecureList: append([]string(nil), f.org.tlsSend...),
 			TLSReceiveDomainSecureList: append([]string(nil), f.org.tlsReceive...), WhenChanged: f.org.tcChanged}
+		if reads.Hybrid && f.org.hybrid != nil {
+			h := *f.org.hybrid
+			obs.HybridConfiguration = &h
+		}
 		f.org.mu.Unlock()
 	}
 	return obs

@@ -42,14 +42,17 @@ type kind struct {
 	bind func(b *binding) []resource
 }
 
-// kinds lists every kind in the order a run plans and applies them:
-// certificates before the connectors that use them, connectors before the
-// TransportConfig lists that refer to their domains.
+// kinds lists every kind in the order a run plans and applies them: the
+// roots that certificate chains need, certificates before the connectors
+// that use them, connectors before the TransportConfig lists that refer to
+// their domains.
 var kinds = []kind{
+	{name: v1alpha1.KindTrustedRootCertificate, scope: serverScope, bind: bindTrustedRoots},
 	{name: v1alpha1.KindExchangeCertificate, scope: serverScope, bind: bindCertificates},
 	{name: v1alpha1.KindSendConnector, scope: organizationScope, bind: bindSendConnectors},
 	{name: v1alpha1.KindReceiveConnector, scope: serverScope, bind: bindReceiveConnectors},
 	{name: v1alpha1.KindTransportConfig, scope: organizationScope, bind: bindTransportConfig},
+	{name: v1alpha1.KindHybridConfiguration, scope: organizationScope, bind: bindHybridConfiguration},
 }
 
 // kindRank is the position of a kind in the kinds table.

@@ -59,10 +59,11 @@ var receiveFields = fields[receiveDecl, receiveObs, receiveSpec]{
 // receiveUnmanaged are the ReceiveConnectorSpec fields that are not
 // compared, and why.
 var receiveUnmanaged = map[string]string{
-	"organizationRef": "names the organisation, not a setting",
-	"server":          "part of the identity",
-	"ensure":          "decides the action",
-	"usage":           "creation only: compared through what it implies (receiveUsageImplies)",
+	"organizationRef":   "names the organisation, not a setting",
+	"server":            "part of the identity",
+	"ensure":            "decides the action",
+	"usage":             "creation only: compared through what it implies (receiveUsageImplies)",
+	"tlsCertificateRef": "resolved into tlsCertificateName (certref.go)",
 }
 
 // receiveOps is the rest of the ReceiveConnector kind.
@@ -119,7 +120,8 @@ func bindReceiveConnectors(b *binding) []resource {
 		if site.Organization(rc) != b.org.org || !strings.EqualFold(rc.Spec.Server, server) {
 			continue
 		}
-		out = append(out, &connector[receiveDecl, receiveObs, receiveSpec]{id: b.identity(rc), decl: &rc.Spec,
+		spec, refNotes := receiveWithRef(b, rc)
+		out = append(out, &connector[receiveDecl, receiveObs, receiveSpec]{id: b.identity(rc), decl: spec, extra: refNotes,
 			cur: findReceive(observed, rc.Name), gone: rc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: receiveOps, owner: b.org.org.Spec.Owner})
 	}
 	if b.obs == nil || !b.r.opts.Prune {

@@ -79,7 +79,7 @@ const Legend = "Symbols: + create, ~ change, - remove, ± replace (remove, then 
 func (r *Report) WriteText(w io.Writer, verbose bool) error {
 	var b strings.Builder
 	cs := r.ChangeSet
-	legend := len(cs.Restarts) > 0
+	legend := len(cs.Restarts) > 0 || len(cs.Phases) > 0
 	for _, e := range cs.Entries {
 		legend = legend || e.Changed() || verbose || len(e.Notes) > 0 || e.Action == ActionUnknown
 	}
@@ -108,6 +108,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			}
 		}
 	}
+	writePhases(&b, cs.Phases, r.Mode)
 	for _, rs := range cs.Restarts {
 		fmt.Fprintf(&b, "%s\n", rs)
 		if r.Mode == ModeApply {
@@ -170,6 +171,9 @@ func (r *Report) Summary() string {
 	tail += restartTail(cs.Restarts, r.Mode)
 	switch {
 	case n.Pending() == 0 && len(cs.Errors) == 0 && tail == "":
+		if w := awaitingCount(cs); w > 0 {
+			return fmt.Sprintf("No changes. %d objects in sync, %d waiting for an issued certificate.", n[OutcomeUnchanged]-w, w)
+		}
 		return fmt.Sprintf("No changes. %d objects in sync.", n[OutcomeUnchanged])
 	case r.Mode == ModeApply:
 		return fmt.Sprintf("Applied: %d created, %d changed, %d removed, %d replaced, %d unchanged%s.",

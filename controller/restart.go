@@ -80,7 +80,7 @@ func (r *runner) planRestarts(orgs []*orgRun, cs *ChangeSet) {
 		}
 		byKey := map[string]*Restart{}
 		for _, e := range cs.Entries {
-			if e.Organization != o.org.Name || !r.willRun(e) {
+			if e.Organization != o.org.Name || !r.willRun(e) || !readByTransport(e) {
 				continue
 			}
 			s := o.serverByName(e.RunOn)

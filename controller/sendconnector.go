@@ -101,9 +101,10 @@ func fingerprinted(spec *sendSpec, base string) error {
 
 // sendUnmanaged are the SendConnectorSpec fields that are not compared, and why.
 var sendUnmanaged = map[string]string{
-	"organizationRef": "names the organisation, not a setting",
-	"ensure":          "decides the action",
-	"usage":           "creation only: compared through what it implies (sendUsageImplies)",
+	"organizationRef":   "names the organisation, not a setting",
+	"ensure":            "decides the action",
+	"usage":             "creation only: compared through what it implies (sendUsageImplies)",
+	"tlsCertificateRef": "resolved into tlsCertificateName (certref.go)",
 }
 
 // sendCompanions adds the parameters Exchange wants on the same command
@@ -171,9 +172,11 @@ func bindSendConnectors(b *binding) []resource {
 		if site.Organization(sc) != b.org.org {
 			continue
 		}
-		d := &sendDecl{SendConnectorSpec: &sc.Spec, cred: b.org.creds[strings.ToLower(sc.Name)]}
-		out = append(out, &connector[sendDecl, sendObs, sendSpec]{id: b.identity(sc), decl: d,
-			cur: findSend(observed, sc.Name), gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps, owner: b.org.org.Spec.Owner})
+		cur := findSend(observed, sc.Name)
+		spec, refNotes := sendWithRef(b, sc, cur)
+		d := &sendDecl{SendConnectorSpec: spec, cred: b.org.creds[strings.ToLower(sc.Name)]}
+		out = append(out, &connector[sendDecl, sendObs, sendSpec]{id: b.identity(sc), decl: d, extra: refNotes,
+			cur: cur, gone: sc.Spec.Ensure == v1alpha1.EnsureAbsent, v: b.version(), ops: sendOps, owner: b.org.org.Spec.Owner})
 	}
 	if b.obs == nil || !b.r.opts.Prune {
 		return out

@@ -63,6 +63,11 @@ func (r *runner) setConditions(cs *ChangeSet) {
 				readyReason = ReasonNotApplied
 			}
 		}
+		if n, ok := awaitingNote(e); ok && ready {
+			// Nothing to apply, yet the certificate is not there: the CA
+			// has to issue it.
+			ready, readyReason = false, n.Reason
+		}
 		st.Set(condition(ConditionReady, boolStatus(ready), readyReason, ""))
 		e.Outcome = entryOutcome(e, r.opts.Mode)
 	}

@@ -153,6 +153,9 @@ func ApplyScript(req ApplyRequest) (*Script, error) {
 		return nil, fmt.Errorf("%w: no calls to apply on %s", ErrInvalidRequest, req.Target.Name)
 	}
 	for _, c := range calls {
+		if len(c.body) > 0 {
+			continue
+		}
 		if err := CheckCall(req.Target.Version, c); err != nil {
 			return nil, err
 		}
@@ -176,6 +179,19 @@ func ApplyScript(req ApplyRequest) (*Script, error) {
 		s.open("try {")
 		for _, c := range g.Calls {
 			n++
+			if len(c.body) > 0 {
+				// Statements, not a cmdlet: $ErrorActionPreference 'Stop'
+				// and .NET exceptions end the try block the same way.
+				s.Line(Lit(callBegin(n)))
+				for _, l := range c.body {
+					s.Line(l)
+				}
+				for _, b := range c.builtins {
+					s.record(b)
+				}
+				s.Line(Lit(callEnd(n)))
+				continue
+			}
 			run := Call{Cmdlet: c.Cmdlet, Params: append(append([]Param(nil), c.Params...), Param{Name: "ErrorAction", Value: Lit("Stop")})}
 			s.Line(Lit(callBegin(n)))
 			s.Line(Concat(run.Code(), Raw(" | Out-Null")))

@@ -11,6 +11,12 @@ import (
 type Call struct {
 	Cmdlet string
 	Params []Param
+	// body, when set, is the call as statements of this package's own
+	// (the X509Store calls of the Root store, which are .NET methods, not
+	// cmdlets): Cmdlet then only names it in reports and errors. builtins
+	// are the commands body uses, for the parameter check.
+	body     []Code
+	builtins []Call
 }
 
 // Param is one named parameter of a Call.
@@ -64,7 +70,7 @@ func (c *Call) Param(name string) (Param, bool) {
 
 // Without returns a copy of the call without the parameters named.
 func (c Call) Without(names ...string) Call {
-	out := Call{Cmdlet: c.Cmdlet}
+	out := Call{Cmdlet: c.Cmdlet, body: c.body, builtins: c.builtins}
 	for _, p := range c.Params {
 		drop := false
 		for _, n := range names {
@@ -81,6 +87,16 @@ func (c Call) Without(names ...string) Call {
 
 // Code renders the call as one PowerShell command.
 func (c Call) Code() Code {
+	if len(c.body) > 0 {
+		var out Code
+		for i, l := range c.body {
+			if i > 0 {
+				out = Concat(out, Raw("; "))
+			}
+			out = Concat(out, l)
+		}
+		return out
+	}
 	out := Raw(c.Cmdlet)
 	for _, p := range c.Params {
 		switch {

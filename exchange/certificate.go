@@ -31,11 +31,12 @@ type ObservedCertificate struct {
 	IsSelfSigned       bool             `json:"isSelfSigned"`
 	FriendlyName       string           `json:"friendlyName,omitempty"`
 	RootCAType         string           `json:"rootCAType,omitempty"`
+	CertificateRequest string           `json:"certificateRequest,omitempty"` // a pending request's PKCS #10 text (Base64)
 	Problems           []*PropertyError `json:"problems,omitempty"`
 }
 
 var certificateProperties = []string{"Thumbprint", "Services", "Status", "HasPrivateKey", "NotAfter", "NotBefore",
-	"Subject", "Issuer", "CertificateDomains", "SerialNumber", "IsSelfSigned", "FriendlyName", "RootCAType"}
+	"Subject", "Issuer", "CertificateDomains", "SerialNumber", "IsSelfSigned", "FriendlyName", "RootCAType", "CertificateRequest"}
 
 const certificateFrame = "certificates"
 
@@ -67,6 +68,7 @@ func parseCertificates(scan *stdoutScan) ([]ObservedCertificate, error) {
 			IsSelfSigned:       r.boolean("IsSelfSigned"),
 			FriendlyName:       r.str("FriendlyName"),
 			RootCAType:         r.str("RootCAType"),
+			CertificateRequest: r.str("CertificateRequest"),
 		}
 		if !r.has("NotAfter") {
 			r.fail("NotAfter", "", errors.New("no value"))

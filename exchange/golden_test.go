@@ -98,7 +98,7 @@ func smartHosts(tb *testing.T, ss ...string) []value.SmartHost {
 // goldenCases covers every script variant: observe per role, session mode,
 // version and reads; apply per action kind.
 func goldenCases() []goldenCase {
-	return []goldenCase{
+	return append([]goldenCase{
 		observeCase("observe-mailbox-2019-org", mailbox(Exchange2019), allReads),
 		observeCase("observe-mailbox-unknown-server", mailbox(VersionUnknown), Reads{ReceiveConnectors: true, Certificates: true}),
 		observeCase("observe-mailbox-2010-snapin", func() Target { t := mailbox(Exchange2010); t.Session = SessionSnapIn; return t }(), allReads),
@@ -218,7 +218,7 @@ func goldenCases() []goldenCase {
 				RestartTransportService(TransportServiceName),
 			}
 		}),
-	}
+	}, append(csrGoldenCases(), rotationGoldenCases()...)...)
 }
 
 func TestGoldenScripts(t *testing.T) {

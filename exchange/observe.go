@@ -26,6 +26,11 @@ type Reads struct {
 	// TransportServices reads the transport services' process start times
 	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
 	TransportServices bool
+	// Roots reads the server's LocalMachine Root store (trustedroot.go).
+	Roots bool
+	// Hybrid reads the organisation's hybrid configuration (with
+	// Organization, on the same one server).
+	Hybrid bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -40,6 +45,11 @@ type Observation struct {
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
 	// TransportServices are set when the request read them (services.go).
 	TransportServices []ObservedService `json:"transportServices,omitempty"`
+	// Roots is the LocalMachine Root store, when the request read it.
+	Roots []ObservedRoot `json:"roots,omitempty"`
+	// HybridConfiguration is set when the request read it and the
+	// organisation has one.
+	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -63,6 +73,12 @@ func (o *Observation) Err() error {
 	}
 	for _, s := range o.TransportServices {
 		all = append(all, s.Problems...)
+	}
+	for _, c := range o.Roots {
+		all = append(all, c.Problems...)
+	}
+	if o.HybridConfiguration != nil {
+		all = append(all, o.HybridConfiguration.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -142,12 +158,18 @@ func (r ObserveRequest) parts() []observePart {
 	if r.Certificates {
 		parts = append(parts, certificatePart(t.Name))
 	}
+	if r.Roots {
+		parts = append(parts, rootPart())
+	}
 	if r.Organization {
 		parts = append(parts, connector(sendConnectorPart(t)))
 		if t.Mode() != SessionSnapIn {
 			parts = append(parts, sendConnectorCredentialPart())
 		}
 		parts = append(parts, connector(transportConfigPart()))
+		if r.Hybrid {
+			parts = append(parts, hybridConfigurationPart())
+		}
 	}
 	if r.TransportServices {
 		parts = append(parts, servicesPart(), processesPart())
@@ -213,6 +235,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 	}
+	if req.Roots {
+		if obs.Roots, err = parseRoots(scan); err != nil {
+			return nil, err
+		}
+	}
 	if req.Organization {
 		if obs.SendConnectors, err = parseSendConnectors(scan); err != nil {
 			return nil, err
@@ -222,6 +249,11 @@ func parseObservationScan(req ObserveRequest, res *Result, stderr Stderr, scan *
 			return nil, err
 		}
 		obs.TransportConfig = &tc
+		if req.Hybrid {
+			if obs.HybridConfiguration, err = parseHybridConfiguration(scan); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if req.TransportServices {
 		if obs.TransportServices, err = parseServices(scan); err != nil {

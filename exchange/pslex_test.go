@@ -159,7 +159,9 @@ var (
 	allowedMembers = map[string]bool{"FromBase64String": true, "ToBase64String": true, "UTF8": true, "GetBytes": true,
 		"GetString": true, "Join": true, "Create": true, "In": true, "ReadToEnd": true, "Split": true,
 		"GetTempFileName": true, "ReadAllBytes": true, "Exception": true, "Message": true,
-		"FullyQualifiedErrorId": true, "CategoryInfo": true, "Category": true, "Reason": true}
+		"FullyQualifiedErrorId": true, "CategoryInfo": true, "Category": true, "Reason": true,
+		// X509Store methods (.NET 2.0) of the Root store calls.
+		"Open": true, "Add": true, "Remove": true, "Close": true}
 	// blockWords may open a { } block: try/catch/finally (PowerShell 2.0,
 	// about_Try_Catch_Finally), the only blocks the remote contract allows.
 	blockWords   = map[string]bool{"try": true, "catch": true, "finally": true}

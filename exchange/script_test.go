@@ -155,8 +155,8 @@ func TestParamSupported(t *testing.T) {
 	for _, ps := range idx {
 		rows += len(ps)
 	}
-	if len(idx) != 19 || rows < 300 {
-		t.Errorf("params.tsv: %d cmdlets, %d distinct parameters; want 19 cmdlets", len(idx), rows)
+	if len(idx) != 21 || rows < 300 {
+		t.Errorf("params.tsv: %d cmdlets, %d distinct parameters; want 21 cmdlets", len(idx), rows)
 	}
 }
 

@@ -202,4 +202,5 @@ var builtinParams = map[string][]string{
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
 	"Get-WmiObject":          {"Class", "Filter", "ErrorAction"},
+	"Get-ChildItem":          {"Path", "ErrorAction"},
 }

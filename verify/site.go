@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"crypto/sha1"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -90,6 +92,14 @@ func expectedCertificate(site *v1alpha1.Site, org *v1alpha1.ExchangeOrganization
 		}
 		return nil, "tlsCertificateName is not <I>issuer<S>subject"
 	}
+	if ref := rc.Spec.TLSCertificateRef; ref != nil {
+		for _, c := range site.ExchangeCertificates() {
+			if site.Organization(c) == org && c.Name == *ref && c.Spec.Thumbprint != "" {
+				return &ExpectedCertificate{Thumbprint: c.NormalizedThumbprint(), Source: fmt.Sprintf("ExchangeCertificate %q, named by tlsCertificateRef", c.Name)}, ""
+			}
+		}
+		return nil, fmt.Sprintf("tlsCertificateRef %q names no ExchangeCertificate with a declared thumbprint", *ref)
+	}
 	var covering, unread []*v1alpha1.ExchangeCertificate
 	for _, c := range site.ExchangeCertificates() {
 		if site.Organization(c) != org || c.Spec.Services == nil || !c.Spec.Services.Has(value.ServiceSMTP) || !holds(c, rc.Spec.Server) {
@@ -105,8 +115,10 @@ func expectedCertificate(site *v1alpha1.Site, org *v1alpha1.ExchangeOrganization
 	}
 	switch {
 	case len(covering) == 1 && len(unread) == 0:
-		return &ExpectedCertificate{Thumbprint: covering[0].NormalizedThumbprint(),
+		return &ExpectedCertificate{Thumbprint: declaredThumbprint(site, covering[0]),
 			Source: fmt.Sprintf("ExchangeCertificate %q, enabled for SMTP, covers %s", covering[0].Name, fqdn)}, ""
+	case len(covering) == 0 && len(unread) == 1 && unread[0].Spec.Thumbprint == "":
+		return nil, fmt.Sprintf("ExchangeCertificate %q declares no thumbprint and its certificate file cannot be read (a request not issued yet?)", unread[0].Name)
 	case len(covering) == 0 && len(unread) == 1:
 		return &ExpectedCertificate{Thumbprint: unread[0].NormalizedThumbprint(),
 			Source: fmt.Sprintf("ExchangeCertificate %q, the only one declared for SMTP on %s", unread[0].Name, rc.Spec.Server)}, ""
@@ -123,6 +135,23 @@ func holds(c *v1alpha1.ExchangeCertificate, server string) bool {
 		}
 	}
 	return false
+}
+
+// declaredThumbprint is c's thumbprint: the declared one, else the SHA-1
+// of its source.certFile (a thumbprint left out is the file's).
+func declaredThumbprint(site *v1alpha1.Site, c *v1alpha1.ExchangeCertificate) string {
+	if c.Spec.Thumbprint != "" {
+		return c.NormalizedThumbprint()
+	}
+	data, err := os.ReadFile(site.Path(c, c.Spec.Source.CertFile))
+	if err != nil {
+		return ""
+	}
+	if b, _ := pem.Decode(data); b != nil {
+		data = b.Bytes
+	}
+	sum := sha1.Sum(data)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
 // certificateNames reads the names of a declared certificate from its

@@ -6,13 +6,18 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"net/netip"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,5 +374,54 @@ spec: {server: WIN20081, usage: Client, remoteIPRanges: [10.0.0.0/8], tlsCertifi
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("-want +got:\n%s", diff)
+	}
+}
+
+// A certificate whose thumbprint is left out is expected by the thumbprint
+// of its certFile; one only requested is not expected at all.
+func TestProbesFromSiteWithoutThumbprint(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(5), Subject: pkix.Name{CommonName: "win20081.work.com"}, DNSNames: []string{"win20081.work.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "issued.cer"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum(der)
+	for _, tt := range []struct {
+		name, spec, thumb, unknown string
+	}{
+		{"certFile", "source: {certFile: issued.cer}", strings.ToUpper(hex.EncodeToString(sum[:])), ""},
+		{"request", "request: {subjectName: CN=win20081.work.com, requestFile: r.csr}", "", `ExchangeCertificate "smtp" declares no thumbprint and its certificate file cannot be read (a request not issued yet?)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			manifest := "apiVersion: exreconcile.io/v1alpha1\nkind: ExchangeOrganization\nmetadata: {name: work-com}\nspec:\n" +
+				"  servers: [{name: WIN20081, endpoint: \"https://win20081.work.com:5986/wsman\"}]\n  auth: {username: 'WORK\\svc', passwordFrom: {env: P}}\n---\n" +
+				"apiVersion: exreconcile.io/v1alpha1\nkind: ExchangeCertificate\nmetadata: {name: smtp}\nspec: {servers: [WIN20081], services: [SMTP], " + tt.spec + "}\n---\n" +
+				"apiVersion: exreconcile.io/v1alpha1\nkind: ReceiveConnector\nmetadata: {name: In}\nspec: {server: WIN20081, bindings: [\"0.0.0.0:25\"], fqdn: win20081.work.com}\n"
+			path := filepath.Join(dir, tt.name+".yaml")
+			if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			site, ds := v1alpha1.Load(path)
+			if ds.Count(v1alpha1.SeverityError) > 0 {
+				t.Fatal(ds)
+			}
+			p := ProbesFromSite(site)[0]
+			got := ""
+			if p.Expected != nil {
+				got = p.Expected.Thumbprint
+			}
+			if got != tt.thumb || p.ExpectedUnknown != tt.unknown {
+				t.Errorf("expected %q / %q, want %q / %q", got, p.ExpectedUnknown, tt.thumb, tt.unknown)
+			}
+		})
 	}
 }

@@ -26,8 +26,10 @@ type ExchangeCertificateSpec struct {
 	// to; it may be left out when exactly one organisation is declared.
 	OrganizationRef string `json:"organizationRef,omitempty"`
 	// Thumbprint is -Thumbprint: the SHA-1 hash of the certificate, 40 hexadecimal digits
-	// (compared case-insensitively; spaces are not allowed). Required.
-	Thumbprint string `json:"thumbprint" jsonschema:"required,minLength=1,pattern=^[0-9A-Fa-f]{40}$"`
+	// (compared case-insensitively; spaces are not allowed). Required unless source or request
+	// determines it: left out, it is the thumbprint of source's file, or, with only a request,
+	// the certificate that will be issued for it.
+	Thumbprint string `json:"thumbprint,omitempty" jsonschema:"pattern=^[0-9A-Fa-f]{40}$"`
 	// Servers are the names of the organisation's servers that must hold the certificate.
 	// Default: every Mailbox server of the organisation.
 	Servers []string `json:"servers,omitempty"`
@@ -47,6 +49,12 @@ type ExchangeCertificateSpec struct {
 	// which fits the short lifetimes of public certificates (200 days since 2026-03-15, 100 from
 	// 2027-03-15, 47 from 2029-03-15: CA/Browser Forum ballot SC-081).
 	RenewBefore *Duration `json:"renewBefore,omitempty"`
+	// RetireSuperseded removes, after every reference switched to this certificate and was
+	// verified, the certificates it supersedes on its servers: same Subject and
+	// CertificateDomains, an earlier NotAfter, named by no connector or hybrid configuration,
+	// neither the Exchange Auth certificate nor the internal transport certificate. Default false:
+	// superseded certificates are reported, not removed.
+	RetireSuperseded *bool `json:"retireSuperseded,omitempty"`
 }
 
 // CertificateSource is where an Exchange certificate is imported from: a PFX (PKCS #12) file
@@ -63,18 +71,33 @@ type CertificateSource struct {
 	PasswordFrom *PasswordFrom `json:"passwordFrom,omitempty"`
 }
 
-// CertificateRequest is what New-ExchangeCertificate -GenerateRequest asks for.
+// CertificateRequest is what New-ExchangeCertificate -GenerateRequest asks for. A request names
+// exactly one server (spec.servers), where the private key is made and stays. Apply makes the
+// request there when no pending request with this subject exists, and writes the CSR to
+// requestFile; once the CA has issued the certificate, set source.certFile to it and apply
+// imports it, which pairs it with the pending key.
 type CertificateRequest struct {
 	// SubjectName is -SubjectName, an X.500 name such as "C=US,O=Work,CN=mail.work.com".
 	SubjectName string `json:"subjectName" jsonschema:"required,minLength=1"`
 	// DomainNames is -DomainName: the subject alternative names (letters, digits, hyphens and
 	// dots; a leading *. for a wildcard certificate).
 	DomainNames []string `json:"domainNames,omitempty"`
-	// KeySize is -KeySize: 1024, 2048 (Exchange's default) or 4096.
+	// KeySize is -KeySize: 1024, 2048 (the default) or 4096; 1024 is warned about.
 	KeySize *int32 `json:"keySize,omitempty" jsonschema:"enum=1024,enum=2048,enum=4096"`
+	// FriendlyName is -FriendlyName (less than 64 characters; Exchange's default "Microsoft
+	// Exchange").
+	FriendlyName string `json:"friendlyName,omitempty" jsonschema:"maxLength=63"`
 	// PrivateKeyExportable is -PrivateKeyExportable (Exchange's default false).
 	PrivateKeyExportable *bool `json:"privateKeyExportable,omitempty"`
+	// RequestFile is the local file the CSR (PEM, "NEW CERTIFICATE REQUEST") is written to, for
+	// the CA. A relative path is relative to the manifest's folder. It is written atomically and
+	// never overwritten with another request: a file holding a request that is not pending on
+	// the server stops the plan until it is moved away.
+	RequestFile string `json:"requestFile" jsonschema:"required,minLength=1"`
 }
+
+// DefaultKeySize is the -KeySize of a request that declares none.
+const DefaultKeySize = 2048
 
 // NormalizedThumbprint returns the thumbprint in upper case, the form Exchange prints, so that
 // thumbprints compare as Exchange compares them.

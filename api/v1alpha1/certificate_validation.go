@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,10 @@ const (
 	RuleCertSource       = "CertificateSource"
 	RuleCertRequest      = "CertificateRequest"
 	RuleCertPasswordFrom = "CertificatePasswordFrom"
+	// RuleCertThumbprintSource: a certificate without thumbprint needs a source or a request.
+	RuleCertThumbprintSource = "CertificateThumbprintSource"
+	// RuleCertRequestSubject: two requests of one server would share a subject.
+	RuleCertRequestSubject = "CertificateRequestSubject"
 )
 
 var certificateRules = []rule[*ExchangeCertificate]{
@@ -24,7 +29,9 @@ var certificateRules = []rule[*ExchangeCertificate]{
 	{RuleCertServers, "servers are declared servers of the organisation, each once.", checkCertServers},
 	{RuleCertServices, "services excludes Federation (set through New-/Set-FederationTrust); UM and UMCallRouter do not exist on Exchange 2019 and later (warning).", checkCertServices},
 	{RuleCertSource, "source names exactly one of pfxFile or certFile; passwordFrom only goes with pfxFile.", checkCertSource},
-	{RuleCertRequest, "request has an X.500 subjectName, valid domainNames, keySize 1024, 2048 or 4096, and goes with source.certFile, not pfxFile.", checkCertRequest},
+	{RuleCertRequest, "request has an X.500 subjectName, valid domainNames, keySize 1024 (warning), 2048 or 4096, a friendlyName under 64 characters, a requestFile other than source.certFile, exactly one server in spec.servers, and goes with source.certFile, not pfxFile.", checkCertRequest},
+	{RuleCertThumbprintSource, "thumbprint is declared, or determined by source or request.", checkCertThumbprintSource},
+	{RuleCertRequestSubject, "two requests on one server have different subjects (the pending request is found by server and subject).", checkCertRequestSubject},
 	{RuleCertPasswordFrom, "source.passwordFrom names exactly one of env or file.", checkCertPasswordFrom},
 }
 
@@ -102,12 +109,78 @@ func checkCertRequest(c *checker, x *ExchangeCertificate) {
 			c.errorf(p, "domain name %q is listed twice", d)
 		}
 	}
-	if k := req.KeySize; k != nil && *k != 1024 && *k != 2048 && *k != 4096 {
+	switch k := req.KeySize; {
+	case k == nil, *k == 2048, *k == 4096:
+	case *k == 1024:
+		c.warnf("spec.request.keySize", "keySize 1024 is below 2048: public CAs refuse such keys and NIST deprecated them in 2013; use 2048 unless your CA asks for 1024 (seed 000's did)")
+	default:
 		c.errorf("spec.request.keySize", "invalid keySize %d: allowed values are 1024, 2048, 4096", *k)
+	}
+	if n := len([]rune(req.FriendlyName)); n >= 64 {
+		c.errorf("spec.request.friendlyName", "friendlyName has %d characters; Exchange wants less than 64", n)
+	}
+	if req.RequestFile != "" && x.Spec.Source != nil && x.Spec.Source.CertFile != "" &&
+		filepath.Clean(req.RequestFile) == filepath.Clean(x.Spec.Source.CertFile) {
+		c.errorf("spec.request.requestFile", "requestFile is where the CSR is written, source.certFile the certificate the CA issued: name two files")
+	}
+	servers := x.Spec.Servers
+	if !c.v.site.written(x, "spec.servers") {
+		servers = nil
+	}
+	switch len(servers) {
+	case 0:
+		c.errorf("spec.servers", "a request names exactly one server in spec.servers: the one whose store makes and keeps the private key (the issued certificate can be imported only there)")
+	case 1:
+	default:
+		c.errorf("spec.servers", "a request names exactly one server, where its private key stays, not %d; declare one ExchangeCertificate with a request per server", len(servers))
 	}
 	if x.Spec.Source != nil && x.Spec.Source.PFXFile != "" {
 		c.errorf("spec.request", "request is for the CSR flow, which imports the issued certificate from source.certFile; a pfxFile brings its own private key")
 	}
+}
+
+func checkCertThumbprintSource(c *checker, x *ExchangeCertificate) {
+	if x.Spec.Thumbprint == "" && x.Spec.Source == nil && x.Spec.Request == nil {
+		c.errorf("spec.thumbprint", "declare thumbprint, or a source (or request) that determines it")
+	}
+}
+
+func checkCertRequestSubject(c *checker, x *ExchangeCertificate) {
+	if x.Spec.Request == nil || len(x.Spec.Servers) != 1 {
+		return
+	}
+	for _, o := range c.v.site.ExchangeCertificates() {
+		if o == x {
+			return // report the later one only
+		}
+		if o.Spec.Request == nil || len(o.Spec.Servers) != 1 || c.v.site.Organization(o) != c.org ||
+			!strings.EqualFold(o.Spec.Servers[0], x.Spec.Servers[0]) || dnKey(o.Spec.Request.SubjectName) != dnKey(x.Spec.Request.SubjectName) {
+			continue
+		}
+		c.errorf("spec.request.subjectName", "ExchangeCertificate %q also requests %q on %s: the pending request is found by server and subject, "+
+			"so two requests on one server need two subjects", o.Name, x.Spec.Request.SubjectName, x.Spec.Servers[0])
+		return
+	}
+}
+
+// dnKey is an X.500 name as a comparable text: its attribute=value pairs, upper-cased attribute
+// names (ST as S), trimmed, sorted. Exchange prints the subject in the reverse order of
+// -SubjectName, so the order does not count.
+func dnKey(dn string) string {
+	var pairs []string
+	for _, p := range strings.Split(dn, ",") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if k == "ST" {
+			k = "S"
+		}
+		pairs = append(pairs, k+"="+strings.ToLower(strings.TrimSpace(v)))
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, ",")
 }
 
 func checkCertPasswordFrom(c *checker, x *ExchangeCertificate) {

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 const thumb = "3E5F6A7B8C9D0E1F2A3B4C5D6E7F8091A2B3C4D5"
 
@@ -12,8 +15,8 @@ var certificateCases = map[string]ruleCase{
 	},
 	"ValidCSR": {
 		reason: "The CSR flow: request on the server, import the issued certificate.",
-		docs: []string{cert("work", `{thumbprint: "`+thumb+`", services: [SMTP, IIS], source: {certFile: certs/win20081.cer},
-  request: {subjectName: "DC=com,DC=work,CN=win20081.work.com", domainNames: [win20081.work.com, work.com, win20081, "*.work.com"], keySize: 2048}}`)},
+		docs: []string{cert("work", `{thumbprint: "`+thumb+`", servers: [WIN20081], services: [SMTP, IIS], source: {certFile: certs/win20081.cer},
+  request: {subjectName: "DC=com,DC=work,CN=win20081.work.com", domainNames: [win20081.work.com, work.com, win20081, "*.work.com"], keySize: 2048, requestFile: win20081.csr}}`)},
 	},
 	"ThumbprintShort": {
 		reason: "A thumbprint is 40 hexadecimal digits.",
@@ -76,22 +79,85 @@ var certificateCases = map[string]ruleCase{
 	},
 	"RequestSubject": {
 		reason: "SubjectName is an X.500 name.",
-		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", request: {subjectName: mail.work.com}}`)},
+		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", servers: [WIN20081], request: {subjectName: mail.work.com, requestFile: c.csr}}`)},
 		want:   []string{"error CertificateRequest spec.request.subjectName"},
 	},
 	"RequestDomainName": {
 		reason: "Domain names are DNS names.",
-		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", request: {subjectName: "CN=mail.work.com", domainNames: [mail.work.com, "mail_1.work.com", "*"]}}`)},
+		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", servers: [WIN20081], request: {subjectName: "CN=mail.work.com", domainNames: [mail.work.com, "mail_1.work.com", "*"], requestFile: c.csr}}`)},
 		want:   []string{"error CertificateRequest spec.request.domainNames[1]", "error CertificateRequest spec.request.domainNames[2]"},
 	},
 	"RequestKeySize": {
 		reason: "KeySize is 1024, 2048 or 4096.",
-		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", request: {subjectName: "CN=mail.work.com", keySize: 3072}}`)},
+		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", servers: [WIN20081], request: {subjectName: "CN=mail.work.com", keySize: 3072, requestFile: c.csr}}`)},
 		want:   []string{"error CertificateRequest spec.request.keySize"},
+	},
+	"RequestOnly": {
+		reason: "Seed 000 from nothing: only the request; the thumbprint comes with the issued certificate.",
+		docs:   []string{cert("c", `{servers: [WIN20081], services: [SMTP], request: {subjectName: "C=CA,O=Work,CN=mail.work.com", requestFile: requests/mail.csr}}`)},
+	},
+	"RequestIssued": {
+		reason: "The issued certificate completes the request; its file determines the thumbprint.",
+		docs:   []string{cert("c", `{servers: [WIN20081], source: {certFile: issued/mail.cer}, request: {subjectName: "CN=mail.work.com", requestFile: requests/mail.csr}}`)},
+	},
+	"RequestWithoutServers": {
+		reason: "A request names the one server that keeps its key; left out, servers would be every Mailbox server.",
+		docs:   []string{cert("c", `{request: {subjectName: "CN=mail.work.com", requestFile: c.csr}}`)},
+		want:   []string{"error CertificateRequest spec.servers"},
+	},
+	"RequestTwoServers": {
+		reason: "Two servers would need two keys, hence two requests.",
+		docs:   []string{cert("c", `{servers: [WIN20081, WIN20082], request: {subjectName: "CN=mail.work.com", requestFile: c.csr}}`)},
+		want:   []string{"error CertificateRequest spec.servers"},
+	},
+	"RequestKeySize1024": {
+		reason: "Seed 000's CA asked for 1024 bits: allowed by Exchange, warned about.",
+		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", keySize: 1024, requestFile: c.csr}}`)},
+		want:   []string{"warning CertificateRequest spec.request.keySize"},
+	},
+	"RequestKeySize4096": {
+		reason: "4096 is one of Exchange's values.",
+		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", keySize: 4096, requestFile: c.csr}}`)},
+	},
+	"RequestKeySize512": {
+		reason: "Exchange refuses any other key size.",
+		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", keySize: 512, requestFile: c.csr}}`)},
+		want:   []string{"error CertificateRequest spec.request.keySize"},
+	},
+	"RequestFriendlyNameLong": {
+		reason: "New-ExchangeCertificate wants a FriendlyName under 64 characters.",
+		docs:   []string{cert("c", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", friendlyName: "`+strings.Repeat("f", 64)+`", requestFile: c.csr}}`)},
+		want:   []string{"error CertificateRequest spec.request.friendlyName"},
+	},
+	"RequestFileIsCertFile": {
+		reason: "Writing the CSR over the issued certificate would lose it.",
+		docs:   []string{cert("c", `{servers: [WIN20081], source: {certFile: ./mail.cer}, request: {subjectName: "CN=mail.work.com", requestFile: mail.cer}}`)},
+		want:   []string{"error CertificateRequest spec.request.requestFile"},
+	},
+	"RequestThumbprintInvalid": {
+		reason: "A declared thumbprint next to a request is still checked.",
+		docs:   []string{cert("c", `{thumbprint: 3E5F, servers: [WIN20081], request: {subjectName: "CN=mail.work.com", requestFile: c.csr}}`)},
+		want:   []string{"error CertificateThumbprint spec.thumbprint"},
+	},
+	"RequestSubjectTwice": {
+		reason: "Two requests with one subject on one server could not be told apart.",
+		docs: []string{cert("a", `{servers: [WIN20081], request: {subjectName: "C=CA,CN=mail.work.com", requestFile: a.csr}}`),
+			cert("b", `{servers: [win20081], request: {subjectName: "cn=MAIL.work.com, c=CA", requestFile: b.csr}}`)},
+		want: []string{"error CertificateRequestSubject spec.request.subjectName"},
+	},
+	"RequestSubjectOtherServer": {
+		reason: "The same subject requested on two servers is two keys, two requests.",
+		docs: []string{cert("a", `{servers: [WIN20081], request: {subjectName: "CN=mail.work.com", requestFile: a.csr}}`),
+			cert("b", `{servers: [WIN20082], request: {subjectName: "CN=mail.work.com", requestFile: b.csr}}`)},
+	},
+	"NoThumbprintNoSource": {
+		reason: "Without thumbprint, source or request nothing says which certificate.",
+		docs:   []string{cert("c", `{services: [SMTP]}`)},
+		want:   []string{"error CertificateThumbprintSource spec.thumbprint"},
 	},
 	"RequestWithPFX": {
 		reason: "A PFX brings its own key; the request belongs to the CSR flow.",
-		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", source: {pfxFile: a.pfx}, request: {subjectName: "CN=mail.work.com"}}`)},
+		docs:   []string{cert("c", `{thumbprint: "`+thumb+`", servers: [WIN20081], source: {pfxFile: a.pfx}, request: {subjectName: "CN=mail.work.com", requestFile: c.csr}}`)},
 		want:   []string{"error CertificateRequest spec.request"},
 	},
 }

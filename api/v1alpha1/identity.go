@@ -25,7 +25,7 @@ type Identity struct {
 // Key is the identity folded for comparison: two objects with equal keys are the same
 // object.
 func (i Identity) Key() string {
-	if i.Kind == KindTransportConfig {
+	if i.Kind == KindTransportConfig || i.Kind == KindHybridConfiguration {
 		return strings.ToLower(i.Kind + "/" + i.Organization)
 	}
 	return strings.ToLower(i.Kind + "/" + i.Organization + "/" + i.Server + `\` + i.Name)

@@ -62,6 +62,9 @@ func (st *loadState) link() {
 		if c, ok := obj.(*ExchangeCertificate); ok {
 			c.defaultServers(org)
 		}
+		if c, ok := obj.(*TrustedRootCertificate); ok {
+			c.defaultServers(org)
+		}
 	}
 	st.duplicates()
 }
@@ -83,6 +86,8 @@ func (s *Site) identityKeys(obj Object) []identityKey {
 	switch c := obj.(type) {
 	case *TransportConfig:
 		k.label, k.path = "", ""
+	case *HybridConfiguration:
+		k.label = "the organisation's one HybridConfiguration"
 	case *ExchangeCertificate:
 		keys := []identityKey{k}
 		if c.Spec.Thumbprint != "" {

@@ -1,5 +1,5 @@
 // Package v1alpha1 holds exreconcile's declarative objects (ExchangeOrganization, SendConnector,
-// ReceiveConnector, TransportConfig, ExchangeCertificate), their defaulting, strict loading from
+// ReceiveConnector, TransportConfig, ExchangeCertificate, TrustedRootCertificate), their defaulting, strict loading from
 // YAML with a file:line and field path in every error, and the offline validation that runs
 // before any Exchange server is contacted.
 //
@@ -23,6 +23,9 @@ const (
 	KindReceiveConnector     = "ReceiveConnector"
 	KindTransportConfig      = "TransportConfig"
 	KindExchangeCertificate  = "ExchangeCertificate"
+	// KindTrustedRootCertificate is a CA certificate in the servers' LocalMachine Root store.
+	KindTrustedRootCertificate = "TrustedRootCertificate"
+	KindHybridConfiguration    = "HybridConfiguration"
 )
 
 // Kinds lists every kind in the order a run handles them.
@@ -32,6 +35,8 @@ var Kinds = []string{
 	KindSendConnector,
 	KindReceiveConnector,
 	KindTransportConfig,
+	KindTrustedRootCertificate,
+	KindHybridConfiguration,
 }
 
 // TypeMeta says which API version and kind a document holds.
@@ -39,7 +44,7 @@ type TypeMeta struct {
 	// APIVersion must be exreconcile.io/v1alpha1.
 	APIVersion string `json:"apiVersion" jsonschema:"required,enum=exreconcile.io/v1alpha1"`
 	// Kind is one of ExchangeOrganization, SendConnector, ReceiveConnector, TransportConfig,
-	// ExchangeCertificate.
+	// ExchangeCertificate, TrustedRootCertificate, HybridConfiguration.
 	Kind string `json:"kind" jsonschema:"required"`
 }
 
@@ -89,6 +94,10 @@ func newObject(kind string) Object {
 		return &TransportConfig{}
 	case KindExchangeCertificate:
 		return &ExchangeCertificate{}
+	case KindTrustedRootCertificate:
+		return &TrustedRootCertificate{}
+	case KindHybridConfiguration:
+		return &HybridConfiguration{}
 	}
 	return nil
 }

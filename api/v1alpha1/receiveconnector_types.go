@@ -68,6 +68,11 @@ type ReceiveConnectorSpec struct {
 	// TLSCertificateName is -TlsCertificateName (Exchange 2013 and later), the certificate
 	// offered for STARTTLS, as "<I>issuer DN<S>subject DN".
 	TLSCertificateName *string `json:"tlsCertificateName,omitempty" jsonschema:"pattern=^<I>.+<S>.+$"`
+	// TLSCertificateRef is the metadata.name of an ExchangeCertificate whose Issuer and Subject,
+	// as Exchange reports them on this server, make the connector's -TlsCertificateName
+	// (Exchange 2013 and later); a renewal switches the connector once the server holds the new
+	// certificate. Not with tlsCertificateName.
+	TLSCertificateRef *string `json:"tlsCertificateRef,omitempty" jsonschema:"minLength=1"`
 	// ProtocolLoggingLevel is -ProtocolLoggingLevel: None or Verbose.
 	ProtocolLoggingLevel *ProtocolLoggingLevel `json:"protocolLoggingLevel,omitempty"`
 }

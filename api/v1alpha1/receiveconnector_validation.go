@@ -50,6 +50,7 @@ var receiveConnectorRules = []rule[*ReceiveConnector]{
 	{RuleReceiveDefaultFQDN, `Changing fqdn on a Mailbox server's "Default <Server>" connector breaks mail flow between Mailbox servers (warning; docs/exchange.md#receive-connector-rules item 19).`, checkReceiveDefaultFQDN},
 	{RuleReceiveTransportRole, "transportRole exists on Exchange 2013 and later only (warning) and not on Edge servers.", checkReceiveTransportRole},
 	{RuleReceiveTLSCertificateName, `tlsCertificateName is "<I>issuer<S>subject"; it exists on Exchange 2013 and later only (warning).`, checkReceiveTLSCertificateName},
+	{RuleReceiveTLSCertificateRef, "tlsCertificateRef names a declared ExchangeCertificate of the organisation declared for the connector's server, and not together with tlsCertificateName; it exists on Exchange 2013 and later only (warning).", checkReceiveCertificateRef},
 	{RuleReceiveBanner, `banner starts with the SMTP code 220 (warning).`, checkReceiveBanner},
 	{RuleReceiveAbsent, "ensure Absent with other settings: they are ignored (warning).", checkReceiveAbsent},
 }

@@ -64,6 +64,11 @@ type SendConnectorSpec struct {
 	// TLSCertificateName is -TlsCertificateName (Exchange 2013 and later), the certificate
 	// offered to the remote server, as "<I>issuer DN<S>subject DN".
 	TLSCertificateName *string `json:"tlsCertificateName,omitempty" jsonschema:"pattern=^<I>.+<S>.+$"`
+	// TLSCertificateRef is the metadata.name of an ExchangeCertificate whose Issuer and Subject,
+	// as Exchange reports them, make the connector's -TlsCertificateName (Exchange 2013 and
+	// later); a renewal switches the connector once every source server holds the new
+	// certificate. Not with tlsCertificateName.
+	TLSCertificateRef *string `json:"tlsCertificateRef,omitempty" jsonschema:"minLength=1"`
 	// Port is -Port, the TCP port of the remote server or smart host: 0..65535 (Exchange's
 	// default 25).
 	Port *int32 `json:"port,omitempty" jsonschema:"minimum=0,maximum=65535"`

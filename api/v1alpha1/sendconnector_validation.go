@@ -50,6 +50,7 @@ var sendConnectorRules = []rule[*SendConnector]{
 	{RuleSendTLSDomain, "tlsDomain is a domain or *.domain and only goes with tlsAuthLevel DomainValidation (Exchange: TlsDomainWithIncorrectTlsAuthLevel).", checkSendTLSDomain},
 	{RuleSendDomainValidationNoTLSDN, "tlsAuthLevel DomainValidation on a smart-host connector needs tlsDomain (Exchange: TlsAuthLevelWithNoDomainOnSmartHost).", checkSendDomainValidationSmartHost},
 	{RuleSendTLSCertificateName, `tlsCertificateName is "<I>issuer<S>subject"; it exists on Exchange 2013 and later only (warning).`, checkSendTLSCertificateName},
+	{RuleSendTLSCertificateRef, "tlsCertificateRef names a declared ExchangeCertificate of the organisation, declared on every sourceTransportServers entry, and not together with tlsCertificateName; it exists on Exchange 2013 and later only (warning).", checkSendCertificateRef},
 	{RuleSendPort, "port is 0..65535.", checkSendPort},
 	{RuleSendFQDN, "fqdn is a host name.", func(c *checker, s *SendConnector) { checkFQDN(c, "spec.fqdn", s.Spec.FQDN) }},
 	{RuleSendSourceTransportServers, "sourceTransportServers lists servers once, are not Edge servers (Exchange: SendConnectorSourceServersSetForEdge) and should be declared (warning).", checkSendSourceTransportServers},

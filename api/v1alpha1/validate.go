@@ -32,6 +32,10 @@ func Validate(s *Site) Diagnostics {
 			runRules(v, o, transportConfigRules)
 		case *ExchangeCertificate:
 			runRules(v, o, certificateRules)
+		case *TrustedRootCertificate:
+			runRules(v, o, trustedRootRules)
+		case *HybridConfiguration:
+			runRules(v, o, hybridConfigurationRules)
 		}
 	}
 	for _, r := range siteRules {
@@ -81,6 +85,8 @@ func Rules() []RuleInfo {
 	out = appendInfo(out, KindReceiveConnector, receiveConnectorRules)
 	out = appendInfo(out, KindTransportConfig, transportConfigRules)
 	out = appendInfo(out, KindExchangeCertificate, certificateRules)
+	out = appendInfo(out, KindTrustedRootCertificate, trustedRootRules)
+	out = appendInfo(out, KindHybridConfiguration, hybridConfigurationRules)
 	for _, r := range siteRules {
 		out = append(out, RuleInfo{Name: r.name, Doc: r.doc})
 	}

@@ -40,7 +40,8 @@ const classInvalid = "Invalid"
 
 // knownKinds are always exported, at zero when none is declared, so that an alert on a
 // kind has a series to read.
-var knownKinds = []string{v1alpha1.KindExchangeCertificate, v1alpha1.KindSendConnector, v1alpha1.KindReceiveConnector, v1alpha1.KindTransportConfig}
+var knownKinds = []string{v1alpha1.KindExchangeCertificate, v1alpha1.KindSendConnector, v1alpha1.KindReceiveConnector, v1alpha1.KindTransportConfig,
+	v1alpha1.KindTrustedRootCertificate, v1alpha1.KindHybridConfiguration}
 
 // knownClasses start exreconcile_errors_total at zero, so that increase() sees the first error.
 var knownClasses = []string{

@@ -237,9 +237,11 @@ func TestMetricsExposition(t *testing.T) {
 # HELP exreconcile_drifted_objects Objects that differ from their declaration at the end of the last run (after apply, in apply mode).
 # TYPE exreconcile_drifted_objects gauge
 exreconcile_drifted_objects{kind="ExchangeCertificate"} 0
+exreconcile_drifted_objects{kind="HybridConfiguration"} 0
 exreconcile_drifted_objects{kind="ReceiveConnector"} 0
 exreconcile_drifted_objects{kind="SendConnector"} 0
 exreconcile_drifted_objects{kind="TransportConfig"} 0
+exreconcile_drifted_objects{kind="TrustedRootCertificate"} 0
 # HELP exreconcile_runs_total Runs by result: success, drift (found; repaired in apply mode), error (including invalid manifests).
 # TYPE exreconcile_runs_total counter
 exreconcile_runs_total{result="drift"} 0

@@ -27,11 +27,13 @@ const BaseID = "https://exreconcile.io/schema/" + v1alpha1.Version + "/"
 
 // kinds maps each kind to an empty object of it.
 var kinds = map[string]any{
-	v1alpha1.KindExchangeOrganization: &v1alpha1.ExchangeOrganization{},
-	v1alpha1.KindSendConnector:        &v1alpha1.SendConnector{},
-	v1alpha1.KindReceiveConnector:     &v1alpha1.ReceiveConnector{},
-	v1alpha1.KindTransportConfig:      &v1alpha1.TransportConfig{},
-	v1alpha1.KindExchangeCertificate:  &v1alpha1.ExchangeCertificate{},
+	v1alpha1.KindExchangeOrganization:   &v1alpha1.ExchangeOrganization{},
+	v1alpha1.KindSendConnector:          &v1alpha1.SendConnector{},
+	v1alpha1.KindReceiveConnector:       &v1alpha1.ReceiveConnector{},
+	v1alpha1.KindTransportConfig:        &v1alpha1.TransportConfig{},
+	v1alpha1.KindExchangeCertificate:    &v1alpha1.ExchangeCertificate{},
+	v1alpha1.KindTrustedRootCertificate: &v1alpha1.TrustedRootCertificate{},
+	v1alpha1.KindHybridConfiguration:    &v1alpha1.HybridConfiguration{},
 }
 
 // FileName returns the schema file name of a kind: sendconnector.json.
