@@ -509,11 +509,30 @@ func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 	for _, other := range obs.Certificates {
 		// The Exchange Auth certificate holds SMTP on every healthy 2013+
 		// server (setup enables it for OAuth; docs/exchange.md): not news.
-		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) && !isAuthCertificate(other) {
+		// Nor is the server's own self-signed CN=<server> certificate: setup
+		// enables it for SMTP, and it stays the internal transport
+		// certificate beside a third-party one.
+		if !strings.EqualFold(other.Thumbprint, thumb) && other.Services.Has(value.ServiceSMTP) && !isAuthCertificate(other) &&
+			!isServerSelfSigned(other, obs.Server.Name) {
 			out = append(out, warningNote(ReasonOtherCertificateHoldsSMTP, "certificate %s (%s) is also enabled for SMTP", other.Thumbprint, other.Subject))
 		}
 	}
 	return out
+}
+
+// isServerSelfSigned reports whether c is the self-signed CN=<server>
+// certificate Exchange setup makes on every server (docs/exchange.md
+// "Default certificates").
+func isServerSelfSigned(c exchange.ObservedCertificate, server string) bool {
+	if !c.IsSelfSigned || server == "" {
+		return false
+	}
+	for _, rdn := range strings.Split(c.Subject, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(rdn), "="); ok && strings.EqualFold(strings.TrimSpace(k), "CN") {
+			return strings.EqualFold(strings.TrimSpace(v), server)
+		}
+	}
+	return false
 }
 
 // authCertificateName is the FriendlyName Exchange 2013 and later give the

@@ -348,3 +348,30 @@ func TestExpiryNotes(t *testing.T) {
 		})
 	}
 }
+
+func TestOtherSMTPNotes(t *testing.T) {
+	obs := func(c exchange.ObservedCertificate) *exchange.Observation {
+		c.Services = must(value.ParseAllowedServices("SMTP"))
+		return &exchange.Observation{Server: exchange.ObservedServer{Name: "WIN20081"},
+			Certificates: []exchange.ObservedCertificate{{Thumbprint: "AA"}, c}}
+	}
+	tests := []struct {
+		name, reason string
+		other        exchange.ObservedCertificate
+		want         int
+	}{
+		{"ServerSelfSigned", "setup's self-signed CN=<server> certificate holds SMTP on every server and stays the internal transport certificate",
+			exchange.ObservedCertificate{Thumbprint: "BB", Subject: "CN=WIN20081", IsSelfSigned: true}, 0},
+		{"SelfSignedOtherName", "a self-signed certificate for another name is somebody's choice: worth a word",
+			exchange.ObservedCertificate{Thumbprint: "BB", Subject: "CN=mail.work.com", IsSelfSigned: true}, 1},
+		{"ThirdParty", "a second CA-issued certificate holding SMTP competes with the declared one",
+			exchange.ObservedCertificate{Thumbprint: "BB", Subject: "CN=WIN20081, O=Work", Issuer: "CN=Work CA"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := otherSMTPNotes(obs(tt.other), "AA"); len(got) != tt.want {
+				t.Errorf("%d notes %v, want %d: %s", len(got), got, tt.want, tt.reason)
+			}
+		})
+	}
+}

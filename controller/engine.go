@@ -160,12 +160,12 @@ type serverRun struct {
 	obs      *exchange.Observation
 	err      error
 	readsOrg bool
+	// readsHybrid adds the hybrid configuration to the organisation's reads.
+	readsHybrid bool
 	// readsServices: the organisation restarts on change, so observe reads
 	// the transport services too (pending.go).
 	readsServices bool
-	// readsHybrid adds the hybrid configuration to the organisation's reads.
-	readsHybrid bool
-	applied     bool
+	applied       bool
 	// verified is the server after apply, read by the apply command
 	// itself; verifyErr is why it could not be.
 	verified  *exchange.Observation

@@ -24,9 +24,9 @@ type fakeOrg struct {
 	send       []exchange.ObservedSendConnector
 	tlsSend    []string
 	tlsReceive []string
+	hybrid     *exchange.ObservedHybridConfiguration
 	// tcChanged is the TransportConfig's WhenChanged.
 	tcChanged time.Time
-	hybrid    *exchange.ObservedHybridConfiguration
 }
 
 // fakeCommand is one command a fake server ran: observe, observe+org or
@@ -53,11 +53,11 @@ type fakeServer struct {
 	mu      sync.Mutex
 	receive []exchange.ObservedReceiveConnector
 	certs   []exchange.ObservedCertificate
+	roots   []exchange.ObservedRoot
 	// services are the transport services (Reads.TransportServices); a
 	// Restart-Service that completes starts its service at restartedAt.
 	services    []exchange.ObservedService
 	restartedAt time.Time
-	roots       []exchange.ObservedRoot
 	// down makes every command fail in transport, as an unreachable server.
 	down bool
 	// silent makes every command wait for its context, as a server that
@@ -166,6 +166,9 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 	if reads.Certificates {
 		obs.Certificates = append([]exchange.ObservedCertificate(nil), f.certs...)
 	}
+	if reads.Roots {
+		obs.Roots = append([]exchange.ObservedRoot(nil), f.roots...)
+	}
 	if reads.TransportServices {
 		obs.TransportServices = append([]exchange.ObservedService(nil), f.services...)
 	}
@@ -184,9 +187,6 @@ func (f *fakeServer) observation(reads exchange.Reads) *exchange.Observation {
 			obs.TransportConfig.WhenChanged = time.Time{}
 		}
 	}()
-	if reads.Roots {
-		obs.Roots = append([]exchange.ObservedRoot(nil), f.roots...)
-	}
 	if reads.Organization {
 		f.org.mu.Lock()
 		obs.SendConnectors = append([]exchange.ObservedSendConnector(nil), f.org.send...)

@@ -116,11 +116,14 @@ func errorFrame(g int, field string) string { return "error " + strconv.Itoa(g) 
 // errorFields are the parts of the caught ErrorRecord the catch block writes,
 // each as its own frame (base64 of UTF-8, so any text survives): what the
 // classifier reads from a console-formatted record on stderr otherwise.
-var errorFields = []struct{ name, expr string }{
-	{"message", "$_.Exception.Message"},
-	{"id", "$_.FullyQualifiedErrorId"},
-	{"category", "$_.CategoryInfo.Category"},
-	{"reason", "$_.CategoryInfo.Reason"},
+var errorFields = []struct {
+	name string
+	expr Code
+}{
+	{"message", Raw("$_.Exception.Message")},
+	{"id", Raw("$_.FullyQualifiedErrorId")},
+	{"category", Raw("$_.CategoryInfo.Category")},
+	{"reason", Raw("$_.CategoryInfo.Reason")},
 }
 
 // stopPrefix starts the message of the ActionPreferenceStopException that
@@ -202,7 +205,7 @@ func ApplyScript(req ApplyRequest) (*Script, error) {
 		s.reopen("} catch {")
 		for _, f := range errorFields {
 			s.Line(Lit(beginMarker(errorFrame(gi+1, f.name))))
-			s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + %s))", f.expr)
+			s.Line(Concat(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + "), f.expr, Raw("))")))
 			s.Line(Lit(endMarker(errorFrame(gi+1, f.name))))
 		}
 		s.close("}")

@@ -97,15 +97,15 @@ func (c Call) Code() Code {
 		}
 		return out
 	}
-	out := Raw(c.Cmdlet)
+	out := Ident(c.Cmdlet)
 	for _, p := range c.Params {
 		switch {
 		case p.Switch && !p.Colon:
-			out = Concat(out, Raw(" -"+p.Name))
+			out = Concat(out, Raw(" -"), Ident(p.Name))
 		case p.Colon:
-			out = Concat(out, Raw(" -"+p.Name+":"), p.Value)
+			out = Concat(out, Raw(" -"), Ident(p.Name), Raw(":"), p.Value)
 		default:
-			out = Concat(out, Raw(" -"+p.Name+" "), p.Value)
+			out = Concat(out, Raw(" -"), Ident(p.Name), Raw(" "), p.Value)
 		}
 	}
 	return out

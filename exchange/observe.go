@@ -23,14 +23,14 @@ type Reads struct {
 	ReceiveConnectors bool
 	// Certificates reads this server's Exchange certificates.
 	Certificates bool
-	// TransportServices reads the transport services' process start times
-	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
-	TransportServices bool
 	// Roots reads the server's LocalMachine Root store (trustedroot.go).
 	Roots bool
 	// Hybrid reads the organisation's hybrid configuration (with
 	// Organization, on the same one server).
 	Hybrid bool
+	// TransportServices reads the transport services' process start times
+	// and the connectors' WhenChangedUTC (restartTransportService: OnChange).
+	TransportServices bool
 }
 
 // Observation is everything one observe script read. Objects whose
@@ -43,13 +43,13 @@ type Observation struct {
 	// organisation.
 	SendConnectors  []ObservedSendConnector  `json:"sendConnectors,omitempty"`
 	TransportConfig *ObservedTransportConfig `json:"transportConfig,omitempty"`
-	// TransportServices are set when the request read them (services.go).
-	TransportServices []ObservedService `json:"transportServices,omitempty"`
 	// Roots is the LocalMachine Root store, when the request read it.
 	Roots []ObservedRoot `json:"roots,omitempty"`
 	// HybridConfiguration is set when the request read it and the
 	// organisation has one.
 	HybridConfiguration *ObservedHybridConfiguration `json:"hybridConfiguration,omitempty"`
+	// TransportServices are set when the request read them (services.go).
+	TransportServices []ObservedService `json:"transportServices,omitempty"`
 	// Warnings are the warning records the server wrote.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -71,14 +71,14 @@ func (o *Observation) Err() error {
 	if o.TransportConfig != nil {
 		all = append(all, o.TransportConfig.Problems...)
 	}
-	for _, s := range o.TransportServices {
-		all = append(all, s.Problems...)
-	}
 	for _, c := range o.Roots {
 		all = append(all, c.Problems...)
 	}
 	if o.HybridConfiguration != nil {
 		all = append(all, o.HybridConfiguration.Problems...)
+	}
+	for _, s := range o.TransportServices {
+		all = append(all, s.Problems...)
 	}
 	if len(all) == 0 {
 		return nil
@@ -124,19 +124,19 @@ func (p observePart) write(s *Script, t Target) {
 			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
 		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
 		s.Line(Lit(beginMarker(p.frame)))
-		s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))")
+		s.Line(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))"))
 		s.Line(Lit(endMarker(p.frame)))
 		return
 	}
-	s.Linef("$f = [IO.Path]::GetTempFileName()")
+	s.Line(Raw("$f = [IO.Path]::GetTempFileName()"))
 	s.open("try {")
 	s.Line(Concat(get.Code(), Raw(" | Select-Object -Property "), Lits(p.props), Raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
 	builtinCall(s, "Export-Clixml", "LiteralPath", "Depth")
 	s.Line(Lit(beginMarker(p.frame)))
-	s.Linef("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))")
+	s.Line(Raw("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))"))
 	s.Line(Lit(endMarker(p.frame)))
 	s.reopen("} finally {")
-	s.Linef("Remove-Item -LiteralPath $f")
+	s.Line(Raw("Remove-Item -LiteralPath $f"))
 	builtinCall(s, "Remove-Item", "LiteralPath")
 	s.close("}")
 }

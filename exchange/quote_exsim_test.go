@@ -27,7 +27,7 @@ func FuzzQuoteExsim(f *testing.F) {
 		}
 		s := &Script{Name: "quote"}
 		s.Line(Concat(Raw("$v = "), Lit(in)))
-		s.Linef("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($v))")
+		s.Line(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($v))"))
 		var stdout, stderr bytes.Buffer
 		code := ps.Run(context.Background(), &ps.Host{ServerName: "WIN20081", PSVersion: "5.1", BufferWidth: 80},
 			CommandLine(), bytes.NewReader(Stdin(s)), &stdout, &stderr)

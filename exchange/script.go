@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 )
 
@@ -53,20 +54,46 @@ type part struct {
 // through Quote and every secret in it is marked.
 type Code struct{ parts []part }
 
-// Raw is code text written by this package (never a value from outside).
-func Raw(text string) Code { return Code{parts: []part{{text: text}}} }
+// constant is the parameter type of Raw. It is unexported, so outside this
+// package only an untyped string constant converts to it: a value read from
+// a manifest or from Exchange (a string variable) cannot become code through
+// Raw, whoever calls it.
+type constant string
+
+// Raw is code text written in the source (keywords, operators, variable
+// names), never a value: values go through Lit, Lits, Bool, Int or the
+// secret constructors; names of cmdlets and parameters through Ident.
+func Raw(text constant) Code { return code(string(text)) }
+
+// code is text this package has already made safe: quoted literals,
+// number literals, checked identifiers.
+func code(text string) Code { return Code{parts: []part{{text: text}}} }
+
+// identifier is what a cmdlet or parameter name may be: a verb-noun or a
+// word, letters, digits and hyphens.
+var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$`)
+
+// Ident is the name of a cmdlet or a parameter. Names come from this
+// program's own tables, so one that is not an identifier is a bug, and Ident
+// panics rather than write it into a script.
+func Ident(name string) Code {
+	if !identifier.MatchString(name) {
+		panic(fmt.Sprintf("exchange.Ident: %q is not a cmdlet or parameter name", name))
+	}
+	return code(name)
+}
 
 // Lit is a single-quoted literal of s.
-func Lit(s string) Code { return Raw(Quote(s)) }
+func Lit(s string) Code { return code(Quote(s)) }
 
 // Lits is a list of single-quoted literals ('a','b'); an empty list is $null.
-func Lits(ss []string) Code { return Raw(QuoteList(ss)) }
+func Lits(ss []string) Code { return code(QuoteList(ss)) }
 
 // Bool is $true or $false.
-func Bool(b bool) Code { return Raw(BoolLiteral(b)) }
+func Bool(b bool) Code { return code(BoolLiteral(b)) }
 
 // Int is a number literal.
-func Int(n int64) Code { return Raw(IntLiteral(n)) }
+func Int(n int64) Code { return code(IntLiteral(n)) }
 
 // Null is $null, which clears a property in Set-* cmdlets.
 func Null() Code { return Raw("$null") }
@@ -137,7 +164,7 @@ func AddRemove(add, remove []string) Code {
 	if len(items) == 0 {
 		return Null()
 	}
-	return Raw("@{" + strings.Join(items, "; ") + "}")
+	return code("@{" + strings.Join(items, "; ") + "}")
 }
 
 // Concat joins fragments without separators.
@@ -223,19 +250,19 @@ func (s *Script) dataIndex(b []byte) int {
 }
 
 // open starts a block: the line (e.g. "try {") and one indent deeper.
-func (s *Script) open(line string) {
-	s.Linef("%s", line)
+func (s *Script) open(line constant) {
+	s.Line(Raw(line))
 	s.indent++
 }
 
 // close ends a block with the line (e.g. "} finally {" or "}").
-func (s *Script) close(line string) {
+func (s *Script) close(line constant) {
 	s.indent--
-	s.Linef("%s", line)
+	s.Line(Raw(line))
 }
 
 // reopen ends a block and starts the next at the same depth ("} catch {").
-func (s *Script) reopen(line string) {
+func (s *Script) reopen(line constant) {
 	s.indent--
 	s.open(line)
 }
@@ -253,9 +280,6 @@ func (s *Script) DataFrame() string {
 
 // DataItems counts the data frame's items.
 func (s *Script) DataItems() int { return len(s.data) }
-
-// Linef appends one statement of trusted code text (no values).
-func (s *Script) Linef(format string, args ...any) { s.Line(Raw(fmt.Sprintf(format, args...))) }
 
 // record notes a call the script makes.
 func (s *Script) record(c Call) { s.calls = append(s.calls, c) }

@@ -232,3 +232,21 @@ func TestDelivery(t *testing.T) {
 		})
 	}
 }
+
+func TestIdentRefusesWhatIsNotAName(t *testing.T) {
+	for _, name := range []string{"Set-ReceiveConnector", "RemoteIPRanges", "Get-ChildItem"} {
+		if got := Ident(name).Plaintext(); got != name {
+			t.Errorf("Ident(%q) = %q", name, got)
+		}
+	}
+	for _, name := range []string{"", "Set-X; Remove-Item C:\\", "-Name", "Name ", "$x", "a'b", "Name:$true"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Ident(%q) did not panic", name)
+				}
+			}()
+			_ = Ident(name)
+		}()
+	}
+}

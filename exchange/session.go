@@ -98,7 +98,7 @@ func builtinCall(s *Script, cmdlet string, params ...string) {
 // the remote session imports only those (faster, and RBAC-limited accounts
 // may not see the rest).
 func openSession(s *Script, t Target, cmdlets []string) {
-	s.Linef("$ErrorActionPreference = 'Stop'")
+	s.Line(Raw("$ErrorActionPreference = 'Stop'"))
 	if len(cmdlets) == 0 {
 		// Only local commands (Restart-Service): no Exchange session, and
 		// no Import-PSSession -CommandName $null, which would import all.
@@ -163,7 +163,7 @@ func openSnapIn(s *Script, v Version) {
 func closeSession(s *Script, t Target, cmdlets []string) {
 	if t.Mode() == SessionRemotePowerShell && len(cmdlets) > 0 {
 		s.reopen("} finally {")
-		s.Linef("Remove-PSSession %s", sessionVar)
+		s.Line(Raw("Remove-PSSession " + sessionVar))
 		builtinCall(s, "Remove-PSSession", "Session")
 		s.close("}")
 	}
@@ -201,6 +201,6 @@ var builtinParams = map[string][]string{
 	"Remove-Item":            {"LiteralPath"},
 	"Out-Null":               {},
 	"Restart-Service":        {"Name", "Force", "ErrorAction"},
-	"Get-WmiObject":          {"Class", "Filter", "ErrorAction"},
 	"Get-ChildItem":          {"Path", "ErrorAction"},
+	"Get-WmiObject":          {"Class", "Filter", "ErrorAction"},
 }

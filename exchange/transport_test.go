@@ -33,7 +33,7 @@ func basicConfig(endpoint string) ConnectionConfig {
 func testScript(lines ...string) *Script {
 	s := &Script{Name: "test"}
 	for _, l := range lines {
-		s.Linef("%s", l)
+		s.Line(code(l))
 	}
 	return s
 }

@@ -93,7 +93,7 @@ func converges(dir string) {
 	GinkgoHelper()
 	r := transportRun("plan", "-f", dir)
 	Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
-	Expect(r.Stdout).To(ContainSubstring("tlsReceiveDomainSecureList:\n      + canoe.com\n"))
+	Expect(r.Stdout).To(MatchRegexp(`tlsReceiveDomainSecureList:\n\s+\+ canoe\.com\n`))
 	r = transportRun("apply", "-f", dir)
 	Expect(r.ExitCode).To(Equal(0), r.Stdout+r.Stderr)
 	r = transportRun("diff", "-f", dir, "--exit-code")
