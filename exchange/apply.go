@@ -120,10 +120,10 @@ var errorFields = []struct {
 	name string
 	expr Code
 }{
-	{"message", Raw("$_.Exception.Message")},
-	{"id", Raw("$_.FullyQualifiedErrorId")},
-	{"category", Raw("$_.CategoryInfo.Category")},
-	{"reason", Raw("$_.CategoryInfo.Reason")},
+	{"message", raw("$_.Exception.Message")},
+	{"id", raw("$_.FullyQualifiedErrorId")},
+	{"category", raw("$_.CategoryInfo.Category")},
+	{"reason", raw("$_.CategoryInfo.Reason")},
 }
 
 // stopPrefix starts the message of the ActionPreferenceStopException that
@@ -185,28 +185,28 @@ func ApplyScript(req ApplyRequest) (*Script, error) {
 			if len(c.body) > 0 {
 				// Statements, not a cmdlet: $ErrorActionPreference 'Stop'
 				// and .NET exceptions end the try block the same way.
-				s.Line(Lit(callBegin(n)))
+				s.Line(lit(callBegin(n)))
 				for _, l := range c.body {
 					s.Line(l)
 				}
 				for _, b := range c.builtins {
 					s.record(b)
 				}
-				s.Line(Lit(callEnd(n)))
+				s.Line(lit(callEnd(n)))
 				continue
 			}
-			run := Call{Cmdlet: c.Cmdlet, Params: append(append([]Param(nil), c.Params...), Param{Name: "ErrorAction", Value: Lit("Stop")})}
-			s.Line(Lit(callBegin(n)))
-			s.Line(Concat(run.Code(), Raw(" | Out-Null")))
+			run := Call{Cmdlet: c.Cmdlet, Params: append(append([]Param(nil), c.Params...), Param{Name: "ErrorAction", Value: lit("Stop")})}
+			s.Line(lit(callBegin(n)))
+			s.Line(concat(run.Code(), raw(" | Out-Null")))
 			s.record(run)
 			builtinCall(s, "Out-Null")
-			s.Line(Lit(callEnd(n)))
+			s.Line(lit(callEnd(n)))
 		}
 		s.reopen("} catch {")
 		for _, f := range errorFields {
-			s.Line(Lit(beginMarker(errorFrame(gi+1, f.name))))
-			s.Line(Concat(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + "), f.expr, Raw("))")))
-			s.Line(Lit(endMarker(errorFrame(gi+1, f.name))))
+			s.Line(lit(beginMarker(errorFrame(gi+1, f.name))))
+			s.Line(concat(raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + "), f.expr, raw("))")))
+			s.Line(lit(endMarker(errorFrame(gi+1, f.name))))
 		}
 		s.close("}")
 	}

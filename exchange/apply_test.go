@@ -78,7 +78,7 @@ func TestParseApply(t *testing.T) {
 }
 
 func TestApplyScriptRefuses(t *testing.T) {
-	call := *NewCall("Set-SendConnector").Arg("Identity", Lit("x")).Arg("TlsCertificateName", Lit("<I>a<S>b"))
+	call := *newCall("Set-SendConnector").Arg("Identity", lit("x")).Arg("TlsCertificateName", lit("<I>a<S>b"))
 	tests := []struct {
 		name   string
 		req    ApplyRequest
@@ -89,7 +89,7 @@ func TestApplyScriptRefuses(t *testing.T) {
 			reason: "the parameter set depends on the version; observe first"},
 		{name: "parameter the version lacks", req: ApplyRequest{Target: mailbox(Exchange2010), Calls: []Call{call}}, want: ErrUnsupported,
 			reason: "TlsCertificateName is 2013+ (params.tsv)"},
-		{name: "not a known command", req: ApplyRequest{Target: mailbox(Exchange2019), Calls: []Call{*NewCall("Remove-Item")}}, want: ErrInvalidRequest,
+		{name: "not a known command", req: ApplyRequest{Target: mailbox(Exchange2019), Calls: []Call{*newCall("Remove-Item")}}, want: ErrInvalidRequest,
 			reason: "only Exchange cmdlets and the listed built-ins may run"},
 		{name: "nothing to do", req: ApplyRequest{Target: mailbox(Exchange2019)}, want: ErrInvalidRequest, reason: "an empty apply is a caller bug"},
 	}

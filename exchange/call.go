@@ -31,8 +31,8 @@ type Param struct {
 	Colon bool
 }
 
-// NewCall starts a call of cmdlet.
-func NewCall(cmdlet string) *Call { return &Call{Cmdlet: cmdlet} }
+// newCall starts a call of cmdlet.
+func newCall(cmdlet string) *Call { return &Call{Cmdlet: cmdlet} }
 
 // Arg appends -name value.
 func (c *Call) Arg(name string, v Code) *Call {
@@ -48,7 +48,7 @@ func (c *Call) Switch(name string) *Call {
 
 // SwitchValue appends -name:$true or -name:$false.
 func (c *Call) SwitchValue(name string, b bool) *Call {
-	c.Params = append(c.Params, Param{Name: name, Value: Bool(b), Switch: true, Colon: true})
+	c.Params = append(c.Params, Param{Name: name, Value: boolean(b), Switch: true, Colon: true})
 	return c
 }
 
@@ -91,21 +91,21 @@ func (c Call) Code() Code {
 		var out Code
 		for i, l := range c.body {
 			if i > 0 {
-				out = Concat(out, Raw("; "))
+				out = concat(out, raw("; "))
 			}
-			out = Concat(out, l)
+			out = concat(out, l)
 		}
 		return out
 	}
-	out := Ident(c.Cmdlet)
+	out := ident(c.Cmdlet)
 	for _, p := range c.Params {
 		switch {
 		case p.Switch && !p.Colon:
-			out = Concat(out, Raw(" -"), Ident(p.Name))
+			out = concat(out, raw(" -"), ident(p.Name))
 		case p.Colon:
-			out = Concat(out, Raw(" -"), Ident(p.Name), Raw(":"), p.Value)
+			out = concat(out, raw(" -"), ident(p.Name), raw(":"), p.Value)
 		default:
-			out = Concat(out, Raw(" -"), Ident(p.Name), Raw(" "), p.Value)
+			out = concat(out, raw(" -"), ident(p.Name), raw(" "), p.Value)
 		}
 	}
 	return out
@@ -123,7 +123,7 @@ func (c Call) MarshalJSON() ([]byte, error) { return json.Marshal(c.Redacted()) 
 // optBool appends -name $true/$false when v is set.
 func (c *Call) optBool(name string, v *bool) {
 	if v != nil {
-		c.Arg(name, Bool(*v))
+		c.Arg(name, boolean(*v))
 	}
 }
 
@@ -134,16 +134,16 @@ func (c *Call) optString(name string, v *string) {
 		return
 	}
 	if *v == "" {
-		c.Arg(name, Null())
+		c.Arg(name, null())
 		return
 	}
-	c.Arg(name, Lit(*v))
+	c.Arg(name, lit(*v))
 }
 
 // optInt appends -name n when v is set.
 func (c *Call) optInt(name string, v *int) {
 	if v != nil {
-		c.Arg(name, Int(int64(*v)))
+		c.Arg(name, integer(int64(*v)))
 	}
 }
 
@@ -151,7 +151,7 @@ func (c *Call) optInt(name string, v *int) {
 // list clears the property ($null). nil means "not managed".
 func (c *Call) optList(name string, items []string) {
 	if items != nil {
-		c.Arg(name, Lits(items))
+		c.Arg(name, lits(items))
 	}
 }
 

@@ -43,7 +43,7 @@ const certificateFrame = "certificates"
 // certificatePart lists the server's certificates; a thumbprint that is not
 // there is simply absent (Get-ExchangeCertificate -Thumbprint would fail).
 func certificatePart(server string) observePart {
-	get := NewCall("Get-ExchangeCertificate").Arg("Server", Lit(server))
+	get := newCall("Get-ExchangeCertificate").Arg("Server", lit(server))
 	return observePart{frame: certificateFrame, get: *get, props: certificateProperties}
 }
 
@@ -125,13 +125,13 @@ func ImportExchangeCertificate(v Version, server string, data []byte, opts Impor
 	if len(data) == 0 {
 		return Call{}, fmt.Errorf("%w: certificate file for %s is empty", ErrInvalidRequest, server)
 	}
-	c := NewCall("Import-ExchangeCertificate").Arg("Server", Lit(server)).Arg("FileData", Bytes(data, true))
+	c := newCall("Import-ExchangeCertificate").Arg("Server", lit(server)).Arg("FileData", byteArray(data, true))
 	if opts.Password != nil {
-		c.Arg("Password", SecureString(*opts.Password))
+		c.Arg("Password", secureString(*opts.Password))
 	}
 	c.optBool("PrivateKeyExportable", opts.PrivateKeyExportable)
 	if opts.FriendlyName != "" {
-		c.Arg("FriendlyName", Lit(opts.FriendlyName))
+		c.Arg("FriendlyName", lit(opts.FriendlyName))
 	}
 	return *c, CheckCall(v, *c)
 }
@@ -144,8 +144,8 @@ func EnableExchangeCertificate(v Version, server, thumbprint string, services va
 	if services == value.ServiceNone {
 		return Call{}, fmt.Errorf("%w: certificate %s: no services to enable", ErrInvalidRequest, thumbprint)
 	}
-	c := NewCall("Enable-ExchangeCertificate").Arg("Thumbprint", Lit(strings.ToUpper(thumbprint))).
-		Arg("Server", Lit(server)).Arg("Services", Lits(services.Slice())).Switch("Force")
+	c := newCall("Enable-ExchangeCertificate").Arg("Thumbprint", lit(strings.ToUpper(thumbprint))).
+		Arg("Server", lit(server)).Arg("Services", lits(services.Slice())).Switch("Force")
 	return *c, CheckCall(v, *c)
 }
 
@@ -168,5 +168,5 @@ func RestartTransportService(service string) Call {
 	if service != FrontEndTransportServiceName {
 		service = TransportServiceName
 	}
-	return *NewCall("Restart-Service").Arg("Name", Lit(service)).Switch("Force")
+	return *newCall("Restart-Service").Arg("Name", lit(service)).Switch("Force")
 }

@@ -31,16 +31,16 @@ func NewCertificateRequest(v Version, server string, o RequestOptions) (Call, er
 	if strings.TrimSpace(o.SubjectName) == "" {
 		return Call{}, fmt.Errorf("%w: a certificate request for %s needs a subject name", ErrInvalidRequest, server)
 	}
-	c := NewCall("New-ExchangeCertificate").Arg("Server", Lit(server)).Switch("GenerateRequest").
-		Arg("SubjectName", Lit(o.SubjectName))
+	c := newCall("New-ExchangeCertificate").Arg("Server", lit(server)).Switch("GenerateRequest").
+		Arg("SubjectName", lit(o.SubjectName))
 	if len(o.DomainNames) > 0 {
-		c.Arg("DomainName", Lits(o.DomainNames))
+		c.Arg("DomainName", lits(o.DomainNames))
 	}
 	if o.KeySize != 0 {
-		c.Arg("KeySize", Int(int64(o.KeySize)))
+		c.Arg("KeySize", integer(int64(o.KeySize)))
 	}
 	if o.FriendlyName != "" {
-		c.Arg("FriendlyName", Lit(o.FriendlyName))
+		c.Arg("FriendlyName", lit(o.FriendlyName))
 	}
 	c.optBool("PrivateKeyExportable", o.PrivateKeyExportable)
 	return *c, CheckCall(v, *c)

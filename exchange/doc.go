@@ -20,7 +20,7 @@
 // in script text (Script Block Logging records the latter). Scripts are
 // straight-line PowerShell 2.0 that exsim's subset also runs, with
 // try/finally around the Exchange session and try/catch around each
-// object's calls; values enter them only through Quote.
+// object's calls; values enter them only through quote.
 //
 // The Exchange version decides which snap-in an Edge (or SnapIn-mode)
 // server loads and which parameters a call may pass. The first observation

@@ -30,7 +30,7 @@ const hybridConfigurationFrame = "hybridconfiguration"
 // returns nothing (no error) until the Hybrid Configuration Wizard ran
 // New-HybridConfiguration, so an empty frame is "no hybrid configuration".
 func hybridConfigurationPart() observePart {
-	return observePart{frame: hybridConfigurationFrame, get: *NewCall("Get-HybridConfiguration"), props: hybridConfigurationProperties}
+	return observePart{frame: hybridConfigurationFrame, get: *newCall("Get-HybridConfiguration"), props: hybridConfigurationProperties}
 }
 
 // parseHybridConfiguration returns nil when the organisation has none.
@@ -67,7 +67,7 @@ func SetHybridConfiguration(v Version, tlsCertificateName string) (Call, error) 
 	if tlsCertificateName == "" {
 		return Call{}, fmt.Errorf("%w: Set-HybridConfiguration without a TlsCertificateName", ErrInvalidRequest)
 	}
-	c := NewCall("Set-HybridConfiguration").Arg("TlsCertificateName", Lit(tlsCertificateName))
+	c := newCall("Set-HybridConfiguration").Arg("TlsCertificateName", lit(tlsCertificateName))
 	return *c, CheckCall(v, *c)
 }
 
@@ -76,8 +76,8 @@ func SetHybridConfiguration(v Version, tlsCertificateName string) (Call, error) 
 // certificate a connector or the hybrid configuration still names, and the
 // Auth certificate.
 func RemoveExchangeCertificate(v Version, server, thumbprint string) (Call, error) {
-	c := NewCall("Remove-ExchangeCertificate").Arg("Thumbprint", Lit(strings.ToUpper(thumbprint))).
-		Arg("Server", Lit(server)).SwitchValue("Confirm", false)
+	c := newCall("Remove-ExchangeCertificate").Arg("Thumbprint", lit(strings.ToUpper(thumbprint))).
+		Arg("Server", lit(server)).SwitchValue("Confirm", false)
 	return *c, CheckCall(v, *c)
 }
 

@@ -183,7 +183,7 @@ func startWSMan(t *testing.T, allowUnencrypted bool, hold time.Duration, change 
 
 func bigScript() *Script {
 	s := &Script{Name: "big"}
-	s.Line(Concat(Raw("$x = "), Lit(strings.Repeat("Zürich-ünïcode ", 200*1024/16))))
+	s.Line(concat(raw("$x = "), lit(strings.Repeat("Zürich-ünïcode ", 200*1024/16))))
 	return s
 }
 

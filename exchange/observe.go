@@ -116,27 +116,27 @@ type observePart struct {
 // into an empty string, which GetBytes accepts.
 func (p observePart) write(s *Script, t Target) {
 	get := Call{Cmdlet: p.get.Cmdlet, Params: append([]Param(nil), p.get.Params...)}
-	get.Arg("ErrorAction", Lit("Stop"))
+	get.Arg("ErrorAction", lit("Stop"))
 	s.record(get)
 	builtinCall(s, "Select-Object", "Property")
 	if t.Mode() == SessionSnapIn || p.convertToXML {
-		s.Line(Concat(Raw("$x = "), get.Code(), Raw(" | Select-Object -Property "), Lits(p.props),
-			Raw(" | ConvertTo-Xml -As "), Lit("String"), Raw(" -Depth 1 -NoTypeInformation")))
+		s.Line(concat(raw("$x = "), get.Code(), raw(" | Select-Object -Property "), lits(p.props),
+			raw(" | ConvertTo-Xml -As "), lit("String"), raw(" -Depth 1 -NoTypeInformation")))
 		builtinCall(s, "ConvertTo-Xml", "As", "Depth", "NoTypeInformation")
-		s.Line(Lit(beginMarker(p.frame)))
-		s.Line(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))"))
-		s.Line(Lit(endMarker(p.frame)))
+		s.Line(lit(beginMarker(p.frame)))
+		s.Line(raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('' + $x))"))
+		s.Line(lit(endMarker(p.frame)))
 		return
 	}
-	s.Line(Raw("$f = [IO.Path]::GetTempFileName()"))
+	s.Line(raw("$f = [IO.Path]::GetTempFileName()"))
 	s.open("try {")
-	s.Line(Concat(get.Code(), Raw(" | Select-Object -Property "), Lits(p.props), Raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
+	s.Line(concat(get.Code(), raw(" | Select-Object -Property "), lits(p.props), raw(" | Export-Clixml -LiteralPath $f -Depth 2")))
 	builtinCall(s, "Export-Clixml", "LiteralPath", "Depth")
-	s.Line(Lit(beginMarker(p.frame)))
-	s.Line(Raw("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))"))
-	s.Line(Lit(endMarker(p.frame)))
+	s.Line(lit(beginMarker(p.frame)))
+	s.Line(raw("[Convert]::ToBase64String([IO.File]::ReadAllBytes($f))"))
+	s.Line(lit(endMarker(p.frame)))
 	s.reopen("} finally {")
-	s.Line(Raw("Remove-Item -LiteralPath $f"))
+	s.Line(raw("Remove-Item -LiteralPath $f"))
 	builtinCall(s, "Remove-Item", "LiteralPath")
 	s.close("}")
 }

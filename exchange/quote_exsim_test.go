@@ -26,17 +26,17 @@ func FuzzQuoteExsim(f *testing.F) {
 			t.Skip("scripts are UTF-8 text")
 		}
 		s := &Script{Name: "quote"}
-		s.Line(Concat(Raw("$v = "), Lit(in)))
-		s.Line(Raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($v))"))
+		s.Line(concat(raw("$v = "), lit(in)))
+		s.Line(raw("[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($v))"))
 		var stdout, stderr bytes.Buffer
 		code := ps.Run(context.Background(), &ps.Host{ServerName: "WIN20081", PSVersion: "5.1", BufferWidth: 80},
 			CommandLine(), bytes.NewReader(Stdin(s)), &stdout, &stderr)
 		if code != 0 {
-			t.Fatalf("Quote(%q) = %s: exit %d, stderr %s", in, Quote(in), code, DecodeStderr(stderr.String()).Errors)
+			t.Fatalf("quote(%q) = %s: exit %d, stderr %s", in, quote(in), code, DecodeStderr(stderr.String()).Errors)
 		}
 		got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(stdout.String()))
 		if err != nil || string(got) != in {
-			t.Fatalf("Quote(%q) = %s comes back as %q (%v)", in, Quote(in), got, err)
+			t.Fatalf("quote(%q) = %s comes back as %q (%v)", in, quote(in), got, err)
 		}
 	})
 }

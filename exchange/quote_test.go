@@ -31,9 +31,9 @@ func TestQuote(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Quote(tt.in)
+			got := quote(tt.in)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Quote(%q) (-want +got):\n%s\nreason: %s", tt.in, diff, tt.reason)
+				t.Errorf("quote(%q) (-want +got):\n%s\nreason: %s", tt.in, diff, tt.reason)
 			}
 			dec, rest, err := decodeSingleQuoted(got)
 			if err != nil || rest != "" || dec != tt.in {
@@ -57,8 +57,8 @@ func TestQuoteList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, QuoteList(tt.in)); diff != "" {
-				t.Errorf("QuoteList(%q) (-want +got):\n%s\nreason: %s", tt.in, diff, tt.reason)
+			if diff := cmp.Diff(tt.want, quoteList(tt.in)); diff != "" {
+				t.Errorf("quoteList(%q) (-want +got):\n%s\nreason: %s", tt.in, diff, tt.reason)
 			}
 		})
 	}
@@ -76,21 +76,21 @@ func FuzzQuote(f *testing.F) {
 		if !utf8.ValidString(s) {
 			t.Skip("scripts are UTF-8 text")
 		}
-		q := Quote(s)
+		q := quote(s)
 		got, rest, err := decodeSingleQuoted(q)
 		if err != nil {
-			t.Fatalf("Quote(%q) = %q does not tokenize: %v", s, q, err)
+			t.Fatalf("quote(%q) = %q does not tokenize: %v", s, q, err)
 		}
 		if rest != "" {
-			t.Fatalf("Quote(%q) = %q: the literal ends early, %q is left over as code", s, q, rest)
+			t.Fatalf("quote(%q) = %q: the literal ends early, %q is left over as code", s, q, rest)
 		}
 		if got != s {
-			t.Fatalf("Quote(%q) = %q reads back as %q", s, q, got)
+			t.Fatalf("quote(%q) = %q reads back as %q", s, q, got)
 		}
 		// Followed by more code, the literal must still end where it should.
 		got, rest, err = decodeSingleQuoted(q + " -Next 'x'")
 		if err != nil || got != s || rest != " -Next 'x'" {
-			t.Fatalf("Quote(%q) followed by code reads back as %q, rest %q, %v", s, got, rest, err)
+			t.Fatalf("quote(%q) followed by code reads back as %q, rest %q, %v", s, got, rest, err)
 		}
 	})
 }

@@ -46,7 +46,7 @@ const receiveConnectorFrame = "receiveconnectors"
 // receiveConnectorPart lists the server's receive connectors (-Server; the
 // -Identity set would fail for a connector that does not exist yet).
 func receiveConnectorPart(server string) observePart {
-	get := NewCall("Get-ReceiveConnector").Arg("Server", Lit(server))
+	get := newCall("Get-ReceiveConnector").Arg("Server", lit(server))
 	return observePart{frame: receiveConnectorFrame, get: *get, props: receiveConnectorProperties}
 }
 
@@ -118,15 +118,15 @@ func (s ReceiveConnectorSpec) args(c *Call) {
 	}
 	c.optString("Fqdn", s.Fqdn)
 	if s.AuthMechanism != nil {
-		c.Arg("AuthMechanism", Lits(s.AuthMechanism.Slice()))
+		c.Arg("AuthMechanism", lits(s.AuthMechanism.Slice()))
 	}
 	if s.PermissionGroups != nil {
-		c.Arg("PermissionGroups", Lits(s.PermissionGroups.Slice()))
+		c.Arg("PermissionGroups", lits(s.PermissionGroups.Slice()))
 	}
 	c.optBool("RequireTLS", s.RequireTLS)
 	c.optBool("DomainSecureEnabled", s.DomainSecureEnabled)
 	if s.MaxMessageSize != nil {
-		c.Arg("MaxMessageSize", Lit(s.MaxMessageSize.String()))
+		c.Arg("MaxMessageSize", lit(s.MaxMessageSize.String()))
 	}
 	c.optString("Banner", s.Banner)
 	c.optString("TransportRole", s.TransportRole)
@@ -174,11 +174,11 @@ func NewReceiveConnector(v Version, server, name, usage string, spec ReceiveConn
 	if rule.ranges == "required" && len(first.RemoteIPRanges) == 0 {
 		return nil, fmt.Errorf("%w: receive connector %q of usage %s needs RemoteIPRanges", ErrInvalidRequest, name, u)
 	}
-	c := NewCall("New-ReceiveConnector").Arg("Name", Lit(name)).Arg("Server", Lit(server)).Arg("Usage", Lit(u))
+	c := newCall("New-ReceiveConnector").Arg("Name", lit(name)).Arg("Server", lit(server)).Arg("Usage", lit(u))
 	first.args(c)
 	calls := []Call{*c}
 	if later.Bindings != nil || later.RemoteIPRanges != nil {
-		set := NewCall("Set-ReceiveConnector").Arg("Identity", Lit(server+`\`+name))
+		set := newCall("Set-ReceiveConnector").Arg("Identity", lit(server+`\`+name))
 		later.args(set)
 		calls = append(calls, *set)
 	}
@@ -193,12 +193,12 @@ func NewReceiveConnector(v Version, server, name, usage string, spec ReceiveConn
 // SetReceiveConnector builds Set-ReceiveConnector for the fields in change.
 // identity is Server\Name.
 func SetReceiveConnector(v Version, identity string, change ReceiveConnectorSpec) (Call, error) {
-	c := NewCall("Set-ReceiveConnector").Arg("Identity", Lit(identity))
+	c := newCall("Set-ReceiveConnector").Arg("Identity", lit(identity))
 	change.args(c)
 	return *c, CheckCall(v, *c)
 }
 
 // RemoveReceiveConnector builds Remove-ReceiveConnector -Confirm:$false.
 func RemoveReceiveConnector(identity string) Call {
-	return *NewCall("Remove-ReceiveConnector").Arg("Identity", Lit(identity)).SwitchValue("Confirm", false)
+	return *newCall("Remove-ReceiveConnector").Arg("Identity", lit(identity)).SwitchValue("Confirm", false)
 }

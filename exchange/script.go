@@ -51,19 +51,19 @@ type part struct {
 
 // Code is a fragment of PowerShell: literal values, expressions and keywords
 // built only through this package's constructors, so every value in it went
-// through Quote and every secret in it is marked.
+// through quote and every secret in it is marked.
 type Code struct{ parts []part }
 
-// constant is the parameter type of Raw. It is unexported, so outside this
-// package only an untyped string constant converts to it: a value read from
-// a manifest or from Exchange (a string variable) cannot become code through
-// Raw, whoever calls it.
+// constant is the parameter type of raw: only an untyped string constant
+// converts to it implicitly, so a value read from a manifest or from Exchange
+// (a string variable) cannot become code through raw without a conversion
+// to constant, which no code here makes and a reviewer would see.
 type constant string
 
-// Raw is code text written in the source (keywords, operators, variable
-// names), never a value: values go through Lit, Lits, Bool, Int or the
-// secret constructors; names of cmdlets and parameters through Ident.
-func Raw(text constant) Code { return code(string(text)) }
+// raw is code text written in the source (keywords, operators, variable
+// names), never a value: values go through lit, lits, boolean, integer or the
+// secret constructors; names of cmdlets and parameters through ident.
+func raw(text constant) Code { return code(string(text)) }
 
 // code is text this package has already made safe: quoted literals,
 // number literals, checked identifiers.
@@ -73,36 +73,36 @@ func code(text string) Code { return Code{parts: []part{{text: text}}} }
 // word, letters, digits and hyphens.
 var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$`)
 
-// Ident is the name of a cmdlet or a parameter. Names come from this
-// program's own tables, so one that is not an identifier is a bug, and Ident
+// ident is the name of a cmdlet or a parameter. Names come from this
+// program's own tables, so one that is not an identifier is a bug, and ident
 // panics rather than write it into a script.
-func Ident(name string) Code {
+func ident(name string) Code {
 	if !identifier.MatchString(name) {
-		panic(fmt.Sprintf("exchange.Ident: %q is not a cmdlet or parameter name", name))
+		panic(fmt.Sprintf("exchange: %q is not a cmdlet or parameter name", name))
 	}
 	return code(name)
 }
 
-// Lit is a single-quoted literal of s.
-func Lit(s string) Code { return code(Quote(s)) }
+// lit is a single-quoted literal of s.
+func lit(s string) Code { return code(quote(s)) }
 
-// Lits is a list of single-quoted literals ('a','b'); an empty list is $null.
-func Lits(ss []string) Code { return code(QuoteList(ss)) }
+// lits is a list of single-quoted literals ('a','b'); an empty list is $null.
+func lits(ss []string) Code { return code(quoteList(ss)) }
 
-// Bool is $true or $false.
-func Bool(b bool) Code { return code(BoolLiteral(b)) }
+// boolean is $true or $false.
+func boolean(b bool) Code { return code(boolLiteral(b)) }
 
-// Int is a number literal.
-func Int(n int64) Code { return code(IntLiteral(n)) }
+// integer is a number literal.
+func integer(n int64) Code { return code(intLiteral(n)) }
 
-// Null is $null, which clears a property in Set-* cmdlets.
-func Null() Code { return Raw("$null") }
+// null is $null, which clears a property in Set-* cmdlets.
+func null() Code { return raw("$null") }
 
-// SecretLit is a single-quoted literal of a secret; human renderings print
+// secretLit is a single-quoted literal of a secret; human renderings print
 // '<redacted>'. Scripts exreconcile sends never use it (secrets travel as
-// data, see SecretString); it remains for transport tests only.
-func SecretLit(s Secret) Code {
-	return Code{parts: []part{{text: Quote(s.Reveal()), secret: true, shown: Quote(redacted)}}}
+// data, see secretString); it remains for transport tests only.
+func secretLit(s Secret) Code {
+	return Code{parts: []part{{text: quote(s.Reveal()), secret: true, shown: quote(redacted)}}}
 }
 
 // secretStringRef is how script text reads secret N of the data frame as a
@@ -113,62 +113,62 @@ const secretStringRef = "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64S
 // secretBytesRef reads secret N of the data frame as a byte[].
 const secretBytesRef = "([Convert]::FromBase64String($secrets[%d]))"
 
-// SecretString is the text of a secret as a PowerShell expression that reads
+// secretString is the text of a secret as a PowerShell expression that reads
 // it from the data frame: no quoting or encoding of the secret is ever part
 // of the script, so Script Block Logging (event 4104) records only the
 // variable. Outside a script (a plan line) it prints as '<redacted>'.
-func SecretString(s Secret) Code {
-	return Code{parts: []part{{secret: true, shown: Quote(redacted), data: []byte(s.Reveal()), dataRef: secretStringRef}}}
+func secretString(s Secret) Code {
+	return Code{parts: []part{{secret: true, shown: quote(redacted), data: []byte(s.Reveal()), dataRef: secretStringRef}}}
 }
 
-// SecureString is (ConvertTo-SecureString -String <secret from the data
+// secureString is (ConvertTo-SecureString -String <secret from the data
 // frame> -AsPlainText -Force): the only way a straight-line script can make
 // a SecureString, for -Password and PSCredential.
-func SecureString(s Secret) Code {
-	return Concat(Raw("(ConvertTo-SecureString -String "), SecretString(s), Raw(" -AsPlainText -Force)"))
+func secureString(s Secret) Code {
+	return concat(raw("(ConvertTo-SecureString -String "), secretString(s), raw(" -AsPlainText -Force)"))
 }
 
-// Credential is a PSCredential built from literals:
+// credential is a PSCredential built from literals:
 // (New-Object System.Management.Automation.PSCredential -ArgumentList 'user', (ConvertTo-SecureString ...)).
-func Credential(user string, password Secret) Code {
-	return Concat(Raw("(New-Object System.Management.Automation.PSCredential -ArgumentList "),
-		Lit(user), Raw(", "), SecureString(password), Raw(")"))
+func credential(user string, password Secret) Code {
+	return concat(raw("(New-Object System.Management.Automation.PSCredential -ArgumentList "),
+		lit(user), raw(", "), secureString(password), raw(")"))
 }
 
-// Bytes is ([Convert]::FromBase64String('<base64>')), a byte[] argument such
+// byteArray is ([Convert]::FromBase64String('<base64>')), a byte[] argument such
 // as Import-ExchangeCertificate -FileData. Key material is secret: a PFX
 // holds the private key, so human renderings show only its size.
 //
 // The bytes travel in the data frame, never in code, whether secret or not
 // (a certificate file is data, and keeps the script small); outside a
 // script the part prints only the size.
-func Bytes(data []byte, secret bool) Code {
-	shown := fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<%d bytes>", len(data))))
+func byteArray(data []byte, secret bool) Code {
+	shown := fmt.Sprintf("([Convert]::FromBase64String(%s))", quote(fmt.Sprintf("<%d bytes>", len(data))))
 	if secret {
-		shown = fmt.Sprintf("([Convert]::FromBase64String(%s))", Quote(fmt.Sprintf("<redacted %d bytes>", len(data))))
+		shown = fmt.Sprintf("([Convert]::FromBase64String(%s))", quote(fmt.Sprintf("<redacted %d bytes>", len(data))))
 	}
 	return Code{parts: []part{{secret: secret, shown: shown, data: append([]byte(nil), data...), dataRef: secretBytesRef}}}
 }
 
-// AddRemove is @{Add='a','b'; Remove='c'}: the form that changes a
+// addRemove is @{Add='a','b'; Remove='c'}: the form that changes a
 // MultiValuedProperty without touching the entries not named. Empty sides are
 // left out; both empty is $null.
-func AddRemove(add, remove []string) Code {
+func addRemove(add, remove []string) Code {
 	var items []string
 	if len(add) > 0 {
-		items = append(items, "Add="+QuoteList(add))
+		items = append(items, "Add="+quoteList(add))
 	}
 	if len(remove) > 0 {
-		items = append(items, "Remove="+QuoteList(remove))
+		items = append(items, "Remove="+quoteList(remove))
 	}
 	if len(items) == 0 {
-		return Null()
+		return null()
 	}
 	return code("@{" + strings.Join(items, "; ") + "}")
 }
 
-// Concat joins fragments without separators.
-func Concat(cs ...Code) Code {
+// concat joins fragments without separators.
+func concat(cs ...Code) Code {
 	var out Code
 	for _, c := range cs {
 		out.parts = append(out.parts, c.parts...)
@@ -251,14 +251,14 @@ func (s *Script) dataIndex(b []byte) int {
 
 // open starts a block: the line (e.g. "try {") and one indent deeper.
 func (s *Script) open(line constant) {
-	s.Line(Raw(line))
+	s.Line(raw(line))
 	s.indent++
 }
 
 // close ends a block with the line (e.g. "} finally {" or "}").
 func (s *Script) close(line constant) {
 	s.indent--
-	s.Line(Raw(line))
+	s.Line(raw(line))
 }
 
 // reopen ends a block and starts the next at the same depth ("} catch {").

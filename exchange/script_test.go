@@ -82,9 +82,9 @@ func TestScriptRedactionCanary(t *testing.T) {
 }
 
 // secretForms are the ways a secret could show up in code: as is, quoted
-// as Quote does, and base64 of its UTF-8 and UTF-16LE bytes.
+// as quote does, and base64 of its UTF-8 and UTF-16LE bytes.
 func secretForms(s string) []string {
-	return []string{s, Quote(s), base64.StdEncoding.EncodeToString([]byte(s)), EncodeCommand(s)}
+	return []string{s, quote(s), base64.StdEncoding.EncodeToString([]byte(s)), EncodeCommand(s)}
 }
 
 func TestCodeConstructors(t *testing.T) {
@@ -95,19 +95,19 @@ func TestCodeConstructors(t *testing.T) {
 		redacted string
 		reason   string
 	}{
-		{name: "credential", code: Credential(`WORK\relay`, "p'w"),
+		{name: "credential", code: credential(`WORK\relay`, "p'w"),
 			plain:    `(New-Object System.Management.Automation.PSCredential -ArgumentList 'WORK\relay', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force))`,
 			redacted: `(New-Object System.Management.Automation.PSCredential -ArgumentList 'WORK\relay', (ConvertTo-SecureString -String '<redacted>' -AsPlainText -Force))`,
 			reason:   "outside a script a secret never renders as code, even in Plaintext"},
-		{name: "bytes", code: Bytes([]byte{1, 2, 3}, true),
+		{name: "bytes", code: byteArray([]byte{1, 2, 3}, true),
 			plain: "([Convert]::FromBase64String('<redacted 3 bytes>'))", redacted: "([Convert]::FromBase64String('<redacted 3 bytes>'))",
 			reason: "key material shows only its size"},
-		{name: "public bytes", code: Bytes([]byte{1, 2, 3}, false),
+		{name: "public bytes", code: byteArray([]byte{1, 2, 3}, false),
 			plain: "([Convert]::FromBase64String('<3 bytes>'))", redacted: "([Convert]::FromBase64String('<3 bytes>'))", reason: "data, shown by size"},
-		{name: "add remove", code: AddRemove([]string{"a.com"}, []string{"b.com", "c'd"}),
+		{name: "add remove", code: addRemove([]string{"a.com"}, []string{"b.com", "c'd"}),
 			plain: "@{Add='a.com'; Remove='b.com','c''d'}", redacted: "@{Add='a.com'; Remove='b.com','c''d'}",
 			reason: "the MultiValuedProperty change form"},
-		{name: "add remove empty", code: AddRemove(nil, nil), plain: "$null", redacted: "$null", reason: "nothing to change"},
+		{name: "add remove empty", code: addRemove(nil, nil), plain: "$null", redacted: "$null", reason: "nothing to change"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestParamSupported(t *testing.T) {
 }
 
 func TestCheckAndFilterCall(t *testing.T) {
-	c := *NewCall("Set-ReceiveConnector").Arg("Identity", Lit("S\\X")).Arg("TlsCertificateName", Lit("x")).Arg("TransportRole", Lit("HubTransport")).Arg("Banner", Lit("b"))
+	c := *newCall("Set-ReceiveConnector").Arg("Identity", lit("S\\X")).Arg("TlsCertificateName", lit("x")).Arg("TransportRole", lit("HubTransport")).Arg("Banner", lit("b"))
 	err := CheckCall(Exchange2010, c)
 	var ue *UnsupportedParameterError
 	if !errors.As(err, &ue) || !errors.Is(err, ErrUnsupported) {
@@ -201,8 +201,8 @@ func TestDelivery(t *testing.T) {
 		secrets []string
 		reason  string
 	}{
-		{"no secrets", Raw("'Zürich'"), "'Zürich'\n", nil, "an empty data frame is the word alone"},
-		{"two secrets, one twice", Concat(SecureString("p'w’$()`"), Raw(" "), SecureString("p'w’$()`"), Raw(" "), Bytes([]byte{1, 2}, true)),
+		{"no secrets", raw("'Zürich'"), "'Zürich'\n", nil, "an empty data frame is the word alone"},
+		{"two secrets, one twice", concat(secureString("p'w’$()`"), raw(" "), secureString("p'w’$()`"), raw(" "), byteArray([]byte{1, 2}, true)),
 			"(ConvertTo-SecureString -String ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[0]))) -AsPlainText -Force) " +
 				"(ConvertTo-SecureString -String ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($secrets[0]))) -AsPlainText -Force) " +
 				"([Convert]::FromBase64String($secrets[1]))\n",
@@ -235,18 +235,18 @@ func TestDelivery(t *testing.T) {
 
 func TestIdentRefusesWhatIsNotAName(t *testing.T) {
 	for _, name := range []string{"Set-ReceiveConnector", "RemoteIPRanges", "Get-ChildItem"} {
-		if got := Ident(name).Plaintext(); got != name {
-			t.Errorf("Ident(%q) = %q", name, got)
+		if got := ident(name).Plaintext(); got != name {
+			t.Errorf("ident(%q) = %q", name, got)
 		}
 	}
 	for _, name := range []string{"", "Set-X; Remove-Item C:\\", "-Name", "Name ", "$x", "a'b", "Name:$true"} {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("Ident(%q) did not panic", name)
+					t.Errorf("ident(%q) did not panic", name)
 				}
 			}()
-			_ = Ident(name)
+			_ = ident(name)
 		}()
 	}
 }

@@ -64,7 +64,7 @@ func sendConnectorPart(t Target) observePart {
 			}
 		}
 	}
-	return observePart{frame: sendConnectorFrame, get: *NewCall("Get-SendConnector"), props: props}
+	return observePart{frame: sendConnectorFrame, get: *newCall("Get-SendConnector"), props: props}
 }
 
 const sendConnectorCredentialFrame = "sendconnectorcredentials"
@@ -74,7 +74,7 @@ const sendConnectorCredentialFrame = "sendconnectorcredentials"
 // its type name): only the Identity and the credential, so a control
 // character in any other property cannot break it.
 func sendConnectorCredentialPart() observePart {
-	return observePart{frame: sendConnectorCredentialFrame, get: *NewCall("Get-SendConnector"),
+	return observePart{frame: sendConnectorCredentialFrame, get: *newCall("Get-SendConnector"),
 		props: []string{"Identity", "AuthenticationCredential"}, convertToXML: true}
 }
 
@@ -238,7 +238,7 @@ func (s SendConnectorSpec) args(c *Call) {
 	}
 	c.optString("SmartHostAuthMechanism", s.SmartHostAuthMechanism)
 	if s.AuthenticationCredential != nil {
-		c.Arg("AuthenticationCredential", Credential(s.AuthenticationCredential.Username, s.AuthenticationCredential.Password))
+		c.Arg("AuthenticationCredential", credential(s.AuthenticationCredential.Username, s.AuthenticationCredential.Password))
 	}
 	c.optInt("Port", s.Port)
 	c.optString("Fqdn", s.Fqdn)
@@ -250,7 +250,7 @@ func (s SendConnectorSpec) args(c *Call) {
 	c.optString("TlsCertificateName", s.TlsCertificateName)
 	c.optList("SourceTransportServers", s.SourceTransportServers)
 	if s.MaxMessageSize != nil {
-		c.Arg("MaxMessageSize", Lit(s.MaxMessageSize.String()))
+		c.Arg("MaxMessageSize", lit(s.MaxMessageSize.String()))
 	}
 	c.optString("ProtocolLoggingLevel", s.ProtocolLoggingLevel)
 	c.optBool("Enabled", s.Enabled)
@@ -269,13 +269,13 @@ func NewSendConnector(v Version, name, usage string, spec SendConnectorSpec) (Ca
 	if err != nil {
 		return Call{}, fmt.Errorf("send connector %q: %w", name, err)
 	}
-	c := NewCall("New-SendConnector").Arg("Name", Lit(name))
+	c := newCall("New-SendConnector").Arg("Name", lit(name))
 	if usage != "" {
 		u, err := value.SendConnectorUsage.Parse(usage)
 		if err != nil {
 			return Call{}, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 		}
-		c.Arg("Usage", Lit(u))
+		c.Arg("Usage", lit(u))
 	}
 	s.args(c)
 	if s.Enabled != nil && !*s.Enabled {
@@ -291,7 +291,7 @@ func SetSendConnector(v Version, identity string, change SendConnectorSpec, cur 
 	if err != nil {
 		return Call{}, fmt.Errorf("send connector %q: %w", identity, err)
 	}
-	c := NewCall("Set-SendConnector").Arg("Identity", Lit(identity))
+	c := newCall("Set-SendConnector").Arg("Identity", lit(identity))
 	s.args(c)
 	if s.Enabled != nil && !*s.Enabled {
 		c.Switch("Force")
@@ -302,5 +302,5 @@ func SetSendConnector(v Version, identity string, change SendConnectorSpec, cur 
 // RemoveSendConnector builds Remove-SendConnector -Confirm:$false (Remove-*
 // cmdlets ask for confirmation otherwise).
 func RemoveSendConnector(identity string) Call {
-	return *NewCall("Remove-SendConnector").Arg("Identity", Lit(identity)).SwitchValue("Confirm", false)
+	return *newCall("Remove-SendConnector").Arg("Identity", lit(identity)).SwitchValue("Confirm", false)
 }

@@ -30,7 +30,7 @@ const serverFrame = "server"
 // the name is not an Exchange server of the organisation, which is the right
 // outcome: the declaration names a server that does not exist.
 func serverPart(name string) observePart {
-	get := NewCall("Get-ExchangeServer").Arg("Identity", Lit(name))
+	get := newCall("Get-ExchangeServer").Arg("Identity", lit(name))
 	return observePart{frame: serverFrame, get: *get, props: serverProperties}
 }
 

@@ -58,8 +58,8 @@ func wqlOr(prop string, values ...string) string {
 // the server does not have (the Front End on 2010 and Edge) is simply not
 // in the answer: a straight-line script needs no branch for the version.
 func servicesPart() observePart {
-	get := NewCall("Get-WmiObject").Arg("Class", Lit("Win32_Service")).
-		Arg("Filter", Lit(wqlOr("Name", TransportServiceName, FrontEndTransportServiceName)))
+	get := newCall("Get-WmiObject").Arg("Class", lit("Win32_Service")).
+		Arg("Filter", lit(wqlOr("Name", TransportServiceName, FrontEndTransportServiceName)))
 	return observePart{frame: servicesFrame, get: *get, props: []string{"Name", "State", "ProcessId"}}
 }
 
@@ -67,8 +67,8 @@ func servicesPart() observePart {
 // CreationDate is a CIM_DATETIME string (yyyymmddHHMMSS.ffffff+UUU, the
 // offset in minutes), the same in every culture.
 func processesPart() observePart {
-	get := NewCall("Get-WmiObject").Arg("Class", Lit("Win32_Process")).
-		Arg("Filter", Lit(wqlOr("Name", transportServiceExecutables[TransportServiceName],
+	get := newCall("Get-WmiObject").Arg("Class", lit("Win32_Process")).
+		Arg("Filter", lit(wqlOr("Name", transportServiceExecutables[TransportServiceName],
 			transportServiceExecutables[FrontEndTransportServiceName])))
 	return observePart{frame: processesFrame, get: *get, props: []string{"Name", "ProcessId", "CreationDate"}}
 }

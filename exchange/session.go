@@ -98,7 +98,7 @@ func builtinCall(s *Script, cmdlet string, params ...string) {
 // the remote session imports only those (faster, and RBAC-limited accounts
 // may not see the rest).
 func openSession(s *Script, t Target, cmdlets []string) {
-	s.Line(Raw("$ErrorActionPreference = 'Stop'"))
+	s.Line(raw("$ErrorActionPreference = 'Stop'"))
 	if len(cmdlets) == 0 {
 		// Only local commands (Restart-Service): no Exchange session, and
 		// no Import-PSSession -CommandName $null, which would import all.
@@ -108,21 +108,21 @@ func openSession(s *Script, t Target, cmdlets []string) {
 	case SessionSnapIn:
 		openSnapIn(s, t.Version)
 	default:
-		s.Line(Concat(Raw("$cred = New-Object System.Management.Automation.PSCredential -ArgumentList "),
-			Lit(t.Username), Raw(", "), SecureString(t.Password)))
+		s.Line(concat(raw("$cred = New-Object System.Management.Automation.PSCredential -ArgumentList "),
+			lit(t.Username), raw(", "), secureString(t.Password)))
 		builtinCall(s, "New-Object", "TypeName", "ArgumentList")
 		builtinCall(s, "ConvertTo-SecureString", "String", "AsPlainText", "Force")
 		uri := "http://" + t.FQDN + "/PowerShell/"
-		s.Line(Concat(Raw(sessionVar+" = New-PSSession -ConfigurationName "), Lit("Microsoft.Exchange"),
-			Raw(" -ConnectionUri "), Lit(uri), Raw(" -Authentication "), Lit("Kerberos"), Raw(" -Credential $cred")))
+		s.Line(concat(raw(sessionVar+" = New-PSSession -ConfigurationName "), lit("Microsoft.Exchange"),
+			raw(" -ConnectionUri "), lit(uri), raw(" -Authentication "), lit("Kerberos"), raw(" -Credential $cred")))
 		builtinCall(s, "New-PSSession", "ConfigurationName", "ConnectionUri", "Authentication", "Credential")
 		// From here the session exists: whatever fails, the finally block
 		// of closeSession removes it (sessions left open count against the
 		// account's PowerShellMaxConcurrency until they time out,
 		// docs/exchange.md "Loading the cmdlets").
 		s.open("try {")
-		s.Line(Concat(Raw("Import-PSSession "+sessionVar+" -CommandName "), Lits(cmdlets),
-			Raw(" -DisableNameChecking | Out-Null")))
+		s.Line(concat(raw("Import-PSSession "+sessionVar+" -CommandName "), lits(cmdlets),
+			raw(" -DisableNameChecking | Out-Null")))
 		builtinCall(s, "Import-PSSession", "Session", "CommandName", "DisableNameChecking")
 		builtinCall(s, "Out-Null")
 	}
@@ -145,10 +145,10 @@ func openSnapIn(s *Script, v Version) {
 		names = []string{snapIn2013, snapIn2010}
 	}
 	for _, n := range names {
-		line := Concat(Raw("Add-PSSnapin -Name "), Lit(n))
+		line := concat(raw("Add-PSSnapin -Name "), lit(n))
 		params := []string{"Name"}
 		if len(names) > 1 {
-			line = Concat(line, Raw(" -ErrorAction "), Lit("SilentlyContinue"))
+			line = concat(line, raw(" -ErrorAction "), lit("SilentlyContinue"))
 			params = append(params, "ErrorAction")
 		}
 		s.Line(line)
@@ -163,11 +163,11 @@ func openSnapIn(s *Script, v Version) {
 func closeSession(s *Script, t Target, cmdlets []string) {
 	if t.Mode() == SessionRemotePowerShell && len(cmdlets) > 0 {
 		s.reopen("} finally {")
-		s.Line(Raw("Remove-PSSession " + sessionVar))
+		s.Line(raw("Remove-PSSession " + sessionVar))
 		builtinCall(s, "Remove-PSSession", "Session")
 		s.close("}")
 	}
-	s.Line(Lit(markerDone))
+	s.Line(lit(markerDone))
 }
 
 // exchangeCmdlets lists the distinct Exchange cmdlets among calls, sorted.

@@ -50,7 +50,7 @@ func TestClientReusesOneShell(t *testing.T) {
 	}
 	secret := Secret("hunter2'x")
 	s := &Script{Name: "test"}
-	s.Line(Concat(Raw("$p = "), SecretLit(secret)))
+	s.Line(concat(raw("$p = "), secretLit(secret)))
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
 		res, err := c.Run(ctx, s)
@@ -97,7 +97,7 @@ func TestClientLargeScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := &Script{Name: "big"}
-	big.Line(Concat(Raw("$x = "), Lit(strings.Repeat("Zürich-ünïcode ", 200*1024/16))))
+	big.Line(concat(raw("$x = "), lit(strings.Repeat("Zürich-ünïcode ", 200*1024/16))))
 	if n := len(big.Plaintext()); n < 200*1024 {
 		t.Fatalf("script is %d bytes, want ≥ 200 KB", n)
 	}

@@ -20,7 +20,7 @@ var transportConfigProperties = []string{"TLSSendDomainSecureList", "TLSReceiveD
 const transportConfigFrame = "transportconfig"
 
 func transportConfigPart() observePart {
-	return observePart{frame: transportConfigFrame, get: *NewCall("Get-TransportConfig"), props: transportConfigProperties}
+	return observePart{frame: transportConfigFrame, get: *newCall("Get-TransportConfig"), props: transportConfigProperties}
 }
 
 func parseTransportConfig(scan *stdoutScan) (ObservedTransportConfig, error) {
@@ -64,9 +64,9 @@ func (l ListChange) Empty() bool { return !l.Full && len(l.Add) == 0 && len(l.Re
 
 func (l ListChange) code() Code {
 	if l.Full {
-		return Lits(l.Replace)
+		return lits(l.Replace)
 	}
-	return AddRemove(l.Add, l.Remove)
+	return addRemove(l.Add, l.Remove)
 }
 
 // TransportConfigChange is a Set-TransportConfig call's changes.
@@ -78,7 +78,7 @@ type TransportConfigChange struct {
 // SetTransportConfig builds Set-TransportConfig. An empty change is an
 // error: the caller should not plan a call that does nothing.
 func SetTransportConfig(v Version, change TransportConfigChange) (Call, error) {
-	c := NewCall("Set-TransportConfig")
+	c := newCall("Set-TransportConfig")
 	if !change.TLSSendDomainSecureList.Empty() {
 		c.Arg("TLSSendDomainSecureList", change.TLSSendDomainSecureList.code())
 	}

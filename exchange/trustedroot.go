@@ -32,7 +32,7 @@ var rootProperties = []string{"Thumbprint", "Subject", "Issuer", "NotBefore", "N
 // the server itself (the Cert: provider exists on PowerShell 2.0), not
 // through the Exchange session.
 func rootPart() observePart {
-	get := NewCall("Get-ChildItem").Arg("Path", Lit(rootStorePath))
+	get := newCall("Get-ChildItem").Arg("Path", lit(rootStorePath))
 	return observePart{frame: rootFrame, get: *get, props: rootProperties}
 }
 
@@ -69,8 +69,8 @@ const (
 // writing into $rootStore.
 func openRootStore() []Code {
 	return []Code{
-		Raw("$rootStore = New-Object -TypeName " + x509StoreType + " -ArgumentList 'Root','LocalMachine'"),
-		Raw("$rootStore.Open('ReadWrite')"),
+		raw("$rootStore = New-Object -TypeName " + x509StoreType + " -ArgumentList 'Root','LocalMachine'"),
+		raw("$rootStore.Open('ReadWrite')"),
 	}
 }
 
@@ -84,9 +84,9 @@ func AddTrustedRoot(der []byte, thumbprint string) (Call, error) {
 		return Call{}, fmt.Errorf("%w: root certificate %s is empty", ErrInvalidRequest, thumbprint)
 	}
 	body := append(openRootStore(),
-		Concat(Raw("$rootCert = New-Object -TypeName "+x509CertType+" -ArgumentList (,"), Bytes(der, false), Raw(")")),
-		Raw("$rootStore.Add($rootCert)"),
-		Raw("$rootStore.Close()"))
+		concat(raw("$rootCert = New-Object -TypeName "+x509CertType+" -ArgumentList (,"), byteArray(der, false), raw(")")),
+		raw("$rootStore.Add($rootCert)"),
+		raw("$rootStore.Close()"))
 	return Call{Cmdlet: "X509Store.Add", body: body, builtins: []Call{
 		{Cmdlet: "New-Object", Params: []Param{{Name: "TypeName"}, {Name: "ArgumentList"}}}}}, nil
 }
@@ -101,9 +101,9 @@ func RemoveTrustedRoot(thumbprint string) (Call, error) {
 		return Call{}, fmt.Errorf("%w: %q is not a thumbprint", ErrInvalidRequest, thumbprint)
 	}
 	body := append(openRootStore(),
-		Concat(Raw("$rootCert = @(Get-ChildItem -Path "), Lit(rootStorePath+`\`+t), Raw(")[0]")),
-		Raw("$rootStore.Remove($rootCert)"),
-		Raw("$rootStore.Close()"))
+		concat(raw("$rootCert = @(Get-ChildItem -Path "), lit(rootStorePath+`\`+t), raw(")[0]")),
+		raw("$rootStore.Remove($rootCert)"),
+		raw("$rootStore.Close()"))
 	return Call{Cmdlet: "X509Store.Remove", body: body, builtins: []Call{
 		{Cmdlet: "New-Object", Params: []Param{{Name: "TypeName"}, {Name: "ArgumentList"}}},
 		{Cmdlet: "Get-ChildItem", Params: []Param{{Name: "Path"}}}}}, nil
