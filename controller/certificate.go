@@ -524,15 +524,7 @@ func otherSMTPNotes(obs *exchange.Observation, thumb string) []Note {
 // certificate Exchange setup makes on every server (docs/exchange.md
 // "Default certificates").
 func isServerSelfSigned(c exchange.ObservedCertificate, server string) bool {
-	if !c.IsSelfSigned || server == "" {
-		return false
-	}
-	for _, rdn := range strings.Split(c.Subject, ",") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(rdn), "="); ok && strings.EqualFold(strings.TrimSpace(k), "CN") {
-			return strings.EqualFold(strings.TrimSpace(v), server)
-		}
-	}
-	return false
+	return c.IsSelfSigned && server != "" && commonName(c.Subject) == strings.ToLower(server)
 }
 
 // authCertificateName is the FriendlyName Exchange 2013 and later give the

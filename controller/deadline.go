@@ -68,9 +68,6 @@ func (r *runner) serverTimeout(org *v1alpha1.ExchangeOrganization) (time.Duratio
 // silent server cannot spend a healthy one's time. Only one goroutine works
 // on a server at a time, so the budget needs no lock.
 func (r *runner) serverCtx(ctx context.Context, s *serverRun) (sctx context.Context, done func()) {
-	if !s.budgetSet {
-		s.budget, s.budgetSet = s.timeout, true
-	}
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, max(s.budget, 0))
 	return sctx, func() {

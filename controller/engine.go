@@ -183,7 +183,6 @@ type serverRun struct {
 	timeout       time.Duration
 	timeoutSource string
 	budget        time.Duration
-	budgetSet     bool
 
 	// readsRoots: a TrustedRootCertificate is declared for the server.
 	readsRoots bool
@@ -259,7 +258,7 @@ func (r *runner) prepare() ([]*orgRun, error) {
 				continue
 			}
 			timeout, source := r.serverTimeout(org)
-			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source,
+			o.servers = append(o.servers, &serverRun{spec: srv, remote: remote, timeout: timeout, timeoutSource: source, budget: timeout,
 				readsRoots:    r.rootsDeclaredOn(org, srv.Name),
 				readsServices: org.Spec.RestartTransportService == v1alpha1.RestartOnChange})
 		}

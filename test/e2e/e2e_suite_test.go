@@ -34,8 +34,8 @@ var _ = BeforeSuite(func() {
 // Canary passwords: they must never appear in any output, log or script
 // rendering (the secrets spec greps for them).
 const (
-	workPassword  = "Work-Canary-7f3#Pw'q"
-	canoePassword = "Canoe-Canary-91$Pw"
+	workPassword  = "Work-Canary-7f3#Pw'q’"
+	canoePassword = "Canoe-Canary-91$(Pw)‘x"
 )
 
 // startOrg starts one exsim for an organisation with HTTPS, NTLM and the
